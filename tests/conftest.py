@@ -1,0 +1,155 @@
+"""The cast every test uses, and the helpers later apps reuse (role matrix, query counts).
+
+The cast (a fixed, commented set of people, after healthchecks' BaseTestCase):
+- 李 li      a cadre (村社干部) of 四方社区
+- 王 wang    a cadre of 飞凤社区
+- 赵 zhao    a leader (班子领导) serving the whole of 西城街道
+- 管 admin   the data admin
+- 审 auditor the auditor: reads the audit trail only
+- 接 api     an API client: reads everything, writes nothing
+- 无 nobody  signed in but holding no role
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from xicheng.models import Area, Cadre
+from xicheng.roles import Role
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CAST = ["anonymous", "nobody", "li", "wang", "zhao", "admin", "auditor", "api"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    # Throttling counts live in the cache; every test starts with none.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def add_area(code: str, name: str, level: int, parent: Area | None = None) -> Area:
+    if parent is None:
+        return Area.objects.add_root(create_kwargs={"code": code, "name": name, "level": level})
+    parent.refresh_from_db()
+    return Area.objects.add_child(parent, create_kwargs={"code": code, "name": name, "level": level})
+
+
+class Places:
+    """永康市 → 西城街道 → 童宅片区 → 四方社区 (悦虹湾小区, 四方第1网格) and 飞凤社区; 东城街道 beside."""
+
+    def __init__(self) -> None:
+        L = Area.Level
+        self.city = add_area("yongkang", "永康市", L.CITY)
+        self.xicheng = add_area("xicheng", "西城街道", L.SUBDISTRICT, self.city)
+        self.zone = add_area("tongzhai-zone", "童宅片区", L.ZONE, self.xicheng)
+        self.sifang = add_area("sifang", "四方社区", L.VILLAGE, self.zone)
+        self.yuehongwan = add_area("yuehongwan", "悦虹湾小区", L.HAMLET, self.sifang)
+        self.sifang_grid = add_area("sifang-grid-1", "四方社区第1网格", L.GRID, self.sifang)
+        self.feifeng = add_area("feifeng", "飞凤社区", L.VILLAGE, self.zone)
+        self.feifeng_grid = add_area("feifeng-grid-1", "飞凤社区第1网格", L.GRID, self.feifeng)
+        self.dongcheng = add_area("dongcheng", "东城街道", L.SUBDISTRICT, self.city)
+        for area in vars(self).values():
+            area.refresh_from_db()
+
+
+@pytest.fixture
+def places(db: Any) -> Places:
+    return Places()
+
+
+def make_user(username: str, role: str | None, name: str, areas: list[Area], position: str = "village_cadre") -> User:
+    user = User.objects.create_user(username=username, password="secret-pass-123")
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    if role in (Role.DATA_ADMIN, Role.AUDITOR):
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    cadre = Cadre.objects.create(user=user, name=name, position=position, phone="13812345678")
+    cadre.areas.set(areas)
+    return User.objects.get(pk=user.pk)  # fresh: no cached roles or permissions
+
+
+class Cast:
+    def __init__(self, places: Places) -> None:
+        self.li = make_user("li", Role.CADRE, "李晓燕", [places.sifang])
+        self.wang = make_user("wang", Role.CADRE, "王志强", [places.feifeng])
+        self.zhao = make_user("zhao", Role.LEADER, "赵建国", [places.xicheng], position="leader")
+        self.admin = make_user("admin", Role.DATA_ADMIN, "管理员", [places.xicheng], position="staff")
+        self.auditor = make_user("auditor", Role.AUDITOR, "审计员", [], position="staff")
+        self.api = make_user("api", Role.API_CLIENT, "接口", [], position="staff")
+        self.nobody = make_user("nobody", None, "无角色", [places.sifang])
+
+    def __getitem__(self, name: str) -> User | None:
+        return None if name == "anonymous" else getattr(self, name)
+
+
+@pytest.fixture
+def cast(places: Places) -> Cast:
+    return Cast(places)
+
+
+@pytest.fixture
+def li(cast: Cast) -> User:
+    return cast.li
+
+
+@pytest.fixture
+def wang(cast: Cast) -> User:
+    return cast.wang
+
+
+@pytest.fixture
+def zhao(cast: Cast) -> User:
+    return cast.zhao
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def assert_role_matrix(
+    cast: Cast,
+    method: str,
+    url: str,
+    expected: dict[str, int],
+    data: dict[str, Any] | None = None,
+    api: bool = False,
+) -> None:
+    """One endpoint, every member of the cast, one list of expected status codes.
+
+    Each request runs in a savepoint that is rolled back, so a write by one role does not change
+    what the next one meets. Every member of CAST must be listed, so a new role cannot be
+    forgotten."""
+    assert set(expected) == set(CAST), f"list every role: missing {set(CAST) - set(expected)}"
+    got: dict[str, int] = {}
+    for role in CAST:
+        client = APIClient() if api else APIClient(enforce_csrf_checks=False)
+        user = cast[role]
+        if user is not None:
+            client.force_login(user)
+        with transaction.atomic():
+            kwargs: dict[str, Any] = {"format": "json"} if api else {}
+            response = getattr(client, method.lower())(url, data or {}, **kwargs)
+            got[role] = response.status_code
+            transaction.set_rollback(True)
+    wrong = {role: (expected[role], got[role]) for role in CAST if expected[role] != got[role]}
+    assert not wrong, f"{method} {url}: role → (expected, got): {wrong}"
+
+
+def count_queries(fn: Callable[[], Any]) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)

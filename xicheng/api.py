@@ -1,0 +1,161 @@
+"""API conventions every app reuses: the router, the role permission, the scoped base viewset,
+pagination and the exception handler. Domain apps register their viewsets on `router` from their
+own `api.py`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+
+from xicheng import filters as kernel_filters
+from xicheng import serializers as kernel_serializers
+from xicheng.drf import Pagination, RolePermission
+from xicheng.models import Area, Indicator, Target, Task, WorkLine
+from xicheng.scope import can_change
+from xicheng.services import task_add_update, task_create, task_edit
+
+router = DefaultRouter()
+
+
+class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """Base of every viewset: the queryset is the user's scope, so a row outside it is a 404.
+
+    Subclasses set `queryset` (a ScopedQuerySet), `serializer_class`, `filterset_class`, and write
+    through services in `perform_create` / `perform_update` / `@action`s. Nothing is deleted.
+    """
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return super().get_queryset().visible_to(self.request.user)  # type: ignore[attr-defined]
+
+
+class ReadOnlyScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    pass
+
+
+def as_of_from(request: Request) -> Any:
+    raw = request.query_params.get("as_of", "")
+    if not raw:
+        return timezone.localdate()
+    parsed = parse_date(raw)
+    if parsed is None:
+        raise ValidationError({"as_of": _("Give a date as YYYY-MM-DD.")})
+    return parsed
+
+
+AS_OF = OpenApiParameter("as_of", str, description="Compute figures as of this day (YYYY-MM-DD); today by default.")
+
+__all__ = [
+    "AS_OF",
+    "Pagination",
+    "ReadOnlyScopedViewSet",
+    "RolePermission",
+    "ScopedViewSet",
+    "action",
+    "as_of_from",
+    "extend_schema",
+    "extend_schema_view",
+    "router",
+    "serializers",
+]
+
+
+# The kernel's own endpoints -------------------------------------------------------------------
+
+
+class AreaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """The area tree, read by everyone with a role. `within=<id>` gives a subtree."""
+
+    queryset = Area.objects.all()
+    serializer_class = kernel_serializers.AreaSerializer
+    filterset_class = kernel_filters.AreaFilter
+    search_fields = ["name", "code"]
+    ordering_fields = ["path", "name", "level"]
+    ordering = ["path"]
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        context["area_ids_by_path"] = {path: pk for pk, path in Area.objects.values_list("id", "path")}
+        return context
+
+
+class WorkLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    queryset = WorkLine.objects.all()
+    serializer_class = kernel_serializers.WorkLineSerializer
+    pagination_class = None
+
+
+class IndicatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    queryset = Indicator.objects.select_related("work_line")
+    serializer_class = kernel_serializers.IndicatorSerializer
+    filterset_class = kernel_filters.IndicatorFilter
+    search_fields = ["name", "code"]
+    ordering_fields = ["order", "name"]
+
+
+@extend_schema_view(list=extend_schema(parameters=[AS_OF]), retrieve=extend_schema(parameters=[AS_OF]))
+class TargetViewSet(ReadOnlyScopedViewSet):
+    """Targets with their progress as of a day (`as_of`, today by default)."""
+
+    queryset = Target.objects.select_related("indicator__work_line", "area")
+    serializer_class = kernel_serializers.TargetSerializer
+    filterset_class = kernel_filters.TargetFilter
+    ordering_fields = ["period_start", "value"]
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        context["as_of"] = as_of_from(self.request)
+        return context
+
+
+class TaskViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedViewSet
+):
+    queryset = Task.objects.select_related("area", "lead_leader__cadre", "responsible__cadre")
+    serializer_class = kernel_serializers.TaskSerializer
+    filterset_class = kernel_filters.TaskFilter
+    search_fields = ["title"]
+    ordering_fields = ["due_on", "status", "title"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = task_create(acting_user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: Any) -> None:
+        serializer.instance = task_edit(
+            task=serializer.instance, acting_user=self.request.user, **serializer.validated_data
+        )
+
+    @extend_schema(
+        request=kernel_serializers.TaskUpdateSerializer, responses=kernel_serializers.TaskUpdateSerializer(many=True)
+    )
+    @action(detail=True, methods=["get", "post"])
+    def updates(self, request: Request, pk: str | None = None) -> Response:
+        """Progress notes of a task; POST adds one and moves the task's status."""
+        task = self.get_object()
+        if request.method == "POST":
+            if not request.user.has_perm("xicheng.add_taskupdate") or not can_change(request.user, task):
+                return Response({"detail": _("You may not change this task.")}, status=status.HTTP_403_FORBIDDEN)
+            serializer = kernel_serializers.TaskUpdateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            update = task_add_update(task=task, acting_user=request.user, **serializer.validated_data)
+            return Response(kernel_serializers.TaskUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
+        updates = task.updates.select_related("author__cadre")
+        return Response(kernel_serializers.TaskUpdateSerializer(updates, many=True).data)
+
+
+router.register("areas", AreaViewSet)
+router.register("work-lines", WorkLineViewSet)
+router.register("indicators", IndicatorViewSet)
+router.register("targets", TargetViewSet)
+router.register("tasks", TaskViewSet)

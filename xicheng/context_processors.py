@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from xicheng.roles import Role, roles_of
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    roles = roles_of(request.user)
+    return {
+        "user_roles": roles,
+        "is_leader": Role.LEADER in roles or Role.DATA_ADMIN in roles,
+        "is_auditor": Role.AUDITOR in roles,
+        "is_data_admin": Role.DATA_ADMIN in roles,
+        "reads_domain": bool(roles & {Role.CADRE, Role.LEADER, Role.DATA_ADMIN}),
+    }

@@ -1,0 +1,81 @@
+"""FilterSets: the same ones render the HTML filter forms and filter the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from xicheng.models import Area, Indicator, Target, Task, WorkLine
+
+
+class AreaWithinFilter(django_filters.ModelChoiceFilter):
+    """Rows whose area is the chosen one or anywhere below it."""
+
+    def __init__(self, *args: Any, area_path: str = "area", **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Area.objects.all())
+        kwargs.setdefault("label", _("Area"))
+        super().__init__(*args, **kwargs)
+        self.area_path = area_path
+
+    def filter(self, qs: QuerySet[Any], value: Area | None) -> QuerySet[Any]:
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.area_path}__path__startswith": value.path})
+
+
+class AreaFilter(django_filters.FilterSet):
+    within = AreaWithinFilter(area_path="", label=_("Within"), method="filter_within")
+    level = django_filters.ChoiceFilter(choices=Area.Level.choices)
+
+    class Meta:
+        model = Area
+        fields = ["level"]
+
+    def filter_within(self, qs: QuerySet[Area], name: str, value: Area | None) -> QuerySet[Area]:
+        return qs.filter(path__startswith=value.path) if value else qs
+
+
+class TaskFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q")
+    work_line = django_filters.ModelChoiceFilter(queryset=WorkLine.objects.all(), label=_("Work line"))
+    status = django_filters.ChoiceFilter(choices=Task.Status.choices, label=_("Status"))
+    area = AreaWithinFilter()
+    overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue")
+    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", label=_("Due by"))
+
+    class Meta:
+        model = Task
+        fields = ["q", "work_line", "status", "area", "lead_leader", "responsible", "overdue", "due_before"]
+
+    def filter_q(self, qs: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
+        return qs.filter(Q(title__icontains=value) | Q(description__icontains=value)) if value else qs
+
+    def filter_overdue(self, qs: QuerySet[Task], name: str, value: bool | None) -> QuerySet[Task]:
+        if value is None:
+            return qs
+        today = timezone.localdate()
+        overdue = Q(due_on__lt=today) & ~Q(status=Task.Status.DONE)
+        return qs.filter(overdue) if value else qs.exclude(overdue)
+
+
+class IndicatorFilter(django_filters.FilterSet):
+    class Meta:
+        model = Indicator
+        fields = ["work_line", "source", "headline"]
+
+
+class TargetFilter(django_filters.FilterSet):
+    work_line = django_filters.ModelChoiceFilter(
+        field_name="indicator__work_line", queryset=WorkLine.objects.all(), label=_("Work line")
+    )
+    area = django_filters.ModelChoiceFilter(queryset=Area.objects.all(), label=_("Area"))
+    period_start = django_filters.DateFilter(label=_("Period start"))
+    period_end = django_filters.DateFilter(label=_("Period end"))
+
+    class Meta:
+        model = Target
+        fields = ["indicator", "work_line", "area", "period_start", "period_end"]

@@ -1,0 +1,177 @@
+"""The metric registry: domain apps declare what they count, the kernel computes it.
+
+A metric is a declaration — model, date field, path to the area, aggregate, filter — made in an
+app's `metrics.py`, found at start-up like Django finds `admin.py`. The date field says when a row
+starts to count, which is what makes *as of* work. From one declaration the kernel computes:
+
+- `values_by_area`: the value for any number of periods, grouped by area, in one query;
+- `rolled_up`: those values added up the area tree, in memory;
+- `weekly_series`: the cumulative value at each week's end, in one query.
+
+So a page that shows metrics costs a fixed number of queries whatever the data size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from django.db import models
+from django.db.models import Count, Q, Sum
+
+if TYPE_CHECKING:
+    from xicheng.models import Area
+    from xicheng.periods import Period
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: Any  # a lazy translation
+    unit: Any
+    model: type[models.Model]
+    date_field: str  # a DateField path; a row counts from this day on
+    area: str  # path to the row's Area, e.g. "house__area"
+    how: Literal["count", "distinct", "sum"] = "count"
+    field: str = "pk"  # what is counted or summed
+    filter: Q | None = None
+    # For states rather than events (e.g. "overdue"): a filter that depends on the as-of day.
+    state: Callable[[date], Q] | None = None
+    lower_is_better: bool = False
+    # Where the records behind the number are listed: a URL name, and how to filter it by area.
+    list_url: str = ""
+    list_area_param: str = "area"
+
+    def aggregate(self, condition: Q) -> models.Aggregate:
+        if self.how == "sum":
+            return Sum(self.field, filter=condition)
+        return Count(self.field, filter=condition, distinct=self.how == "distinct")
+
+    def rows(self, lo: date, hi: date, as_of: date) -> models.QuerySet[Any]:
+        qs = self.model._default_manager.all()
+        if self.filter is not None:
+            qs = qs.filter(self.filter)
+        if self.state is not None:
+            qs = qs.filter(self.state(as_of))
+        return qs.filter(**{f"{self.date_field}__gte": lo, f"{self.date_field}__lte": hi})
+
+    def in_period(self, period: Period, as_of: date) -> Q:
+        return Q(**{f"{self.date_field}__gte": period.start, f"{self.date_field}__lte": min(period.end, as_of)})
+
+
+class MetricRegistry:
+    def __init__(self) -> None:
+        self._metrics: dict[str, Metric] = {}
+
+    def register(self, metric: Metric) -> Metric:
+        if metric.key in self._metrics and self._metrics[metric.key] != metric:
+            raise ValueError(f"Metric {metric.key!r} is registered twice.")
+        self._metrics[metric.key] = metric
+        return metric
+
+    def get(self, key: str) -> Metric:
+        return self._metrics[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._metrics
+
+    def __iter__(self) -> Any:
+        return iter(sorted(self._metrics.values(), key=lambda m: m.key))
+
+    def choices(self) -> list[tuple[str, str]]:
+        return [(m.key, f"{m.key} · {m.label}") for m in self]
+
+
+registry = MetricRegistry()
+
+
+def register(metric: Metric) -> Metric:
+    return registry.register(metric)
+
+
+def values_by_area(metric: Metric, periods: Sequence[Period], as_of: date) -> dict[Period, dict[int, float]]:
+    """The metric's value for each period up to as_of, by the area the rows point at: one query."""
+    periods = list(dict.fromkeys(periods))
+    result: dict[Period, dict[int, float]] = {p: {} for p in periods}
+    live = [p for p in periods if p.start <= as_of]
+    if not live:
+        return result
+    lo = min(p.start for p in live)
+    hi = min(max(p.end for p in live), as_of)
+    annotations = {f"p{i}": metric.aggregate(metric.in_period(p, as_of)) for i, p in enumerate(live)}
+    rows = metric.rows(lo, hi, as_of).values(metric.area).annotate(**annotations).order_by()
+    for row in rows:
+        area_id = row[metric.area]
+        for i, period in enumerate(live):
+            if area_id is not None and row[f"p{i}"]:
+                result[period][area_id] = float(row[f"p{i}"])
+    return result
+
+
+def area_paths() -> dict[int, str]:
+    from xicheng.models import Area
+
+    return dict(Area.objects.values_list("id", "path").order_by())
+
+
+def rolled_up(values: dict[int, float], paths: dict[int, str], steplen: int = 4) -> dict[str, float]:
+    """Values by area id, added up into every area above: the result is keyed by area path."""
+    totals: dict[str, float] = defaultdict(float)
+    for area_id, value in values.items():
+        path = paths.get(area_id)
+        if path is None:
+            continue
+        for end in range(steplen, len(path) + 1, steplen):
+            totals[path[:end]] += value
+    return dict(totals)
+
+
+def value_for(metric: Metric, period: Period, area: Area, as_of: date) -> float:
+    """One figure: the metric over the period for an area's subtree, as of a day."""
+    rows = metric.rows(period.start, min(period.end, as_of), as_of).filter(
+        **{f"{metric.area}__path__startswith": area.path}
+    )
+    if period.start > as_of:
+        return 0.0
+    value = rows.aggregate(v=metric.aggregate(Q()))["v"]
+    return float(value or 0)
+
+
+def week_ends(period: Period, as_of: date) -> list[date]:
+    """Each Sunday in the period up to as_of, and the last day counted if it is not a Sunday."""
+    last = min(period.end, as_of)
+    if last < period.start:
+        return []
+    days: list[date] = []
+    day = period.start + timedelta(days=6 - period.start.weekday())
+    while day < last:
+        days.append(day)
+        day += timedelta(days=7)
+    days.append(last)
+    return days
+
+
+def weekly_series(metric: Metric, period: Period, as_of: date, area: Area | None = None) -> list[tuple[date, float]]:
+    """The cumulative value at each week's end over the period, up to as_of: one query."""
+    points = week_ends(period, as_of)
+    if not points:
+        return []
+    rows = metric.rows(period.start, points[-1], as_of)
+    if area is not None:
+        rows = rows.filter(**{f"{metric.area}__path__startswith": area.path})
+    annotations = {f"w{i}": metric.aggregate(Q(**{f"{metric.date_field}__lte": day})) for i, day in enumerate(points)}
+    totals = rows.aggregate(**annotations)
+    return [(day, float(totals[f"w{i}"] or 0)) for i, day in enumerate(points)]
+
+
+def autodiscover() -> None:
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("metrics")
+
+
+def metrics_for(keys: Iterable[str]) -> list[Metric]:
+    return [registry.get(k) for k in keys if k in registry]

@@ -1,0 +1,356 @@
+"""The kernel's data: areas, cadres, the work plan, indicators and targets, the audit log."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+from xicheng.history import audited_history
+from xicheng.scope import ScopedQuerySet, ScopeRule
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+class AreaQuerySet(MP_NodeQuerySet):
+    def within(self, area: Area) -> AreaQuerySet:
+        """The area and everything below it: one indexed prefix match on the materialised path."""
+        return self.filter(path__startswith=area.path)
+
+
+class AreaManager(MP_NodeManager):
+    def get_queryset(self) -> AreaQuerySet:
+        return AreaQuerySet(self.model, using=self._db).order_by("path")
+
+    def within(self, area: Area) -> AreaQuerySet:
+        return self.get_queryset().within(area)
+
+
+class Area(MP_Node):
+    """A node of the place tree: city → subdistrict → zone → village → natural village → grid."""
+
+    class Level(models.IntegerChoices):
+        CITY = 1, _("City")
+        SUBDISTRICT = 2, _("Subdistrict")
+        ZONE = 3, _("Zone")
+        VILLAGE = 4, _("Village / community")
+        HAMLET = 5, _("Natural village / estate")
+        GRID = 6, _("Grid")
+
+    name = models.CharField(_("name"), max_length=100)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+
+    history = audited_history()
+    objects = AreaManager()
+
+    node_order_by = ["name"]
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def subtree(self) -> AreaQuerySet:
+        return Area.objects.within(self)
+
+    @property
+    def parent_path(self) -> str:
+        return self.path[: -self.steplen]
+
+    def ancestor_paths(self) -> list[str]:
+        """Paths of this area and every area above it, nearest last."""
+        return [self.path[:end] for end in range(self.steplen, len(self.path) + 1, self.steplen)]
+
+
+class Cadre(models.Model):
+    """The profile that makes a user one of the subdistrict's people."""
+
+    class Position(models.TextChoices):
+        LEADER = "leader", _("Leading cadre")
+        DIVISION_HEAD = "division_head", _("Division head")
+        STAFF = "staff", _("Staff cadre")
+        VILLAGE_CADRE = "village_cadre", _("Village cadre")
+        GRID_WORKER = "grid_worker", _("Grid worker")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cadre")
+    name = models.CharField(_("name"), max_length=50)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    position = models.CharField(_("position"), max_length=20, choices=Position.choices)
+    areas = models.ManyToManyField(Area, verbose_name=_("areas served"), related_name="cadres", blank=True)
+
+    history = audited_history(m2m_fields=[areas])
+
+    class Meta:
+        verbose_name = _("cadre")
+        verbose_name_plural = _("cadres")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkLine(models.Model):
+    """A line of work (工作条线); the subdistrict's four pillars by default."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    history = audited_history()
+
+    class Meta:
+        verbose_name = _("work line")
+        verbose_name_plural = _("work lines")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Indicator(models.Model):
+    """Something countable whose actual value comes from a metric or from manual readings."""
+
+    class Source(models.TextChoices):
+        METRIC = "metric", _("Metric")
+        MANUAL = "manual", _("Manual reading")
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    unit = models.CharField(_("unit"), max_length=20)
+    work_line = models.ForeignKey(
+        WorkLine, verbose_name=_("work line"), on_delete=models.PROTECT, related_name="indicators"
+    )
+    lower_is_better = models.BooleanField(_("lower is better"), default=False)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
+    metric = models.CharField(_("metric"), max_length=60, blank=True, help_text=_("Key of a registered metric."))
+    headline = models.BooleanField(
+        _("headline"), default=False, help_text=_("Shown as a trend chart on the dashboard.")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    history = audited_history()
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["work_line__order", "order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source="manual", metric="") | (Q(source="metric") & ~Q(metric="")),
+                name="indicator_metric_matches_source",
+                violation_error_message=_("A metric indicator names its metric; a manual one names none."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.unit}）"
+
+
+class TargetQuerySet(ScopedQuerySet):
+    scope_rule = ScopeRule(area="area")
+
+    def for_period(self, start: date, end: date) -> TargetQuerySet:
+        return self.filter(period_start=start, period_end=end)
+
+
+class Target(models.Model):
+    """An indicator's target value for an area over a period, e.g. 2026 H1."""
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="targets"
+    )
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="targets")
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    value = models.DecimalField(_("target value"), max_digits=14, decimal_places=2)
+
+    history = audited_history()
+    objects = TargetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        ordering = ["indicator__work_line__order", "indicator__order", "period_start", "area__path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "area", "period_start", "period_end"],
+                name="target_one_per_indicator_area_period",
+                violation_error_message=_("This indicator already has a target for this area and period."),
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="target_period_ends_after_start",
+                violation_error_message=_("The period must end on or after its start."),
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=0),
+                name="target_value_not_negative",
+                violation_error_message=_("A target cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.name} · {self.area} · {self.period_label}"
+
+    @property
+    def period_label(self) -> str:
+        from xicheng.periods import Period
+
+        return Period(self.period_start, self.period_end).label
+
+
+class ManualReadingQuerySet(ScopedQuerySet):
+    scope_rule = ScopeRule(area="area", responsible=("entered_by",))
+
+
+class ManualReading(models.Model):
+    """A figure entered by hand for an indicator without a metric: the increase since the last one."""
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="readings"
+    )
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="readings")
+    on = models.DateField(_("date"))
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = audited_history()
+    objects = ManualReadingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("manual reading")
+        verbose_name_plural = _("manual readings")
+        ordering = ["-on", "indicator"]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.name} {self.on}: {self.value}"
+
+
+class TaskQuerySet(ScopedQuerySet):
+    scope_rule = ScopeRule(area="area", responsible=("responsible", "lead_leader"))
+
+    def open(self) -> TaskQuerySet:
+        return self.exclude(status=Task.Status.DONE)
+
+    def overdue(self, as_of: date) -> TaskQuerySet:
+        return self.open().filter(due_on__lt=as_of)
+
+    def assigned_to(self, user: User) -> TaskQuerySet:
+        return self.filter(Q(responsible=user) | Q(lead_leader=user))
+
+
+class Task(models.Model):
+    """A piece of work (重点工作任务) with a lead leader, a responsible cadre and progress notes."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Not started")
+        IN_PROGRESS = "in_progress", _("In progress")
+        BLOCKED = "blocked", _("Blocked")
+        DONE = "done", _("Done")
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    work_line = models.ForeignKey(WorkLine, verbose_name=_("work line"), on_delete=models.PROTECT, related_name="tasks")
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="tasks")
+    lead_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("lead leader"), on_delete=models.PROTECT, related_name="led_tasks"
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("responsible cadre"), on_delete=models.PROTECT, related_name="tasks"
+    )
+    due_on = models.DateField(_("due date"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    target = models.ForeignKey(
+        Target, verbose_name=_("target"), on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
+    )
+    created_on = models.DateField(_("created on"), default=timezone.localdate)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = audited_history()
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["status", "due_on"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_overdue(self, as_of: date | None = None) -> bool:
+        return self.status != self.Status.DONE and self.due_on < (as_of or timezone.localdate())
+
+
+class TaskUpdateQuerySet(ScopedQuerySet):
+    scope_rule = ScopeRule(area="task__area", responsible=("author", "task__responsible", "task__lead_leader"))
+
+
+class TaskUpdate(models.Model):
+    """A progress note (进展情况) a cadre writes on a task."""
+
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="updates")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(_("progress note"))
+    status = models.CharField(_("status after"), max_length=20, choices=Task.Status.choices)
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    history = audited_history()
+    objects = TaskUpdateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("progress note")
+        verbose_name_plural = _("progress notes")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.note[:40]
+
+
+class AuditEvent(models.Model):
+    """What the history tables cannot see: exports, views of unmasked personal data, token use."""
+
+    class Action(models.TextChoices):
+        EXPORT = "export", _("Export")
+        VIEW_PERSONAL = "view_personal", _("Viewed personal data")
+        TOKEN = "token", _("API token issued")
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at"]
+        permissions = [
+            ("view_audit_trail", "Can read the audit trail"),
+            ("view_all_records", "Can read every record"),
+            ("view_personal_data", "Can see unmasked personal data"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.subject}"

@@ -1,0 +1,97 @@
+"""The five roles are Django groups; `sync_roles` gives each its permissions after every migrate."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.apps import apps
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class Role(models.TextChoices):
+    LEADER = "leader", _("Leader")
+    CADRE = "cadre", _("Cadre")
+    DATA_ADMIN = "data_admin", _("Data admin")
+    AUDITOR = "auditor", _("Auditor")
+    API_CLIENT = "api_client", _("API client")
+
+
+# Models cadres and leaders write in the field. Domain apps add theirs through their AppConfig's
+# `field_models` (a list of model names), so the kernel needs to know none of them.
+KERNEL_FIELD_MODELS = ["task", "taskupdate", "manualreading"]
+
+
+def _app_labels() -> list[str]:
+    from django.conf import settings
+
+    return ["xicheng", *settings.DOMAIN_APPS]
+
+
+def _field_models() -> dict[str, list[str]]:
+    result = {"xicheng": KERNEL_FIELD_MODELS}
+    for label in _app_labels()[1:]:
+        config = apps.get_app_config(label)
+        result[label] = list(getattr(config, "field_models", []))
+    return result
+
+
+def role_permissions() -> dict[str, set[tuple[str, str]]]:
+    """(app_label, codename) pairs each role holds."""
+    from django.contrib.auth.models import Permission
+
+    labels = _app_labels()
+    perms = list(Permission.objects.filter(content_type__app_label__in=labels).select_related("content_type"))
+    everything = {(p.content_type.app_label, p.codename) for p in perms}
+    views = {(app, code) for app, code in everything if code.startswith("view_") and "historical" not in code}
+    views.discard(("xicheng", "view_auditevent"))
+    views.discard(("xicheng", "view_audit_trail"))
+    views.discard(("xicheng", "view_personal_data"))
+    writes = {
+        (app, f"{verb}_{model}")
+        for app, models_ in _field_models().items()
+        for model in models_
+        for verb in ("add", "change")
+    } & everything
+    return {
+        Role.LEADER: views | writes,
+        Role.CADRE: {p for p in views if p[1] != "view_all_records"} | writes,
+        Role.DATA_ADMIN: everything
+        | {("auth", "view_user"), ("auth", "add_user"), ("auth", "change_user"), ("auth", "view_group")},
+        Role.AUDITOR: {("xicheng", "view_audit_trail"), ("xicheng", "view_auditevent")},
+        Role.API_CLIENT: views,
+    }
+
+
+def sync_roles(**kwargs: Any) -> None:
+    """Create the role groups and set their permissions exactly; run on post_migrate."""
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    for config in apps.get_app_configs():
+        create_permissions(config, verbosity=0)
+    lookup = {(p.content_type.app_label, p.codename): p for p in Permission.objects.select_related("content_type")}
+    for role, pairs in role_permissions().items():
+        group, _created = Group.objects.get_or_create(name=role)
+        group.permissions.set([lookup[pair] for pair in pairs if pair in lookup])
+
+
+def roles_of(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
+    """The user's roles, read once per user object."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_xicheng_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
+        cached = frozenset(names & set(Role.values))
+        if user.is_superuser:  # type: ignore[attr-defined]
+            cached = cached | {Role.DATA_ADMIN.value}
+        user._xicheng_roles = cached  # type: ignore[union-attr]
+    return cached
+
+
+def has_role(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return bool(roles_of(user))

@@ -1,0 +1,164 @@
+"""Scope: which rows a user may see, and whether a user may change a row.
+
+Every view, viewset, export and admin page starts from `Model.objects.visible_to(user)`, so a row
+outside it is a 404 for free; writes check `can_change`, which refuses with a 403. The rules
+(DESIGN.md, Access):
+
+- leaders, data admins and API clients read everything; auditors read no domain data;
+- a cadre reads the records of their areas' subtrees, of the squads they belong to, those they are
+  responsible for, and what is set for the whole subdistrict (an area at or above subdistrict level
+  that contains one of theirs);
+- a cadre or leader changes records in their areas' subtrees, of a squad they belong to, or that
+  they are responsible for; data admins change everything; API clients and auditors change nothing.
+
+A model declares where these facts live with a `ScopeRule`, and its QuerySet inherits
+`ScopedQuerySet`; the rules themselves exist only here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.db import models
+from django.db.models import Q
+
+from xicheng.roles import Role, roles_of
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    from xicheng.models import Area
+
+    AnyUser = AbstractBaseUser | AnonymousUser
+
+
+@dataclass(frozen=True)
+class ScopeRule:
+    """Where a model keeps the facts scope needs, as lookup paths from the model."""
+
+    area: str | None = None
+    squad_members: str | None = None  # a many-valued path to users, e.g. "squad__members"
+    responsible: tuple[str, ...] = ()  # single-valued paths to users, e.g. ("responsible",)
+
+
+NOTHING = Q(pk__in=[])
+
+
+def reads_everything(user: AnyUser) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser or user.has_perm("xicheng.view_all_records")  # type: ignore[union-attr]
+    )
+
+
+def changes_everything(user: AnyUser) -> bool:
+    return Role.DATA_ADMIN in roles_of(user)
+
+
+def writes_in_field(user: AnyUser) -> bool:
+    """Cadres and leaders write field records; API clients and auditors never do."""
+    return bool(roles_of(user) & {Role.CADRE, Role.LEADER, Role.DATA_ADMIN})
+
+
+def served_areas(user: AnyUser) -> list[Area]:
+    """The areas the user serves as a cadre, read once per user object."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_xicheng_areas", None)
+    if cached is None:
+        from xicheng.models import Area
+
+        cached = list(Area.objects.filter(cadres__user=user))
+        user._xicheng_areas = cached  # type: ignore[union-attr]
+    return cached
+
+
+def _in_subtrees(area_path: str, areas: list[Area]) -> Q:
+    q = NOTHING
+    for area in areas:
+        q |= Q(**{f"{area_path}__path__startswith": area.path})
+    return q
+
+
+def _subdistrict_wide(area_path: str, areas: list[Area]) -> Q:
+    from xicheng.models import Area
+
+    above = {path for area in areas for path in area.ancestor_paths()}
+    if not above:
+        return NOTHING
+    return Q(**{f"{area_path}__path__in": sorted(above), f"{area_path}__level__lte": Area.Level.SUBDISTRICT})
+
+
+def _own(model: type[models.Model], rule: ScopeRule, user: AnyUser) -> Q:
+    """Rows the user answers for: their areas' subtrees, their squads, their own assignments."""
+    q = NOTHING
+    if rule.area:
+        q |= _in_subtrees(rule.area, served_areas(user))
+    if rule.squad_members:
+        # A subquery, not a join, so that a user in two squads does not duplicate rows.
+        q |= Q(pk__in=model._default_manager.filter(**{rule.squad_members: user}).values("pk"))
+    for path in rule.responsible:
+        q |= Q(**{path: user})
+    return q
+
+
+def visible_q(model: type[models.Model], rule: ScopeRule, user: AnyUser) -> Q | None:
+    """A filter for the rows the user may read; None means every row."""
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    if reads_everything(user):
+        return None
+    if not roles_of(user) & {Role.CADRE, Role.LEADER}:
+        return NOTHING
+    q = _own(model, rule, user)
+    if rule.area:
+        q |= _subdistrict_wide(rule.area, served_areas(user))
+    return q
+
+
+def changeable_q(model: type[models.Model], rule: ScopeRule, user: AnyUser) -> Q | None:
+    """A filter for the rows the user may change; None means every row."""
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    if changes_everything(user):
+        return None
+    if not writes_in_field(user):
+        return NOTHING
+    return _own(model, rule, user)
+
+
+class ScopedQuerySet(models.QuerySet[Any]):
+    scope_rule: ClassVar[ScopeRule] = ScopeRule()
+
+    def visible_to(self, user: AnyUser) -> Any:
+        q = visible_q(self.model, self.scope_rule, user)
+        return self if q is None else self.filter(q)
+
+    def changeable_by(self, user: AnyUser) -> Any:
+        q = changeable_q(self.model, self.scope_rule, user)
+        return self if q is None else self.filter(q)
+
+
+def can_change(user: AnyUser, obj: models.Model) -> bool:
+    """May the user change this row: the model permission and the row's scope both agree."""
+    meta = obj._meta
+    if not user.has_perm(f"{meta.app_label}.change_{meta.model_name}"):
+        return False
+    manager: Any = type(obj)._default_manager
+    if not hasattr(manager, "changeable_by"):
+        return changes_everything(user)
+    return bool(manager.changeable_by(user).filter(pk=obj.pk).exists())
+
+
+def areas_changeable_by(user: AnyUser) -> Any:
+    """Areas a user may file records under: their areas' subtrees (all of them for data admins)."""
+    from xicheng.models import Area
+
+    if changes_everything(user):
+        return Area.objects.all()
+    if not writes_in_field(user):
+        return Area.objects.none()
+    q = NOTHING
+    for area in served_areas(user):
+        q |= Q(path__startswith=area.path)
+    return Area.objects.filter(q)

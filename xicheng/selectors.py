@@ -1,0 +1,103 @@
+"""Reads that take more than one query to explain: targets with their actual values and progress."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q, Sum
+
+from xicheng import metrics
+from xicheng.models import Indicator, ManualReading, Target
+from xicheng.periods import Period
+from xicheng.progress import Progress, progress
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    target: Target
+    progress: Progress
+
+    @property
+    def period(self) -> Period:
+        return Period(self.target.period_start, self.target.period_end)
+
+
+def period_of(target: Target) -> Period:
+    return Period(target.period_start, target.period_end)
+
+
+def actuals(targets: Sequence[Target], as_of: date) -> dict[int, float]:
+    """Actual value of each target (by pk) as of a day, rolled up its area's subtree.
+
+    Costs one query for the area paths, one per metric in use (a registered, bounded set) and one
+    for all manual readings: never one per target.
+    """
+    if not targets:
+        return {}
+    paths = metrics.area_paths()
+    result: dict[int, float] = {}
+
+    by_metric: dict[str, list[Target]] = defaultdict(list)
+    manual: list[Target] = []
+    for target in targets:
+        indicator = target.indicator
+        if indicator.source == Indicator.Source.METRIC and indicator.metric in metrics.registry:
+            by_metric[indicator.metric].append(target)
+        elif indicator.source == Indicator.Source.MANUAL:
+            manual.append(target)
+        else:
+            result[target.pk] = 0.0
+
+    for key, group in by_metric.items():
+        metric = metrics.registry.get(key)
+        values = metrics.values_by_area(metric, [period_of(t) for t in group], as_of)
+        rolled = {period: metrics.rolled_up(by_area, paths) for period, by_area in values.items()}
+        for target in group:
+            result[target.pk] = rolled[period_of(target)].get(target.area.path, 0.0)
+
+    if manual:
+        periods = list(dict.fromkeys(period_of(t) for t in manual))
+        live = [p for p in periods if p.start <= as_of]
+        by_period: dict[Period, dict[tuple[int, int], float]] = {p: {} for p in periods}
+        if live:
+            annotations = {
+                f"p{i}": Sum("value", filter=Q(on__gte=p.start, on__lte=min(p.end, as_of))) for i, p in enumerate(live)
+            }
+            rows = (
+                ManualReading.objects.filter(indicator__in={t.indicator_id for t in manual}, on__lte=as_of)
+                .values("indicator_id", "area_id")
+                .annotate(**annotations)
+                .order_by()
+            )
+            for row in rows:
+                for i, period in enumerate(live):
+                    if row[f"p{i}"]:
+                        by_period[period][(row["indicator_id"], row["area_id"])] = float(row[f"p{i}"])
+        for target in manual:
+            per_area = {
+                area_id: v for (ind, area_id), v in by_period[period_of(target)].items() if ind == target.indicator_id
+            }
+            result[target.pk] = metrics.rolled_up(per_area, paths).get(target.area.path, 0.0)
+    return result
+
+
+def target_progress(targets: Sequence[Target], as_of: date) -> list[TargetProgress]:
+    """Each target with its progress as of a day. Targets must come with indicator and area."""
+    values = actuals(targets, as_of)
+    return [
+        TargetProgress(
+            target=t,
+            progress=progress(
+                actual=values.get(t.pk, 0.0),
+                target=t.value,
+                start=t.period_start,
+                end=t.period_end,
+                as_of=as_of,
+                lower_is_better=t.indicator.lower_is_better,
+            ),
+        )
+        for t in targets
+    ]

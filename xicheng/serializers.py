@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from xicheng.models import Area, Indicator, Target, Task, TaskUpdate, WorkLine
+from xicheng.progress import Light
+from xicheng.scope import areas_changeable_by
+from xicheng.selectors import target_progress
+
+
+class AreaSerializer(serializers.ModelSerializer[Area]):
+    parent = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Area
+        fields = ["id", "name", "code", "level", "depth", "path", "parent"]
+
+    def get_parent(self, area: Area) -> int | None:
+        # Parents are looked up in one map the view builds, not one query per area.
+        parents: dict[str, int] = self.context.get("area_ids_by_path", {})
+        return parents.get(area.parent_path) if area.depth > 1 else None
+
+
+class PersonSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user: Any) -> str:
+        cadre = getattr(user, "cadre", None)
+        return cadre.name if cadre else user.get_username()
+
+
+class TaskUpdateSerializer(serializers.ModelSerializer[TaskUpdate]):
+    author = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = TaskUpdate
+        fields = ["id", "note", "status", "author", "created_at"]
+        read_only_fields = ["id", "author", "created_at"]
+
+
+class TaskSerializer(serializers.ModelSerializer[Task]):
+    lead_leader_name = serializers.SerializerMethodField()
+    responsible_name = serializers.SerializerMethodField()
+    area_name = serializers.CharField(source="area.name", read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "title",
+            "description",
+            "work_line",
+            "area",
+            "area_name",
+            "lead_leader",
+            "lead_leader_name",
+            "responsible",
+            "responsible_name",
+            "due_on",
+            "status",
+            "target",
+            "overdue",
+            "version",
+        ]
+        read_only_fields = ["status", "version"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and "area" in self.fields:
+            # A write may only point at areas the writer serves.
+            self.fields["area"].queryset = areas_changeable_by(request.user)  # type: ignore[attr-defined]
+
+    def get_lead_leader_name(self, task: Task) -> str:
+        return PersonSerializer().get_name(task.lead_leader)
+
+    def get_responsible_name(self, task: Task) -> str:
+        return PersonSerializer().get_name(task.responsible)
+
+    def get_overdue(self, task: Task) -> bool:
+        return task.is_overdue(timezone.localdate())
+
+
+class WorkLineSerializer(serializers.ModelSerializer[WorkLine]):
+    class Meta:
+        model = WorkLine
+        fields = ["id", "name", "order"]
+
+
+class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
+    work_line_name = serializers.CharField(source="work_line.name", read_only=True)
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "id",
+            "code",
+            "name",
+            "unit",
+            "work_line",
+            "work_line_name",
+            "lower_is_better",
+            "source",
+            "metric",
+            "headline",
+        ]
+
+
+class TargetListSerializer(serializers.ListSerializer[Target]):
+    def to_representation(self, data: Any) -> list[Any]:
+        items = list(data.all() if isinstance(data, QuerySet) else data)
+        as_of = self.context.get("as_of") or timezone.localdate()
+        self.child.context["progress"] = {row.target.pk: row.progress for row in target_progress(items, as_of)}  # type: ignore[union-attr]
+        return [self.child.to_representation(item) for item in items]  # type: ignore[union-attr]
+
+
+class TargetSerializer(serializers.ModelSerializer[Target]):
+    """A target with its progress: `actual`, `target`, `percent`, `expected` and `light` are the
+    contract REST clients rely on."""
+
+    indicator_name = serializers.CharField(source="indicator.name", read_only=True)
+    unit = serializers.CharField(source="indicator.unit", read_only=True)
+    area_name = serializers.CharField(source="area.name", read_only=True)
+    period = serializers.CharField(source="period_label", read_only=True)
+    actual = serializers.SerializerMethodField()
+    target = serializers.SerializerMethodField()
+    percent = serializers.SerializerMethodField()
+    expected = serializers.SerializerMethodField()
+    gap = serializers.SerializerMethodField()
+    light = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Target
+        list_serializer_class = TargetListSerializer
+        fields = [
+            "id",
+            "indicator",
+            "indicator_name",
+            "unit",
+            "area",
+            "area_name",
+            "period_start",
+            "period_end",
+            "period",
+            "actual",
+            "target",
+            "percent",
+            "expected",
+            "gap",
+            "light",
+        ]
+
+    def _progress(self, target: Target) -> Any:
+        known = self.context.get("progress", {})
+        if target.pk not in known:
+            as_of = self.context.get("as_of") or timezone.localdate()
+            known[target.pk] = target_progress([target], as_of)[0].progress
+            self.context["progress"] = known
+        return known[target.pk]
+
+    def get_actual(self, target: Target) -> float:
+        return self._progress(target).actual
+
+    def get_target(self, target: Target) -> float:
+        return self._progress(target).target
+
+    def get_percent(self, target: Target) -> float:
+        return self._progress(target).percent
+
+    def get_expected(self, target: Target) -> float:
+        return self._progress(target).expected
+
+    def get_gap(self, target: Target) -> float:
+        return self._progress(target).gap
+
+    @extend_schema_field(serializers.ChoiceField(choices=Light.choices))
+    def get_light(self, target: Target) -> str:
+        return self._progress(target).light.value

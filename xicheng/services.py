@@ -1,0 +1,85 @@
+"""Writes of the kernel that carry a rule: every one here, none in views, serializers or signals."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xicheng.history import client_ip
+from xicheng.models import AuditEvent, Task, TaskUpdate
+from xicheng.scope import can_change
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+class Conflict(ValidationError):
+    """The row changed since the user read it; nothing was written."""
+
+
+@transaction.atomic
+def task_add_update(
+    *, task: Task, note: str, status: str, acting_user: AbstractBaseUser, version: int | None = None
+) -> TaskUpdate:
+    """Write a progress note on a task and move its status, as one change."""
+    if not can_change(acting_user, task):
+        raise PermissionDenied(_("You may not change this task."))
+    locked = Task.objects.select_for_update().get(pk=task.pk)
+    if version is not None and locked.version != version:
+        raise Conflict(_("This task was changed by someone else. Reload and try again."))
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": _("Write what has been done.")})
+    if status not in Task.Status.values:
+        raise ValidationError({"status": _("Choose a valid status.")})
+    update = TaskUpdate.objects.create(task=locked, author=acting_user, note=note, status=status)
+    locked.status = status
+    locked.version += 1
+    locked.save(update_fields=["status", "version"])
+    task.status, task.version = locked.status, locked.version
+    return update
+
+
+def audit_log(*, user: Any, action: str, subject: str, request: Any = None) -> AuditEvent:
+    """Record an event the history tables cannot see (an export, a view of personal data)."""
+    return AuditEvent.objects.create(
+        at=timezone.now(),
+        user=user if getattr(user, "is_authenticated", False) else None,
+        action=action,
+        subject=subject[:200],
+        ip_address=client_ip(request) if request is not None else None,
+    )
+
+
+TASK_EDITABLE_FIELDS = ("title", "description", "work_line", "area", "lead_leader", "responsible", "due_on", "target")
+
+
+@transaction.atomic
+def task_create(*, acting_user: AbstractBaseUser, **fields: Any) -> Task:
+    unknown = set(fields) - set(TASK_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    task = Task(**fields)
+    task.full_clean()
+    task.save()
+    return task
+
+
+@transaction.atomic
+def task_edit(*, task: Task, acting_user: AbstractBaseUser, **fields: Any) -> Task:
+    if not can_change(acting_user, task):
+        raise PermissionDenied(_("You may not change this task."))
+    unknown = set(fields) - set(TASK_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    locked = Task.objects.select_for_update().get(pk=task.pk)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.version += 1
+    locked.full_clean()
+    locked.save(update_fields=[*fields, "version"])
+    return locked

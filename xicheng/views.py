@@ -1,0 +1,165 @@
+"""The kernel's pages: home, my work, tasks, targets, the audit trail, the health check."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_GET, require_POST
+from simple_history.models import registered_models
+
+from xicheng.dashboard import workbench
+from xicheng.filters import TargetFilter, TaskFilter
+from xicheng.forms import TaskUpdateForm
+from xicheng.models import AuditEvent, Target, Task
+from xicheng.roles import Role, roles_of
+from xicheng.scope import can_change
+from xicheng.selectors import target_progress
+from xicheng.services import task_add_update
+
+PAGE_SIZE = 50
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    roles = roles_of(request.user)
+    if Role.AUDITOR in roles and not roles & {Role.CADRE, Role.LEADER, Role.DATA_ADMIN}:
+        return redirect("audit_trail")
+    if Role.CADRE in roles:
+        return redirect("my_work")
+    return redirect("task_list")
+
+
+def as_of_param(request: HttpRequest) -> date:
+    return parse_date(request.GET.get("as_of", "") or "") or timezone.localdate()
+
+
+def my_work(request: HttpRequest) -> HttpResponse:
+    """我的工作台: the open tasks this user answers for, and what each domain app puts here."""
+    tasks = list(
+        Task.objects.visible_to(request.user)
+        .assigned_to(request.user)
+        .open()
+        .select_related("area", "work_line", "lead_leader__cadre", "responsible__cadre")
+        .order_by("due_on", "pk")
+    )
+    panels = []
+    for panel in workbench:
+        context = panel.context(request)
+        if context is not None:
+            panels.append((panel, context))
+    return render(
+        request,
+        "xicheng/my_work.html",
+        {"tasks": tasks, "panels": panels, "today": timezone.localdate(), "statuses": Task.Status.choices},
+    )
+
+
+def task_list(request: HttpRequest) -> HttpResponse:
+    base = Task.objects.visible_to(request.user).select_related(
+        "area", "work_line", "lead_leader__cadre", "responsible__cadre"
+    )
+    filterset = TaskFilter(request.GET, queryset=base)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "xicheng/task_list.html",
+        {"filter": filterset, "page": page, "today": timezone.localdate(), "query": _query_without_page(request)},
+    )
+
+
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_object_or_404(
+        Task.objects.visible_to(request.user).select_related(
+            "area", "work_line", "lead_leader__cadre", "responsible__cadre", "target__indicator"
+        ),
+        pk=pk,
+    )
+    updates = task.updates.select_related("author__cadre")
+    form = TaskUpdateForm(initial={"status": task.status, "version": task.version})
+    return render(
+        request,
+        "xicheng/task_detail.html",
+        {"task": task, "updates": updates, "form": form, "may_change": can_change(request.user, task)},
+    )
+
+
+@require_POST
+def task_add_update_view(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_object_or_404(Task.objects.visible_to(request.user), pk=pk)
+    if not can_change(request.user, task):
+        raise PermissionDenied
+    form = TaskUpdateForm(request.POST)
+    saved = False
+    if form.is_valid():
+        try:
+            task_add_update(task=task, acting_user=request.user, **form.cleaned_data)
+            saved = True
+        except ValidationError as e:
+            form.add_error(None, e)
+    if request.htmx:  # type: ignore[attr-defined]
+        task.refresh_from_db()
+        fresh = TaskUpdateForm(initial={"status": task.status, "version": task.version}) if saved else form
+        return render(request, "xicheng/_task_card.html", {"task": task, "form": fresh, "saved": saved})
+    if saved:
+        return redirect("task_detail", pk=task.pk)
+    updates = task.updates.select_related("author__cadre")
+    return render(
+        request,
+        "xicheng/task_detail.html",
+        {"task": task, "updates": updates, "form": form, "may_change": True},
+        status=400,
+    )
+
+
+def target_list(request: HttpRequest) -> HttpResponse:
+    as_of = as_of_param(request)
+    base = Target.objects.visible_to(request.user).select_related("indicator__work_line", "area")
+    filterset = TargetFilter(request.GET, queryset=base)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = target_progress(list(page.object_list), as_of)
+    return render(
+        request,
+        "xicheng/target_list.html",
+        {"filter": filterset, "page": page, "rows": rows, "as_of": as_of, "query": _query_without_page(request)},
+    )
+
+
+@permission_required("xicheng.view_audit_trail", raise_exception=True)
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    """留痕: who changed what, when and from where; read-only."""
+    histories = {
+        f"{model._meta.app_label}.{model._meta.model_name}": model
+        for model in registered_models.values()
+        if model._meta.app_label in ("xicheng", "projects", "governance", "welfare")
+    }
+    choices = sorted((key, str(model._meta.verbose_name)) for key, model in histories.items())
+    chosen = request.GET.get("model", "")
+    context: dict[str, Any] = {"choices": choices, "chosen": chosen}
+    if chosen in histories:
+        records = histories[chosen].history.select_related("history_user").order_by("-history_date", "-history_id")  # type: ignore[attr-defined]
+        context["page"] = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    else:
+        events = AuditEvent.objects.select_related("user").order_by("-at")
+        context["events"] = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "xicheng/audit_trail.html", context)
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
