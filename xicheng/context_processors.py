@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from xicheng.dashboard import nav
 from xicheng.roles import Role, roles_of
 
 
@@ -15,4 +16,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "is_auditor": Role.AUDITOR in roles,
         "is_data_admin": Role.DATA_ADMIN in roles,
         "reads_domain": bool(roles & {Role.CADRE, Role.LEADER, Role.DATA_ADMIN}),
+        # Links the domain apps register for the top bar.
+        "nav_links": [link for link in nav if link.roles & roles],
     }

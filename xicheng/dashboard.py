@@ -1,17 +1,30 @@
 """What the domain apps show on the kernel's pages, registered from each app's `dashboard.py`.
 
-- `workbench`: sections of *my work* (我的工作台). Each panel's `context(request)` returns the
-  template context, or None when there is nothing for this user; it must cost a fixed number of
-  queries.
+The kernel imports no domain app; each app fills these registries when Django starts:
+
+- `workbench`: sections of *my work* (我的工作台). A panel's `context(request)` returns the template
+  context, or None when there is nothing for this user.
+- `sections`: parts of the leaders' dashboard (领导驾驶舱). A section's `build(user, period, as_of)`
+  returns `SectionData`: tables of plain numbers (the page, the API and the xlsx workbook all read
+  the same tables) and whatever else its template needs.
+- `alerts`: sources of the red-light list. Each returns the items that need a leader now.
+- `nav`: links in the top bar.
+
+Every callable here must cost a fixed number of queries whatever the data size, and must start
+from the user's scope (`Model.objects.visible_to(user)`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from xicheng.periods import Period
 
 
 @dataclass(frozen=True)
@@ -22,16 +35,82 @@ class Panel:
     order: int = 100
 
 
-class PanelRegistry:
-    def __init__(self) -> None:
-        self._panels: dict[str, Panel] = {}
+@dataclass
+class Table:
+    """A table of figures: numbers stay numbers so the workbook can sum them.
 
-    def register(self, panel: Panel) -> Panel:
-        self._panels[panel.key] = panel
-        return panel
+    `links` gives each row's drill-down URL (or None); `lights` each row's light (done, green,
+    yellow, red or None), shown as a dot on the page and a cell colour in the workbook."""
+
+    key: str
+    title: Any
+    columns: list[Any]
+    rows: list[list[Any]]
+    links: list[str | None] = field(default_factory=list)
+    lights: list[str | None] = field(default_factory=list)
+
+
+@dataclass
+class SectionData:
+    tables: list[Table]
+    extra: dict[str, Any] = field(default_factory=dict)  # anything else the template wants
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: Any
+    build: Callable[[Any, Period, date], SectionData | None]
+    template: str = "xicheng/_dashboard_section.html"
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One line of the red-light list: something that needs a leader's attention now."""
+
+    kind: str  # e.g. "hazard_overdue"
+    kind_label: Any  # e.g. _("Overdue hazard")
+    title: str
+    area: str
+    due: date | None  # the deadline that passed, or the day it happened; urgency counts from it
+    url: str
+    severity: int = 1  # 2 is the most urgent
+
+
+@dataclass(frozen=True)
+class AlertSource:
+    key: str
+    collect: Callable[[Any, date], list[Alert]]
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: Any
+    url_name: str
+    roles: frozenset[str]  # shown to users holding any of these roles
+    order: int = 100
+
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    def __init__(self) -> None:
+        self._items: dict[str, T] = {}
+
+    def register(self, item: T) -> T:
+        self._items[item.key if hasattr(item, "key") else item.url_name] = item  # type: ignore[attr-defined]
+        return item
 
     def __iter__(self) -> Any:
-        return iter(sorted(self._panels.values(), key=lambda p: (p.order, p.key)))
+        return iter(sorted(self._items.values(), key=lambda i: (getattr(i, "order", 100), str(getattr(i, "key", "")))))
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
-workbench = PanelRegistry()
+workbench: Registry[Panel] = Registry()
+sections: Registry[Section] = Registry()
+alerts: Registry[AlertSource] = Registry()
+nav: Registry[NavLink] = Registry()
