@@ -49,6 +49,18 @@ class Table:
     links: list[str | None] = field(default_factory=list)
     lights: list[str | None] = field(default_factory=list)
 
+    @property
+    def rows_with_meta(self) -> list[dict[str, Any]]:
+        """Rows as the templates want them: cells that know whether they are numbers, link, light."""
+        return [
+            {
+                "cells": [{"value": v, "is_number": isinstance(v, int | float)} for v in row],
+                "link": self.links[i] if i < len(self.links) else None,
+                "light": self.lights[i] if i < len(self.lights) else None,
+            }
+            for i, row in enumerate(self.rows)
+        ]
+
 
 @dataclass
 class SectionData:
