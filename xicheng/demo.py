@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from importlib import import_module
 from importlib.util import find_spec
@@ -389,9 +389,7 @@ def _seed_tasks(ctx: DemoContext, lines: dict[str, WorkLine]) -> None:
                     note=notes[(i + n) % len(notes)],
                     status=Task.Status.IN_PROGRESS,
                     created_at=timezone.make_aware(
-                        timezone.datetime.combine(
-                            date(year, 7, 15) + timedelta(days=20 * n + i), timezone.datetime.min.time()
-                        )
+                        datetime.combine(date(year, 7, 15) + timedelta(days=20 * n + i), time(9))
                     ),
                 )
 
