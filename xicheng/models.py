@@ -53,7 +53,8 @@ class Area(MP_Node):
     history = audited_history()
     objects = AreaManager()
 
-    node_order_by = ["name"]
+    # No node_order_by: children keep the order they were added in, so a node's path never
+    # changes when a sibling is added (sorted insertion would renumber the paths of its siblings).
 
     class Meta:
         verbose_name = _("area")
