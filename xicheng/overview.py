@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from xicheng import dashboard, metrics
-from xicheng.models import Area, Indicator, ManualReading, Target, WorkLine
+from xicheng.models import Area, Indicator, ManualReading, Target, Task, WorkLine
 from xicheng.periods import Period
 from xicheng.progress import Light, as_number
 from xicheng.roles import AnyUser
@@ -152,6 +152,25 @@ def build_overview(user: AnyUser, period: Period, as_of: date) -> Overview:
         )
         for row in rows
         if row.progress.light == Light.RED
+    ]
+    overdue_tasks = (
+        Task.objects.visible_to(user)
+        .filter(created_on__lte=as_of)
+        .overdue(as_of)
+        .select_related("area")
+        .order_by("due_on")[:50]
+    )
+    found += [
+        dashboard.Alert(
+            kind="task_overdue",
+            kind_label=gettext_lazy("Overdue task"),
+            title=task.title,
+            area=task.area.name,
+            due=task.due_on,
+            url=reverse("task_detail", args=[task.pk]),
+            severity=1,
+        )
+        for task in overdue_tasks
     ]
     for source in dashboard.alerts:
         found += source.collect(user, as_of)

@@ -161,3 +161,15 @@ def test_a_cadre_sees_only_their_scope_on_the_dashboard(client: Client, cast: Ca
     client.force_login(cast.li)
     names = [t["indicator"] for t in client.get(f"/api/v1/dashboard/?{H2}").json()["targets"]]
     assert names == ["四方的指标"]
+
+
+def test_overdue_tasks_are_on_the_red_light_list(client: Client, cast: Cast, places: Places) -> None:
+    from tests.factories import TaskFactory
+
+    TaskFactory(area=places.sifang, lead_leader=cast.zhao, responsible=cast.li, title="逾期的任务", due_on=date(2026, 8, 31),
+                created_on=date(2026, 7, 1))  # fmt: skip
+    TaskFactory(area=places.sifang, lead_leader=cast.zhao, responsible=cast.li, title="按期的任务", due_on=date(2026, 12, 31),
+                created_on=date(2026, 7, 1))  # fmt: skip
+    client.force_login(cast.zhao)
+    alerts = client.get(f"/api/v1/dashboard/?{H2}&as_of=2026-09-30").json()["alerts"]
+    assert [(a["kind"], a["title"]) for a in alerts] == [("task_overdue", "逾期的任务")]
