@@ -60,3 +60,10 @@ def test_changes_keep_their_history_with_who_and_where(client: Client, cast: Cas
 def test_the_admin_is_titled_in_chinese(client: Client, cast: Cast) -> None:
     client.force_login(cast.admin)
     assert "西城街道工作进度管理" in client.get("/admin/").content.decode()
+
+
+def test_pages_are_chinese_even_for_an_english_browser_until_english_is_chosen(client: Client, cast: Cast) -> None:
+    login = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "登录" in login.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert "Log in" in client.get("/accounts/login/").content.decode()
