@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from axes.models import AccessFailureLog, AccessLog
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -155,7 +156,11 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     choices = sorted((key, str(model._meta.verbose_name)) for key, model in histories.items())
     chosen = request.GET.get("model", "")
     context: dict[str, Any] = {"choices": choices, "chosen": chosen}
-    if chosen in histories:
+    if chosen in ("logins", "failed_logins"):
+        model = AccessLog if chosen == "logins" else AccessFailureLog
+        attempts = model.objects.only("attempt_time", "username", "ip_address", "path_info").order_by("-attempt_time")
+        context["logins"] = Paginator(attempts, PAGE_SIZE).get_page(request.GET.get("page"))
+    elif chosen in histories:
         records = histories[chosen].history.select_related("history_user").order_by("-history_date", "-history_id")  # type: ignore[attr-defined]
         context["page"] = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     else:
