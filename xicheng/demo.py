@@ -353,7 +353,9 @@ def _seed_manual_readings(ctx: DemoContext) -> None:
             shares = [ctx.rng.randint(1, 5) for _ in range(len(weeks) * len(villages))]
             whole = int(total)
             amounts = [whole * s // sum(shares) for s in shares]
-            amounts[0] += whole - sum(amounts)
+            # Hand out what integer division left over one unit at a time, so no week stands out.
+            for i in range(whole - sum(amounts)):
+                amounts[i % len(amounts)] += 1
             i = 0
             for day in weeks:
                 for village in villages:
