@@ -7,9 +7,9 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import connection, reset_queries
+from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.test.utils import override_settings
 
 DEFAULT_URLS = [
     "/dashboard/",
@@ -22,15 +22,30 @@ DEFAULT_URLS = [
 ]
 
 
+class QueryCounter:
+    """Counts and times every query the wrapped code runs."""
+
+    def __init__(self) -> None:
+        self.timings: list[tuple[float, str]] = []
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.timings.append(((time.perf_counter() - started) * 1000, sql))
+
+
 class Command(BaseCommand):
     help = "Time the main pages on the current data: queries, median and worst milliseconds, peak memory."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--user", default="zhao", help="Whose view to measure (default: the leader zhao).")
         parser.add_argument("--repeat", type=int, default=5)
+        parser.add_argument("--slowest", type=int, default=0, help="Also print this many slowest queries per URL.")
         parser.add_argument("urls", nargs="*", help="URLs to measure instead of the default set.")
 
-    def handle(self, *args: Any, user: str, repeat: int, urls: list[str], **options: Any) -> None:
+    def handle(self, *args: Any, user: str, repeat: int, slowest: int, urls: list[str], **options: Any) -> None:
         from django.utils import timezone
 
         client = Client()
@@ -40,18 +55,19 @@ class Command(BaseCommand):
         with override_settings(ALLOWED_HOSTS=["testserver", "*"]):
             for url in [u.format(year=year) for u in (urls or DEFAULT_URLS)]:
                 timings = []
-                reset_queries()
-                with CaptureQueriesContext(connection) as queries:
+                queries = QueryCounter()
+                with connection.execute_wrapper(queries):
                     response = client.get(url)
                 tracemalloc.start()
                 for _ in range(repeat):
                     started = time.perf_counter()
                     client.get(url)
-                    reset_queries()
                     timings.append((time.perf_counter() - started) * 1000)
                 _current, peak = tracemalloc.get_traced_memory()
                 tracemalloc.stop()
                 self.stdout.write(
-                    f"{url:<48} {response.status_code:>6} {len(queries.captured_queries):>7} "
+                    f"{url:<48} {response.status_code:>6} {len(queries.timings):>7} "
                     f"{statistics.median(timings):>10.1f} {max(timings):>8.1f} {peak / 2**20:>9.1f}"
                 )
+                for ms, sql in sorted(queries.timings, reverse=True)[:slowest]:
+                    self.stdout.write(f"    {ms:8.1f} ms  {sql[:160]}")
