@@ -137,9 +137,7 @@ class MigrantQuerySet(ScopedQuerySet):
             .filter(Q(left_on__isnull=True) | Q(left_on__gte=models.OuterRef("registered_on")))
         )
         starts_before_end = others.filter(registered_on__lte=models.OuterRef("left_on"))
-        return self.filter(
-            (Q(left_on__isnull=True) & models.Exists(others)) | models.Exists(starts_before_end)
-        )
+        return self.filter((Q(left_on__isnull=True) & models.Exists(others)) | models.Exists(starts_before_end))
 
 
 class Migrant(models.Model):

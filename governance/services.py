@@ -110,9 +110,11 @@ def migrant_build(
 
 def _refuse_second_stay_at_same_house(migrant: Migrant) -> None:
     # The same person twice at one house is a duplicate; at two houses it is flagged for review.
-    if Migrant.objects.filter(house=migrant.house, id_number_index=migrant.id_number_index).staying_on(
-        migrant.registered_on
-    ).exists():
+    if (
+        Migrant.objects.filter(house=migrant.house, id_number_index=migrant.id_number_index)
+        .staying_on(migrant.registered_on)
+        .exists()
+    ):
         raise ValidationError(
             {"id_number": _("This person is already registered at this house. Update that registration instead.")}
         )
@@ -303,9 +305,7 @@ def dispute_move(
 
 
 @transaction.atomic
-def zero_report_submit(
-    *, village: Area, day: date, acting_user: Any, incidents: int = 0, note: str = ""
-) -> ZeroReport:
+def zero_report_submit(*, village: Area, day: date, acting_user: Any, incidents: int = 0, note: str = "") -> ZeroReport:
     """A village's report for a day; a second one for the same village and day is refused."""
     if village.level != Area.Level.VILLAGE:
         raise ValidationError({"village": _("Zero reports are sent by villages and communities.")})
@@ -314,7 +314,8 @@ def zero_report_submit(
         raise ValidationError({"incidents": _("The number of incidents cannot be negative.")})
     if ZeroReport.objects.filter(village=village, day=day).exists():
         raise ValidationError(
-            _("%(village)s has already sent its report for %(day)s.") % {"village": village.name, "day": f"{day:%Y-%m-%d}"}
+            _("%(village)s has already sent its report for %(day)s.")
+            % {"village": village.name, "day": f"{day:%Y-%m-%d}"}
         )
     try:
         with transaction.atomic():
@@ -324,7 +325,8 @@ def zero_report_submit(
     except IntegrityError:
         # Two taps at once: the database's unique constraint decides.
         raise ValidationError(
-            _("%(village)s has already sent its report for %(day)s.") % {"village": village.name, "day": f"{day:%Y-%m-%d}"}
+            _("%(village)s has already sent its report for %(day)s.")
+            % {"village": village.name, "day": f"{day:%Y-%m-%d}"}
         ) from None
 
 
