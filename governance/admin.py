@@ -34,14 +34,14 @@ class _ReadOnlyInline(admin.TabularInline):
 class InspectionInline(_ReadOnlyInline):
     model = Inspection
     fields = ["inspected_on", "inspector", "note"]
-    readonly_fields = fields
+    readonly_fields = ["inspected_on", "inspector", "note"]
 
 
 class HazardInline(_ReadOnlyInline):
     model = Hazard
     fk_name = "house"
     fields = ["category", "description", "found_on", "deadline", "rectified_on"]
-    readonly_fields = fields
+    readonly_fields = ["category", "description", "found_on", "deadline", "rectified_on"]
 
 
 class InspectionHazardInline(HazardInline):
@@ -51,7 +51,7 @@ class InspectionHazardInline(HazardInline):
 class MigrantInline(_ReadOnlyInline):
     model = Migrant
     fields = ["name", "masked_id", "origin", "registered_on", "left_on"]
-    readonly_fields = fields
+    readonly_fields = ["name", "masked_id", "origin", "registered_on", "left_on"]
 
     @admin.display(description=_("ID number"))
     def masked_id(self, migrant: Migrant) -> str:

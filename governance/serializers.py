@@ -53,7 +53,7 @@ class RentalHouseSerializer(_AreaLimited, serializers.ModelSerializer[RentalHous
 class InspectionSerializer(serializers.ModelSerializer[Inspection]):
     forces = serializers.MultipleChoiceField(choices=Force.choices)
     house_address = serializers.CharField(source="house.address", read_only=True)
-    inspector = serializers.PrimaryKeyRelatedField(read_only=True)
+    inspector: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = Inspection

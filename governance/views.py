@@ -194,7 +194,7 @@ def hazard_rectify_view(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as e:
             error = " ".join(e.messages)
     else:
-        error = " ".join(m for errors in form.errors.values() for m in errors)
+        error = " ".join(str(m) for errors in form.errors.values() for m in errors)
     if request.htmx:  # type: ignore[attr-defined]
         return render(
             request,
@@ -231,7 +231,7 @@ def dispute_move_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Dispute moved to “%(status)s”.") % {"status": dispute.get_status_display()})
     else:
-        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
     return redirect("governance:dispute_list")
 
 
