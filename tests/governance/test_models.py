@@ -54,7 +54,9 @@ def test_the_database_refuses_an_inspection_with_no_force(cast: Cast, places: Pl
 
 
 def test_full_clean_names_the_missing_force(cast: Cast, places: Places) -> None:
-    inspection = Inspection(house=RentalHouseFactory(area=places.sifang_grid), inspector=cast.li, inspected_on=date(2026, 3, 1))
+    inspection = Inspection(
+        house=RentalHouseFactory(area=places.sifang_grid), inspector=cast.li, inspected_on=date(2026, 3, 1)
+    )
     with pytest.raises(ValidationError) as e:
         inspection.full_clean()
     assert "至少勾选一支" in " ".join(e.value.messages)
