@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from governance.models import Dispute, Hazard, Inspection, Migrant, RentalHouse, ZeroReport, hazard_overdue_q
 from xicheng.filters import AreaWithinFilter
 
-DATES = django_filters.widgets.RangeWidget(attrs={"type": "date"})
+DATES = django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
 
 
 class RentalHouseFilter(django_filters.FilterSet):

@@ -187,13 +187,16 @@ def test_the_lists_filter_by_category_status_and_overdue(client: Client, cast: C
     )
     DisputeFactory(area=places.sifang_grid, summary="已化解的纠纷", status="resolved", resolved_on=date(2026, 3, 12))
     DisputeFactory(area=places.sifang_grid, summary="刚受理的纠纷")
+    DisputeFactory(
+        area=places.sifang_grid, summary="年初的纠纷", status="resolved", received_on=date(2026, 1, 5), resolved_on=date(2026, 1, 9)
+    )
     client.force_login(cast.zhao)
     overdue = client.get("/governance/hazards/?overdue=true").content.decode()
     assert "燃气软管老化" in overdue and "灭火器过期" not in overdue
     fire = client.get("/governance/hazards/?category=fire").content.decode()
     assert "灭火器过期" in fire and "燃气软管老化" not in fire
     resolved = client.get("/governance/disputes/?status=resolved&received_after=2026-03-01").content.decode()
-    assert "已化解的纠纷" in resolved and "刚受理的纠纷" not in resolved
+    assert "已化解的纠纷" in resolved and "刚受理的纠纷" not in resolved and "年初的纠纷" not in resolved
     elsewhere = client.get(f"/governance/hazards/?area={places.feifeng.pk}").content.decode()
     assert "燃气软管老化" not in elsewhere
 
