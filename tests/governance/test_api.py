@@ -20,7 +20,16 @@ def test_the_migrant_list_answers_each_role(cast: Cast, sifang_house: Any) -> No
         cast,
         "get",
         "/api/v1/migrants/",
-        {"anonymous": 401, "nobody": 403, "li": 200, "wang": 200, "zhao": 200, "admin": 200, "auditor": 403, "api": 200},
+        {
+            "anonymous": 401,
+            "nobody": 403,
+            "li": 200,
+            "wang": 200,
+            "zhao": 200,
+            "admin": 200,
+            "auditor": 403,
+            "api": 200,
+        },
         api=True,
     )
 
@@ -32,7 +41,16 @@ def test_registering_a_migrant_answers_each_role(cast: Cast, sifang_house: Any) 
         "post",
         "/api/v1/migrants/",
         # 王 serves 飞凤社区: the house is not one he may choose.
-        {"anonymous": 401, "nobody": 403, "li": 201, "wang": 400, "zhao": 201, "admin": 201, "auditor": 403, "api": 403},
+        {
+            "anonymous": 401,
+            "nobody": 403,
+            "li": 201,
+            "wang": 400,
+            "zhao": 201,
+            "admin": 201,
+            "auditor": 403,
+            "api": 403,
+        },
         data=data,
         api=True,
     )
@@ -40,13 +58,20 @@ def test_registering_a_migrant_answers_each_role(cast: Cast, sifang_house: Any) 
 
 def test_a_wrong_id_check_digit_is_refused_by_the_api(api_client: APIClient, cast: Cast, sifang_house: Any) -> None:
     api_client.force_login(cast.li)
-    data = {"house": sifang_house.pk, "name": "张三", "id_number": wrong_check_digit(id_number(1)), "registered_on": "2026-03-10"}
+    data = {
+        "house": sifang_house.pk,
+        "name": "张三",
+        "id_number": wrong_check_digit(id_number(1)),
+        "registered_on": "2026-03-10",
+    }
     response = api_client.post("/api/v1/migrants/", data, format="json")
     assert response.status_code == 400 and "校验位错误" in response.content.decode()
     assert not Migrant.objects.exists()
 
 
-def test_an_inspection_with_no_force_is_refused_by_the_api(api_client: APIClient, cast: Cast, sifang_house: Any) -> None:
+def test_an_inspection_with_no_force_is_refused_by_the_api(
+    api_client: APIClient, cast: Cast, sifang_house: Any
+) -> None:
     api_client.force_login(cast.li)
     data = {"house": sifang_house.pk, "inspected_on": "2026-03-10", "forces": []}
     assert api_client.post("/api/v1/inspections/", data, format="json").status_code == 400

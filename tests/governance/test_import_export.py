@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import tablib
 import pytest
+import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -45,13 +45,13 @@ def test_one_bad_id_number_among_100_migrants_imports_nothing_and_names_the_row(
     assert "校验位错误" in " ".join(m for msgs in invalid[0].error_dict.values() for m in msgs)
 
 
-def test_the_admin_import_page_names_the_bad_row_and_imports_nothing(client: Client, cast: Cast, places: Places) -> None:
+def test_the_admin_import_page_names_the_bad_row_and_imports_nothing(
+    client: Client, cast: Cast, places: Places
+) -> None:
     house = RentalHouseFactory(area=places.sifang_grid)
     upload = SimpleUploadedFile("migrants.csv", _migrants(house.pk, bad_row=57).csv.encode(), content_type="text/csv")
     client.force_login(cast.admin)
-    response = client.post(
-        "/admin/governance/migrant/import/", {"import_file": upload, "format": "0", "resource": "0"}
-    )
+    response = client.post("/admin/governance/migrant/import/", {"import_file": upload, "format": "0", "resource": "0"})
     page = response.content.decode()
     assert response.status_code == 200
     assert "57" in page and "校验位错误" in page
@@ -67,7 +67,7 @@ def test_an_import_cannot_file_houses_outside_the_importers_areas(cast: Cast, pl
     assert RentalHouse.objects.count() == 0
 
 
-@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)"])
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)"])
 def test_exported_text_cannot_run_as_a_formula(text: str) -> None:
     assert defuse_formula(text) == "'" + text
 

@@ -35,7 +35,11 @@ def _with_the_right(user: User) -> User:
 def _pages(client: Client, migrant: Migrant) -> str:
     return "".join(
         client.get(url).content.decode()
-        for url in ("/governance/migrants/", f"/governance/houses/{migrant.house_id}/", "/governance/migrants/duplicates/")
+        for url in (
+            "/governance/migrants/",
+            f"/governance/houses/{migrant.house_id}/",
+            "/governance/migrants/duplicates/",
+        )
     )
 
 
@@ -64,7 +68,11 @@ def test_no_api_response_shows_a_whole_id_number_or_phone_without_the_right(
         api_client.force_login(user)
         body = "".join(
             api_client.get(url).content.decode()
-            for url in ("/api/v1/migrants/", f"/api/v1/migrants/{migrant.pk}/", f"/api/v1/rental-houses/{migrant.house_id}/")
+            for url in (
+                "/api/v1/migrants/",
+                f"/api/v1/migrants/{migrant.pk}/",
+                f"/api/v1/rental-houses/{migrant.house_id}/",
+            )
         )
         body += api_client.post("/api/v1/migrants/search/", {"id_number": NUMBER}, format="json").content.decode()
         assert "张外来" in body
@@ -80,7 +88,9 @@ def test_the_api_shows_them_to_a_user_with_the_right_and_logs_it(
     assert AuditEvent.objects.filter(action=AuditEvent.Action.VIEW_PERSONAL).count() == 1
 
 
-def test_the_migrant_list_finds_a_person_by_exact_id_number_posted(client: Client, cast: Cast, migrant: Migrant) -> None:
+def test_the_migrant_list_finds_a_person_by_exact_id_number_posted(
+    client: Client, cast: Cast, migrant: Migrant
+) -> None:
     MigrantFactory(house=migrant.house, name="李别人")
     client.force_login(cast.li)
     page = client.post("/governance/migrants/", {"id_number": NUMBER.lower()}).content.decode()
@@ -129,7 +139,9 @@ def test_the_admin_export_masks_id_numbers_and_logs_the_export(client: Client, c
     assert NUMBER not in text and PHONE not in text and f"{NUMBER[:6]}********{NUMBER[-4:]}" in text
 
 
-def test_the_admin_export_is_masked_for_a_data_admin_without_the_right(client: Client, cast: Cast, places: Places) -> None:
+def test_the_admin_export_is_masked_for_a_data_admin_without_the_right(
+    client: Client, cast: Cast, places: Places
+) -> None:
     house = RentalHouseFactory(area=places.sifang_grid)
     MigrantFactory(house=house, id_number=NUMBER, phone=PHONE)
     admin = cast.admin

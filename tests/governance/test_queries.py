@@ -39,7 +39,12 @@ def _migrants(house: RentalHouse, n: int, start: int) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["/governance/migrants/", "/api/v1/migrants/", "/governance/migrants/?area={area}&page=2", "/api/v1/migrants/?page_size=100"],
+    [
+        "/governance/migrants/",
+        "/api/v1/migrants/",
+        "/governance/migrants/?area={area}&page=2",
+        "/api/v1/migrants/?page_size=100",
+    ],
 )
 def test_the_migrant_list_costs_the_same_for_30_and_30000_migrants(
     client: Client, cast: Cast, places: Places, url: str
@@ -78,7 +83,10 @@ def _grow(places: Places, cast: Cast, n: int) -> None:
         ]
     )
     Dispute.objects.bulk_create(
-        [Dispute(category="other", area=places.sifang_grid, summary="纠纷", received_on=today - timedelta(days=45)) for _ in houses]
+        [
+            Dispute(category="other", area=places.sifang_grid, summary="纠纷", received_on=today - timedelta(days=45))
+            for _ in houses
+        ]
     )
     start = ZeroReport.objects.count()
     ZeroReport.objects.bulk_create(
@@ -116,7 +124,9 @@ def test_governance_pages_cost_the_same_for_5_and_60_rows(client: Client, cast: 
 
 
 @pytest.mark.parametrize("build", [village_ranking, collect_alerts])
-def test_the_dashboard_parts_cost_the_same_for_5_and_60_rows(cast: Cast, places: Places, build: Callable[..., Any]) -> None:
+def test_the_dashboard_parts_cost_the_same_for_5_and_60_rows(
+    cast: Cast, places: Places, build: Callable[..., Any]
+) -> None:
     today = timezone.localdate()
     args = (cast.zhao, Period.half_year_of(today), today) if build is village_ranking else (cast.zhao, today)
     _grow(places, cast, 5)

@@ -188,7 +188,11 @@ def test_the_lists_filter_by_category_status_and_overdue(client: Client, cast: C
     DisputeFactory(area=places.sifang_grid, summary="已化解的纠纷", status="resolved", resolved_on=date(2026, 3, 12))
     DisputeFactory(area=places.sifang_grid, summary="刚受理的纠纷")
     DisputeFactory(
-        area=places.sifang_grid, summary="年初的纠纷", status="resolved", received_on=date(2026, 1, 5), resolved_on=date(2026, 1, 9)
+        area=places.sifang_grid,
+        summary="年初的纠纷",
+        status="resolved",
+        received_on=date(2026, 1, 5),
+        resolved_on=date(2026, 1, 9),
     )
     client.force_login(cast.zhao)
     overdue = client.get("/governance/hazards/?overdue=true").content.decode()
