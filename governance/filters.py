@@ -29,7 +29,7 @@ class RentalHouseFilter(django_filters.FilterSet):
 
 
 class InspectionFilter(django_filters.FilterSet):
-    area = AreaWithinFilter(area_path="house__area")
+    area = AreaWithinFilter(area_path="house__area", field_name="house__area")
     date = django_filters.DateFromToRangeFilter(field_name="inspected_on", label=_("Inspection date"), widget=DATES)
     house = django_filters.NumberFilter(field_name="house_id", label=_("Rental house"))
 
@@ -43,7 +43,7 @@ class MigrantFilter(django_filters.FilterSet):
     searches by a POSTed number, the API by its `search` action."""
 
     name = django_filters.CharFilter(label=_("Name"), lookup_expr="icontains")
-    area = AreaWithinFilter(area_path="house__area")
+    area = AreaWithinFilter(area_path="house__area", field_name="house__area")
     registered = django_filters.DateFromToRangeFilter(field_name="registered_on", label=_("Registered"), widget=DATES)
     staying = django_filters.BooleanFilter(label=_("Still staying"), method="filter_staying")
     house = django_filters.NumberFilter(field_name="house_id", label=_("Rental house"))
@@ -102,7 +102,7 @@ class DisputeFilter(django_filters.FilterSet):
 
 
 class ZeroReportFilter(django_filters.FilterSet):
-    area = AreaWithinFilter(area_path="village")
+    area = AreaWithinFilter(area_path="village", field_name="village")
     day = django_filters.DateFromToRangeFilter(label=_("Day"), widget=DATES)
     with_incidents = django_filters.BooleanFilter(label=_("With incidents"), method="filter_with_incidents")
 
