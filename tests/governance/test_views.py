@@ -274,3 +274,12 @@ def test_the_data_quality_page_lists_a_person_at_two_houses(client: Client, cast
 def test_the_governance_link_is_in_the_top_bar(client: Client, cast: Cast) -> None:
     client.force_login(cast.li)
     assert 'href="/governance/"' in client.get("/governance/").content.decode()
+
+
+def test_the_rectify_step_never_redirects_off_site(client: Client, cast: Cast, places: Places) -> None:
+    hazard = HazardFactory(area=places.sifang_grid)
+    client.force_login(cast.li)
+    response = client.post(
+        f"/governance/hazards/{hazard.pk}/rectify/", {"rectified_on": "2026-03-20", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/governance/hazards/"
