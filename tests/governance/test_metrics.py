@@ -176,3 +176,22 @@ def test_alerts_start_from_the_users_scope(cast: Cast, places: Places) -> None:
     today = timezone.localdate()
     HazardFactory(area=places.feifeng_grid, found_on=today - timedelta(days=30), deadline=today - timedelta(days=3))
     assert not [a for a in collect_alerts(cast.li, today) if a.kind == "hazard_overdue"]
+
+
+def test_many_overdue_hazards_leave_room_for_the_other_alerts(cast: Cast, places: Places) -> None:
+    today = timezone.localdate()
+    Hazard.objects.bulk_create(
+        [
+            Hazard(
+                area=places.sifang_grid,
+                category="fire",
+                found_on=today - timedelta(days=30),
+                deadline=today - timedelta(days=3),
+            )
+            for _ in range(60)
+        ]
+    )
+    DisputeFactory(area=places.sifang_grid, received_on=today - timedelta(days=40))
+    kinds = [a.kind for a in collect_alerts(cast.zhao, today)]
+    assert len(kinds) == 50
+    assert kinds.count("zero_report_missing") == 2 and kinds.count("dispute_long_open") == 1
