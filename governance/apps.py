@@ -8,4 +8,4 @@ class GovernanceConfig(AppConfig):
     name = "governance"
     verbose_name = _("Governance")
     # Models cadres and leaders write in the field; the kernel's roles grant add/change on them.
-    field_models: list[str] = []
+    field_models: list[str] = ["rentalhouse", "inspection", "migrant", "hazard", "dispute", "zeroreport"]

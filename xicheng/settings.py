@@ -249,7 +249,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        # Choice sets shared by a field name across apps ("status") need a name of their own.
+        "TaskStatusEnum": "xicheng.models.Task.Status",
+        "DisputeStatusEnum": "governance.models.Dispute.Status",
+    },
 }
 
 # Progress lights (DESIGN.md): yellow while behind pace by less than this many percentage points.

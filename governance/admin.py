@@ -1,0 +1,201 @@
+"""Admin for data admins: search, filters, inlines, Excel import and export, all scoped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+
+from governance.models import Dispute, Hazard, Inspection, Migrant, RentalHouse, ZeroReport
+from governance.resources import MigrantResource, RentalHouseResource
+from governance.validators import normalise_id_number
+from xicheng.admin import ScopedAdmin
+from xicheng.models import AuditEvent
+from xicheng.personal import blind_index, mask_id_number, mask_phone, may_see_personal_data
+from xicheng.services import audit_log
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class InspectionInline(_ReadOnlyInline):
+    model = Inspection
+    fields = ["inspected_on", "inspector", "note"]
+    readonly_fields = ["inspected_on", "inspector", "note"]
+
+
+class HazardInline(_ReadOnlyInline):
+    model = Hazard
+    fk_name = "house"
+    fields = ["category", "description", "found_on", "deadline", "rectified_on"]
+    readonly_fields = ["category", "description", "found_on", "deadline", "rectified_on"]
+
+
+class InspectionHazardInline(HazardInline):
+    fk_name = "inspection"
+
+
+class MigrantInline(_ReadOnlyInline):
+    model = Migrant
+    fields = ["name", "masked_id", "origin", "registered_on", "left_on"]
+    readonly_fields = ["name", "masked_id", "origin", "registered_on", "left_on"]
+
+    @admin.display(description=_("ID number"))
+    def masked_id(self, migrant: Migrant) -> str:
+        return mask_id_number(migrant.id_number)
+
+
+class _ExportAudited(ImportExportModelAdmin):
+    """Passes the user to the resource (masking, scope) and logs every export."""
+
+    def get_resource_kwargs(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
+
+    def get_export_data(self, file_format: Any, request: HttpRequest, queryset: QuerySet[Any], **kwargs: Any) -> Any:
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        name = self.model._meta.model_name
+        audit_log(user=request.user, action=AuditEvent.Action.EXPORT, subject=f"admin export {name}", request=request)
+        if may_see_personal_data(request.user):
+            audit_log(
+                user=request.user,
+                action=AuditEvent.Action.VIEW_PERSONAL,
+                subject=f"admin export {name}",
+                request=request,
+            )
+        return data
+
+
+@admin.register(RentalHouse)
+class RentalHouseAdmin(ScopedAdmin, _ExportAudited):
+    resource_classes = [RentalHouseResource]
+    list_display = ["address", "area", "landlord", "masked_phone", "rooms", "active"]
+    list_filter = ["active"]
+    search_fields = ["address", "landlord", "area__name"]
+    autocomplete_fields = ["area"]
+    fields = ["area", "address", "landlord", "landlord_phone", "rooms", "active"]
+    inlines = [InspectionInline, HazardInline, MigrantInline]
+
+    @admin.display(description=_("landlord phone"))
+    def masked_phone(self, house: RentalHouse) -> str:
+        return mask_phone(house.landlord_phone)
+
+
+@admin.register(Inspection)
+class InspectionAdmin(ScopedAdmin):
+    list_display = ["house", "inspected_on", "inspector"]
+    date_hierarchy = "inspected_on"
+    search_fields = ["house__address", "note"]
+    autocomplete_fields = ["house", "inspector"]
+    fields = [
+        "house",
+        "inspected_on",
+        "with_street",
+        "with_police",
+        "with_enforcement",
+        "with_village",
+        "with_party",
+        "with_grid",
+        "inspector",
+        "note",
+    ]
+    inlines = [InspectionHazardInline]
+
+
+@admin.register(Migrant)
+class MigrantAdmin(ScopedAdmin, _ExportAudited):
+    """Search by name, or by an exact ID number (matched on its keyed hash)."""
+
+    resource_classes = [MigrantResource]
+    list_display = ["name", "masked_id", "house", "origin", "registered_on", "left_on"]
+    date_hierarchy = "registered_on"
+    search_fields = ["name", "house__address"]
+    autocomplete_fields = ["house"]
+    fields = ["house", "name", "id_number", "phone", "origin", "registered_on", "left_on"]
+
+    @admin.display(description=_("ID number"))
+    def masked_id(self, migrant: Migrant) -> str:
+        return mask_id_number(migrant.id_number)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        number = normalise_id_number(search_term)
+        if len(number) == 18:
+            results = results | queryset.filter(id_number_index=blind_index(number))
+        return results, duplicates
+
+    def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        if may_see_personal_data(request.user):
+            return self.fields
+        return [f for f in self.fields or [] if f not in ("id_number", "phone")]
+
+    def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        if may_see_personal_data(request.user):
+            audit_log(
+                user=request.user,
+                action=AuditEvent.Action.VIEW_PERSONAL,
+                subject=f"admin migrant {object_id}",
+                request=request,
+            )
+        return super().change_view(request, object_id, *args, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Migrant, form: Any, change: bool) -> None:
+        obj.id_number = normalise_id_number(obj.id_number)
+        obj.id_number_index = blind_index(obj.id_number)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Hazard)
+class HazardAdmin(ScopedAdmin):
+    list_display = ["category", "description", "area", "house", "found_on", "deadline", "rectified_on"]
+    list_filter = ["category"]
+    date_hierarchy = "found_on"
+    search_fields = ["description", "house__address", "area__name"]
+    autocomplete_fields = ["house", "area", "inspection"]
+    fields = ["house", "area", "inspection", "category", "description", "found_on", "deadline", "rectified_on"]
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ScopedAdmin):
+    list_display = ["category", "area", "status", "received_on", "resolved_on", "escalated_on", "mediator"]
+    list_filter = ["status", "category"]
+    date_hierarchy = "received_on"
+    search_fields = ["summary", "area__name"]
+    autocomplete_fields = ["area", "mediator"]
+    fields = [
+        "category",
+        "area",
+        "summary",
+        "mediator",
+        "status",
+        "received_on",
+        "mediating_on",
+        "resolved_on",
+        "escalated_on",
+    ]
+
+
+@admin.register(ZeroReport)
+class ZeroReportAdmin(ScopedAdmin):
+    list_display = ["village", "day", "incidents", "reported_by"]
+    date_hierarchy = "day"
+    search_fields = ["village__name", "note"]
+    autocomplete_fields = ["village"]
+    fields = ["village", "day", "incidents", "note"]
+
+    def save_model(self, request: HttpRequest, obj: ZeroReport, form: Any, change: bool) -> None:
+        if not change:
+            obj.reported_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,204 @@
+"""Governance endpoints under /api/v1/: scoped, filtered by the web's FilterSets, written through services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from rest_framework import mixins
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from governance import serializers as s
+from governance.filters import (
+    DisputeFilter,
+    HazardFilter,
+    InspectionFilter,
+    MigrantFilter,
+    RentalHouseFilter,
+    ZeroReportFilter,
+)
+from governance.models import Dispute, Hazard, Inspection, Migrant, RentalHouse, ZeroReport
+from governance.services import (
+    dispute_move,
+    dispute_receive,
+    hazard_rectify,
+    hazard_report,
+    inspection_log,
+    migrant_leave,
+    migrant_register,
+    rental_house_create,
+    rental_house_edit,
+    zero_report_submit,
+)
+from xicheng.api import ScopedViewSet, action, extend_schema, router
+from xicheng.models import AuditEvent
+from xicheng.personal import blind_index, may_see_personal_data
+from xicheng.scope import can_change
+from xicheng.services import audit_log
+
+WRITE_METHODS = ["get", "post", "patch", "head", "options"]
+
+
+class _Writable(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet):
+    http_method_names = ["get", "post", "head", "options"]
+
+
+class RentalHouseViewSet(mixins.UpdateModelMixin, _Writable):
+    queryset = RentalHouse.objects.select_related("area")
+    serializer_class = s.RentalHouseSerializer
+    filterset_class = RentalHouseFilter
+    search_fields = ["address", "landlord"]
+    ordering_fields = ["address", "rooms"]
+    http_method_names = WRITE_METHODS
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = rental_house_create(acting_user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: Any) -> None:
+        serializer.instance = rental_house_edit(
+            house=serializer.instance, acting_user=self.request.user, **serializer.validated_data
+        )
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().retrieve(request, *args, **kwargs)
+        if may_see_personal_data(request.user):
+            audit_log(
+                user=request.user,
+                action=AuditEvent.Action.VIEW_PERSONAL,
+                subject=f"api rental house {kwargs.get('pk')}",
+                request=request,
+            )
+        return response
+
+
+class InspectionViewSet(_Writable):
+    queryset = Inspection.objects.select_related("house")
+    serializer_class = s.InspectionSerializer
+    filterset_class = InspectionFilter
+    ordering_fields = ["inspected_on"]
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        data["forces"] = sorted(data.get("forces", []))
+        serializer.instance = inspection_log(acting_user=self.request.user, **data)
+
+
+class MigrantViewSet(_Writable):
+    """Migrants; `id_number` and `phone` are masked unless the caller holds the right (each
+    unmasked read is logged). Find a person by exact ID number with POST `search/`, so that the
+    number never travels in a URL."""
+
+    queryset = Migrant.objects.select_related("house")
+    serializer_class = s.MigrantSerializer
+    filterset_class = MigrantFilter
+    search_fields = ["name", "origin"]
+    ordering_fields = ["registered_on", "name"]
+    action_permissions = {"search": "view", "leave": "change"}
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        serializer.instance = migrant_register(acting_user=self.request.user, **data)
+
+    def _log_personal(self, subject: str) -> None:
+        if may_see_personal_data(self.request.user):
+            audit_log(
+                user=self.request.user, action=AuditEvent.Action.VIEW_PERSONAL, subject=subject, request=self.request
+            )
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        self._log_personal("api migrant list")
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().retrieve(request, *args, **kwargs)
+        self._log_personal(f"api migrant {kwargs.get('pk')}")
+        return response
+
+    @extend_schema(request=s.MigrantSearchSerializer, responses=s.MigrantSerializer(many=True))
+    @action(detail=False, methods=["post"])
+    def search(self, request: Request) -> Response:
+        """Registrations of the person with this exact ID number, within the caller's scope."""
+        query = s.MigrantSearchSerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        found = self.get_queryset().filter(id_number_index=blind_index(query.validated_data["id_number"]))[:100]
+        self._log_personal("api migrant search")
+        return Response(self.get_serializer(found, many=True).data)
+
+    @extend_schema(request=s.MigrantLeaveSerializer, responses=s.MigrantSerializer)
+    @action(detail=True, methods=["post"])
+    def leave(self, request: Request, pk: str | None = None) -> Response:
+        """Record the day the migrant left the house."""
+        migrant = self.get_object()
+        body = s.MigrantLeaveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        migrant = migrant_leave(migrant=migrant, acting_user=request.user, **body.validated_data)
+        return Response(self.get_serializer(migrant).data)
+
+
+class HazardViewSet(_Writable):
+    queryset = Hazard.objects.select_related("area", "house")
+    serializer_class = s.HazardSerializer
+    filterset_class = HazardFilter
+    search_fields = ["description"]
+    ordering_fields = ["found_on", "deadline", "rectified_on"]
+    action_permissions = {"rectify": "change"}
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = hazard_report(acting_user=self.request.user, **serializer.validated_data)
+
+    @extend_schema(request=s.HazardRectifySerializer, responses=s.HazardSerializer)
+    @action(detail=True, methods=["post"])
+    def rectify(self, request: Request, pk: str | None = None) -> Response:
+        """Mark the hazard rectified on a day."""
+        hazard = self.get_object()
+        if not can_change(request.user, hazard):
+            raise PermissionDenied(_("You may not change this hazard."))
+        body = s.HazardRectifySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        hazard = hazard_rectify(hazard=hazard, acting_user=request.user, **body.validated_data)
+        return Response(self.get_serializer(hazard).data)
+
+
+class DisputeViewSet(_Writable):
+    queryset = Dispute.objects.select_related("area")
+    serializer_class = s.DisputeSerializer
+    filterset_class = DisputeFilter
+    search_fields = ["summary"]
+    ordering_fields = ["received_on", "status"]
+    action_permissions = {"move": "change"}
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = dispute_receive(acting_user=self.request.user, **serializer.validated_data)
+
+    @extend_schema(request=s.DisputeMoveSerializer, responses=s.DisputeSerializer)
+    @action(detail=True, methods=["post"])
+    def move(self, request: Request, pk: str | None = None) -> Response:
+        """Move the dispute one step: received → in mediation → resolved / escalated."""
+        dispute = self.get_object()
+        if not can_change(request.user, dispute):
+            raise PermissionDenied(_("You may not change this dispute."))
+        body = s.DisputeMoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        dispute = dispute_move(dispute=dispute, acting_user=request.user, **body.validated_data)
+        return Response(self.get_serializer(dispute).data)
+
+
+class ZeroReportViewSet(_Writable):
+    queryset = ZeroReport.objects.select_related("village")
+    serializer_class = s.ZeroReportSerializer
+    filterset_class = ZeroReportFilter
+    ordering_fields = ["day"]
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = zero_report_submit(acting_user=self.request.user, **serializer.validated_data)
+
+
+router.register("rental-houses", RentalHouseViewSet)
+router.register("inspections", InspectionViewSet)
+router.register("migrants", MigrantViewSet)
+router.register("hazards", HazardViewSet)
+router.register("disputes", DisputeViewSet)
+router.register("zero-reports", ZeroReportViewSet)

@@ -1,0 +1,201 @@
+"""What governance shows on *my work*, the leaders' dashboard, the red-light list and the top bar."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from governance.models import Dispute, Hazard, ZeroReport
+from governance.selectors import villages_missing_report, villages_reported_by, villages_visible_to
+from xicheng import metrics
+from xicheng.dashboard import (
+    Alert,
+    AlertSource,
+    NavLink,
+    Panel,
+    Section,
+    SectionData,
+    Table,
+    alerts,
+    nav,
+    sections,
+    workbench,
+)
+from xicheng.periods import Period
+
+MAX_ALERTS = 50
+MAX_DISPUTE_ALERTS = 15
+LONG_OPEN_DAYS = 30
+
+
+# My work ----------------------------------------------------------------------------------------
+
+
+def zero_report_panel(request: HttpRequest) -> dict[str, Any] | None:
+    """Today's zero report, one tap per village the cadre reports for: two queries."""
+    villages = list(villages_reported_by(request.user).order_by("path"))
+    if not villages:
+        return None
+    today = timezone.localdate()
+    sent = {r.village_id: r for r in ZeroReport.objects.filter(village__in=villages, day=today)}
+    return {"villages": [(v, sent.get(v.pk)) for v in villages], "today": today}
+
+
+def overdue_hazards_panel(request: HttpRequest) -> dict[str, Any] | None:
+    """The hazards past their deadline that this user may rectify: two queries."""
+    today = timezone.localdate()
+    mine = Hazard.objects.changeable_by(request.user).overdue(today)
+    hazards = list(mine.select_related("area", "house").order_by("deadline", "pk")[:10])
+    if not hazards:
+        return None
+    return {"hazards": hazards, "count": mine.count(), "today": today}
+
+
+workbench.register(Panel("governance_zero_report", "governance/_workbench_zero_report.html", zero_report_panel, 20))
+workbench.register(Panel("governance_overdue_hazards", "governance/_workbench_hazards.html", overdue_hazards_panel, 30))
+
+
+# Leaders' dashboard: the village ranking --------------------------------------------------------
+
+RANKING_METRICS = [
+    "governance.rental_houses_inspected",
+    "governance.migrants_registered",
+    "governance.hazards_found",
+    "governance.hazards_rectified",
+    "governance.hazards_overdue",
+    "governance.disputes_resolved",
+]
+
+
+def village_ranking(user: Any, period: Period, as_of: date) -> SectionData | None:
+    """One row per village the user sees, ranked by houses inspected: a fixed number of queries."""
+    villages = list(villages_visible_to(user).order_by("path"))
+    if not villages:
+        return None
+    paths = metrics.area_paths()
+    values: dict[str, dict[str, float]] = {}
+    for key in RANKING_METRICS:
+        metric = metrics.registry.get(key)
+        by_area = metrics.values_by_area(metric, [period], as_of)[period]
+        values[key] = metrics.rolled_up(by_area, paths)
+    last = min(period.end, as_of)
+    days = max((last - period.start).days + 1, 0)
+    reports = dict(
+        ZeroReport.objects.filter(village__in=villages, day__gte=period.start, day__lte=last)
+        .values("village")
+        .annotate(n=Count("pk"))
+        .values_list("village", "n")
+    )
+    rows: list[list[Any]] = []
+    links: list[str | None] = []
+    hazard_url = reverse("governance:hazard_list")
+    for village in villages:
+        v = {key: int(values[key].get(village.path, 0)) for key in RANKING_METRICS}
+        found, rectified = v["governance.hazards_found"], v["governance.hazards_rectified"]
+        rate = round(100 * rectified / found, 1) if found else 0.0
+        missed = max(days - reports.get(village.pk, 0), 0)
+        rows.append(
+            [
+                village.name,
+                v["governance.rental_houses_inspected"],
+                v["governance.migrants_registered"],
+                found,
+                rectified,
+                rate,
+                v["governance.hazards_overdue"],
+                v["governance.disputes_resolved"],
+                missed,
+            ]
+        )
+        links.append(f"{hazard_url}?area={village.pk}")
+    order = sorted(range(len(rows)), key=lambda i: (-rows[i][1], rows[i][0]))
+    table = Table(
+        key="village_ranking",
+        title=_("Villages: grassroots governance"),
+        columns=[
+            _("Village"),
+            _("Houses inspected"),
+            _("Migrants registered"),
+            _("Hazards found"),
+            _("Hazards rectified"),
+            _("Rectification rate (%)"),
+            _("Hazards overdue"),
+            _("Disputes resolved"),
+            _("Zero reports missed"),
+        ],
+        rows=[rows[i] for i in order],
+        links=[links[i] for i in order],
+    )
+    return SectionData(tables=[table])
+
+
+sections.register(Section("village_ranking", _("Village ranking: grassroots governance"), village_ranking, order=40))
+
+
+# Red lights ---------------------------------------------------------------------------------------
+
+
+def collect_alerts(user: Any, as_of: date) -> list[Alert]:
+    """Villages missing today's report, long-open disputes and overdue hazards (most overdue
+    first): at most 50, so hazards fill what the other two kinds leave. Three queries."""
+    missing: list[Alert] = []
+    if as_of == timezone.localdate():
+        missing_url = reverse("governance:zero_report_missing")
+        for village in villages_missing_report(user, as_of)[:MAX_ALERTS]:
+            missing.append(
+                Alert(
+                    kind="zero_report_missing",
+                    kind_label=_("Zero report missing"),
+                    title=str(_("No zero report today")),
+                    area=village.name,
+                    due=as_of,
+                    url=missing_url,
+                    severity=1,
+                )
+            )
+    dispute_url = reverse("governance:dispute_list")
+    disputes = (
+        Dispute.objects.visible_to(user).long_open(as_of, LONG_OPEN_DAYS).select_related("area").order_by("received_on")
+    )
+    long_open = [
+        Alert(
+            kind="dispute_long_open",
+            kind_label=_("Dispute open for more than 30 days"),
+            title=dispute.summary[:40],
+            area=dispute.area.name,
+            due=dispute.received_on + timedelta(days=LONG_OPEN_DAYS),
+            url=f"{dispute_url}?area={dispute.area_id}&long_open=true",
+            severity=1,
+        )
+        for dispute in disputes[:MAX_DISPUTE_ALERTS]
+    ]
+    room = max(MAX_ALERTS - len(missing) - len(long_open), 0)
+    hazard_url = reverse("governance:hazard_list")
+    overdue = Hazard.objects.visible_to(user).overdue(as_of).select_related("area", "house").order_by("deadline", "pk")
+    hazards = [
+        Alert(
+            kind="hazard_overdue",
+            kind_label=_("Overdue hazard"),
+            title=f"{hazard.get_category_display()} · {hazard.house or hazard.description or hazard.area}",
+            area=hazard.area.name,
+            due=hazard.deadline,
+            url=f"{hazard_url}?area={hazard.area_id}&overdue=true",
+            severity=2 if (as_of - hazard.deadline).days > LONG_OPEN_DAYS else 1,
+        )
+        for hazard in (overdue[:room] if room else [])
+    ]
+    return (hazards + missing + long_open)[:MAX_ALERTS]
+
+
+alerts.register(AlertSource("governance", collect_alerts))
+
+
+# Top bar ----------------------------------------------------------------------------------------
+
+nav.register(NavLink(_("Governance"), "governance:home", roles=frozenset({"cadre", "leader", "data_admin"}), order=40))

@@ -1,0 +1,81 @@
+"""The cadre's short forms: an inspection with its hazards and migrants, one-tap steps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms import formset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from governance.models import Dispute, Force, Hazard
+from governance.validators import normalise_id_number, validate_id_number
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class InspectionForm(forms.Form):
+    inspected_on = forms.DateField(label=_("Inspection date"), initial=timezone.localdate, widget=DATE)
+    forces = forms.MultipleChoiceField(
+        label=_("Forces present"), choices=Force.choices, widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["forces"].error_messages["required"] = _("Tick at least one force present at the inspection.")
+
+
+class HazardRowForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"), choices=Hazard.Category.choices)
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    deadline = forms.DateField(label=_("Deadline"), widget=DATE)
+
+
+class MigrantRowForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=50)
+    id_number = forms.CharField(
+        label=_("ID number"), max_length=18, widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"})
+    )
+    phone = forms.CharField(
+        label=_("Phone"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
+    )
+    origin = forms.CharField(label=_("Origin"), max_length=100, required=False)
+
+    def clean_id_number(self) -> str:
+        number = normalise_id_number(self.cleaned_data["id_number"])
+        validate_id_number(number)
+        return number
+
+
+HazardFormSet = formset_factory(HazardRowForm, extra=1, max_num=20)
+MigrantFormSet = formset_factory(MigrantRowForm, extra=2, max_num=50)
+
+
+class RectifyForm(forms.Form):
+    rectified_on = forms.DateField(label=_("Rectified on"), initial=timezone.localdate, widget=DATE)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class DisputeMoveForm(forms.Form):
+    to_status = forms.ChoiceField(label=_("Next step"), choices=Dispute.Status.choices)
+    on = forms.DateField(label=_("Date"), initial=timezone.localdate, widget=DATE)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ZeroReportForm(forms.Form):
+    village = forms.IntegerField(widget=forms.HiddenInput)
+    incidents = forms.IntegerField(label=_("Incidents"), min_value=0, initial=0)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class MigrantSearchForm(forms.Form):
+    """Sent by POST so that the number never appears in a URL or an access log."""
+
+    id_number = forms.CharField(
+        label=_("Exact ID number"), max_length=18, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+
+    def clean_id_number(self) -> str:
+        return normalise_id_number(self.cleaned_data["id_number"])

@@ -1,0 +1,104 @@
+"""Excel import and export of rental houses and migrants (django-import-export).
+
+Imports are all or nothing: any bad row (a wrong ID number, an area outside the importer's scope)
+rolls the whole file back and is named with its reason. Exports mask personal data unless the
+user holds the right, and no exported text can run as a spreadsheet formula."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+
+from governance.models import Migrant, RentalHouse
+from governance.validators import normalise_id_number
+from xicheng.models import Area
+from xicheng.personal import blind_index, mask_id_number, mask_phone, may_see_personal_data
+from xicheng.scope import areas_changeable_by
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse_formula(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe, so it stays text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class SafeResource(resources.ModelResource):
+    """All or nothing on import; masked personal data and defused formulas on export."""
+
+    def __init__(self, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.user = user
+
+    @property
+    def whole_personal_data(self) -> bool:
+        return self.user is not None and may_see_personal_data(self.user)
+
+    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
+        return defuse_formula(super().export_field(field, instance, **kwargs))
+
+    def import_data(self, dataset: Any, dry_run: bool = False, raise_errors: bool = False, **kwargs: Any) -> Any:
+        kwargs["use_transactions"] = True
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
+
+
+class RentalHouseResource(SafeResource):
+    area = fields.Field(attribute="area", column_name="area", widget=widgets.ForeignKeyWidget(Area, field="code"))
+
+    class Meta:
+        model = RentalHouse
+        fields = ["id", "area", "address", "landlord", "landlord_phone", "rooms", "active"]
+        export_order = ["id", "area", "address", "landlord", "landlord_phone", "rooms", "active"]
+        clean_model_instances = True
+        skip_unchanged = True
+
+    def dehydrate_landlord_phone(self, house: RentalHouse) -> str:
+        return house.landlord_phone if self.whole_personal_data else mask_phone(house.landlord_phone)
+
+    def validate_instance(
+        self, instance: RentalHouse, import_validation_errors: Any = None, validate_unique: bool = True
+    ) -> None:
+        errors = dict(import_validation_errors or {})
+        if instance.area_id is not None and self.user is not None:
+            if not areas_changeable_by(self.user).filter(pk=instance.area_id).exists():
+                errors["area"] = [_("You may not file records for this area.")]
+        super().validate_instance(instance, errors, validate_unique)
+
+
+class MigrantResource(SafeResource):
+    house = fields.Field(attribute="house", column_name="house", widget=widgets.ForeignKeyWidget(RentalHouse))
+
+    class Meta:
+        model = Migrant
+        fields = ["id", "house", "name", "id_number", "phone", "origin", "registered_on", "left_on"]
+        export_order = ["id", "house", "name", "id_number", "phone", "origin", "registered_on", "left_on"]
+        clean_model_instances = True
+
+    def dehydrate_id_number(self, migrant: Migrant) -> str:
+        return migrant.id_number if self.whole_personal_data else mask_id_number(migrant.id_number)
+
+    def dehydrate_phone(self, migrant: Migrant) -> str:
+        return migrant.phone if self.whole_personal_data else mask_phone(migrant.phone)
+
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        if row.get("id_number") is not None:
+            row["id_number"] = normalise_id_number(str(row["id_number"]))
+
+    def import_instance(self, instance: Migrant, row: Any, **kwargs: Any) -> None:
+        super().import_instance(instance, row, **kwargs)
+        instance.id_number_index = blind_index(instance.id_number or "")
+
+    def validate_instance(
+        self, instance: Migrant, import_validation_errors: Any = None, validate_unique: bool = True
+    ) -> None:
+        errors = dict(import_validation_errors or {})
+        if instance.house_id is not None and self.user is not None:
+            house = RentalHouse.objects.changeable_by(self.user).filter(pk=instance.house_id).first()
+            if house is None:
+                errors["house"] = [_("You may not register migrants at this house.")]
+        super().validate_instance(instance, errors, validate_unique)

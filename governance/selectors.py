@@ -1,0 +1,60 @@
+"""Reads that need more than one queryset: villages and their zero reports, personal data shown."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Q
+
+from governance.models import Migrant, ZeroReport
+from xicheng.models import Area, AuditEvent
+from xicheng.personal import mask_id_number, mask_phone, may_see_personal_data
+from xicheng.roles import Role, roles_of
+from xicheng.scope import NOTHING, reads_everything, served_areas
+from xicheng.services import audit_log
+
+
+def villages_visible_to(user: Any) -> Any:
+    """Villages whose records the user reads: everything for leaders with the right, otherwise
+    the villages in, or holding, the areas the user serves. One query when evaluated."""
+    villages = Area.objects.filter(level=Area.Level.VILLAGE)
+    if reads_everything(user):
+        return villages
+    if not roles_of(user) & {Role.CADRE, Role.LEADER}:
+        return villages.none()
+    return villages.filter(_in_or_above(served_areas(user)))
+
+
+def villages_reported_by(user: Any) -> Any:
+    """Villages whose daily zero report this cadre sends: the villages they serve, those holding a
+    grid or estate they serve, and the villages of a zone they serve (not a whole subdistrict)."""
+    if Role.CADRE not in roles_of(user):
+        return Area.objects.none()
+    areas = [a for a in served_areas(user) if a.level >= Area.Level.ZONE]
+    return Area.objects.filter(level=Area.Level.VILLAGE).filter(_in_or_above(areas))
+
+
+def _in_or_above(areas: list[Area]) -> Q:
+    q = NOTHING
+    for area in areas:
+        q |= Q(path__startswith=area.path) | Q(path__in=area.ancestor_paths())
+    return q
+
+
+def villages_missing_report(user: Any, day: date) -> list[Area]:
+    """Villages the user can see that have not sent a zero report for the day: one query."""
+    sent = ZeroReport.objects.filter(day=day).values("village_id")
+    return list(villages_visible_to(user).exclude(pk__in=sent).order_by("path"))
+
+
+def show_personal(migrants: list[Migrant], request: Any, subject: str) -> bool:
+    """Set `id_shown` and `phone_shown` on each migrant: whole for a user with the right (and the
+    view logged), masked for everyone else. Returns whether the values are whole."""
+    whole = may_see_personal_data(request.user)
+    for migrant in migrants:
+        migrant.id_shown = migrant.id_number if whole else mask_id_number(migrant.id_number)  # type: ignore[attr-defined]
+        migrant.phone_shown = migrant.phone if whole else mask_phone(migrant.phone)  # type: ignore[attr-defined]
+    if whole and migrants:
+        audit_log(user=request.user, action=AuditEvent.Action.VIEW_PERSONAL, subject=subject, request=request)
+    return whole

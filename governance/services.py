@@ -1,0 +1,345 @@
+"""Every governance write that carries a rule: here, and nowhere in views, serializers or admin."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from governance.models import (
+    FORCE_FIELDS,
+    Dispute,
+    Force,
+    Hazard,
+    Inspection,
+    Migrant,
+    RentalHouse,
+    ZeroReport,
+)
+from governance.validators import normalise_id_number, validate_id_number
+from xicheng.models import Area
+from xicheng.personal import blind_index
+from xicheng.scope import areas_changeable_by, can_change
+from xicheng.services import Conflict
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    User = AbstractBaseUser
+
+
+def _require_change(user: Any, obj: Any, message: str) -> None:
+    if not can_change(user, obj):
+        raise PermissionDenied(message)
+
+
+def _require_area(user: Any, area: Area, perm: str) -> None:
+    if not user.has_perm(perm) or not areas_changeable_by(user).filter(pk=area.pk).exists():
+        raise PermissionDenied(_("You may not file records for this area."))
+
+
+# Rental houses ---------------------------------------------------------------------------------
+
+HOUSE_FIELDS = ("area", "address", "landlord", "landlord_phone", "rooms", "active")
+
+
+@transaction.atomic
+def rental_house_create(*, acting_user: Any, **fields: Any) -> RentalHouse:
+    _require_area(acting_user, fields["area"], "governance.add_rentalhouse")
+    house = RentalHouse(**{k: v for k, v in fields.items() if k in HOUSE_FIELDS})
+    house.full_clean()
+    house.save()
+    return house
+
+
+@transaction.atomic
+def rental_house_edit(
+    *, house: RentalHouse, acting_user: Any, version: int | None = None, **fields: Any
+) -> RentalHouse:
+    _require_change(acting_user, house, _("You may not change this rental house."))
+    if "area" in fields:
+        _require_area(acting_user, fields["area"], "governance.change_rentalhouse")
+    locked = RentalHouse.objects.select_for_update().get(pk=house.pk)
+    if version is not None and locked.version != version:
+        raise Conflict(_("This rental house was changed by someone else. Reload and try again."))
+    changed = [k for k in fields if k in HOUSE_FIELDS]
+    for name in changed:
+        setattr(locked, name, fields[name])
+    locked.version += 1
+    locked.full_clean()
+    locked.save(update_fields=[*changed, "version"])
+    return locked
+
+
+# Migrants --------------------------------------------------------------------------------------
+
+
+def migrant_build(
+    *,
+    house: RentalHouse,
+    name: str,
+    id_number: str,
+    registered_on: date,
+    phone: str = "",
+    origin: str = "",
+    left_on: date | None = None,
+) -> Migrant:
+    """A validated, unsaved migrant: the ID number checked and its search index set."""
+    number = normalise_id_number(id_number)
+    validate_id_number(number)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Write the migrant's name.")})
+    migrant = Migrant(
+        house=house,
+        name=name,
+        id_number=number,
+        id_number_index=blind_index(number),
+        phone=phone.strip(),
+        origin=origin.strip(),
+        registered_on=registered_on,
+        left_on=left_on,
+    )
+    migrant.full_clean(exclude=["house"])
+    return migrant
+
+
+def _refuse_second_stay_at_same_house(migrant: Migrant) -> None:
+    # The same person twice at one house is a duplicate; at two houses it is flagged for review.
+    if (
+        Migrant.objects.filter(house=migrant.house, id_number_index=migrant.id_number_index)
+        .staying_on(migrant.registered_on)
+        .exists()
+    ):
+        raise ValidationError(
+            {"id_number": _("This person is already registered at this house. Update that registration instead.")}
+        )
+
+
+@transaction.atomic
+def migrant_register(*, house: RentalHouse, acting_user: Any, **fields: Any) -> Migrant:
+    if not acting_user.has_perm("governance.add_migrant"):
+        raise PermissionDenied(_("You may not register migrants."))
+    _require_change(acting_user, house, _("You may not register migrants at this house."))
+    migrant = migrant_build(house=house, **fields)
+    _refuse_second_stay_at_same_house(migrant)
+    migrant.save()
+    return migrant
+
+
+@transaction.atomic
+def migrant_leave(*, migrant: Migrant, left_on: date, acting_user: Any) -> Migrant:
+    _require_change(acting_user, migrant, _("You may not change this registration."))
+    locked = Migrant.objects.select_for_update().get(pk=migrant.pk)
+    if left_on < locked.registered_on:
+        raise ValidationError({"left_on": _("A migrant cannot leave before being registered.")})
+    locked.left_on = left_on
+    locked.save(update_fields=["left_on"])
+    return locked
+
+
+# Inspections and hazards -------------------------------------------------------------------------
+
+
+def _forces_checked(forces: Iterable[str]) -> list[str]:
+    chosen = [f for f in dict.fromkeys(forces) if f]
+    unknown = set(chosen) - set(Force.values)
+    if unknown:
+        raise ValidationError({"forces": _("Choose forces from the list.")})
+    if not chosen:
+        raise ValidationError({"forces": _("Tick at least one force present at the inspection.")})
+    return chosen
+
+
+def hazard_build(
+    *,
+    category: str,
+    found_on: date,
+    deadline: date,
+    area: Area | None = None,
+    house: RentalHouse | None = None,
+    description: str = "",
+    inspection: Inspection | None = None,
+    reported_by: Any = None,
+) -> Hazard:
+    if house is None and area is None:
+        raise ValidationError({"area": _("Say where the hazard is: a rental house or an area.")})
+    if deadline <= found_on:
+        raise ValidationError({"deadline": _("The deadline must come after the day the hazard was found.")})
+    hazard = Hazard(
+        house=house,
+        # A hazard at a house is filed under the house's grid.
+        area=house.area if house is not None else area,
+        inspection=inspection,
+        category=category,
+        description=description.strip(),
+        found_on=found_on,
+        deadline=deadline,
+        reported_by=reported_by,
+    )
+    hazard.full_clean(exclude=["house", "area", "inspection", "reported_by"])
+    return hazard
+
+
+@transaction.atomic
+def hazard_report(*, acting_user: Any, **fields: Any) -> Hazard:
+    hazard = hazard_build(reported_by=acting_user, **fields)
+    if hazard.house is not None:
+        _require_change(acting_user, hazard.house, _("You may not report hazards at this house."))
+    _require_area(acting_user, hazard.area, "governance.add_hazard")
+    hazard.save()
+    return hazard
+
+
+@transaction.atomic
+def hazard_rectify(*, hazard: Hazard, rectified_on: date, acting_user: Any, version: int | None = None) -> Hazard:
+    """Mark a hazard rectified on a day (not before it was found)."""
+    _require_change(acting_user, hazard, _("You may not change this hazard."))
+    locked = Hazard.objects.select_for_update().get(pk=hazard.pk)
+    if version is not None and locked.version != version:
+        raise Conflict(_("This hazard was changed by someone else. Reload and try again."))
+    if locked.rectified_on is not None:
+        raise ValidationError(_("This hazard is already rectified."))
+    if rectified_on < locked.found_on:
+        raise ValidationError({"rectified_on": _("A hazard cannot be rectified before it was found.")})
+    locked.rectified_on = rectified_on
+    locked.version += 1
+    locked.save(update_fields=["rectified_on", "version"])
+    hazard.rectified_on, hazard.version = locked.rectified_on, locked.version
+    return locked
+
+
+@transaction.atomic
+def inspection_log(
+    *,
+    house: RentalHouse,
+    inspected_on: date,
+    forces: Sequence[str],
+    acting_user: Any,
+    note: str = "",
+    hazards: Sequence[dict[str, Any]] = (),
+    migrants: Sequence[dict[str, Any]] = (),
+) -> Inspection:
+    """Log an inspection with the hazards found and the migrants registered there: all or nothing.
+
+    Each hazard is a dict of category, description and deadline; each migrant one of name,
+    id_number, phone and origin. Errors name the row they come from."""
+    if not acting_user.has_perm("governance.add_inspection"):
+        raise PermissionDenied(_("You may not log inspections."))
+    _require_change(acting_user, house, _("You may not log inspections at this house."))
+    inspection = Inspection(house=house, inspected_on=inspected_on, inspector=acting_user, note=note.strip())
+    inspection.forces = _forces_checked(forces)
+    inspection.full_clean(exclude=["house", "inspector"])
+    inspection.save()
+    errors: list[str] = []
+    for n, fields in enumerate(hazards, start=1):
+        try:
+            hazard_build(
+                house=house, inspection=inspection, found_on=inspected_on, reported_by=acting_user, **fields
+            ).save()
+        except ValidationError as e:
+            errors.append(_("Hazard %(n)s: %(error)s") % {"n": n, "error": " ".join(e.messages)})
+    for n, fields in enumerate(migrants, start=1):
+        try:
+            migrant = migrant_build(house=house, registered_on=inspected_on, **fields)
+            _refuse_second_stay_at_same_house(migrant)
+            migrant.save()
+        except ValidationError as e:
+            errors.append(_("Migrant %(n)s: %(error)s") % {"n": n, "error": " ".join(e.messages)})
+    if errors:
+        # Raising rolls the inspection and every row saved so far back.
+        raise ValidationError(errors)
+    return inspection
+
+
+# Disputes -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def dispute_receive(
+    *, category: str, area: Area, summary: str, received_on: date, acting_user: Any, mediator: Any = None
+) -> Dispute:
+    _require_area(acting_user, area, "governance.add_dispute")
+    dispute = Dispute(category=category, area=area, summary=summary.strip(), received_on=received_on, mediator=mediator)
+    dispute.full_clean()
+    dispute.save()
+    return dispute
+
+
+@transaction.atomic
+def dispute_move(
+    *, dispute: Dispute, to_status: str, on: date, acting_user: Any, version: int | None = None
+) -> Dispute:
+    """Move a dispute one step: 受理 → 调解中 → 已化解 / 已上报, recording the day of the step."""
+    _require_change(acting_user, dispute, _("You may not change this dispute."))
+    locked = Dispute.objects.select_for_update().get(pk=dispute.pk)
+    if version is not None and locked.version != version:
+        raise Conflict(_("This dispute was changed by someone else. Reload and try again."))
+    if to_status not in locked.next_statuses:
+        raise ValidationError(
+            {
+                "to_status": _("A dispute that is “%(current)s” cannot move to “%(target)s”.")
+                % {
+                    "current": locked.get_status_display(),
+                    "target": dict(Dispute.Status.choices).get(to_status, to_status),
+                }
+            }
+        )
+    if on < locked.last_step_on:
+        raise ValidationError({"on": _("This step cannot be dated before the previous one.")})
+    field = Dispute.STEP_FIELD[Dispute.Status(to_status)]
+    locked.status = to_status
+    setattr(locked, field, on)
+    locked.version += 1
+    locked.save(update_fields=["status", field, "version"])
+    dispute.status, dispute.version = locked.status, locked.version
+    setattr(dispute, field, on)
+    return locked
+
+
+# Zero reports ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def zero_report_submit(*, village: Area, day: date, acting_user: Any, incidents: int = 0, note: str = "") -> ZeroReport:
+    """A village's report for a day; a second one for the same village and day is refused."""
+    if village.level != Area.Level.VILLAGE:
+        raise ValidationError({"village": _("Zero reports are sent by villages and communities.")})
+    _require_area(acting_user, village, "governance.add_zeroreport")
+    if incidents < 0:
+        raise ValidationError({"incidents": _("The number of incidents cannot be negative.")})
+    if ZeroReport.objects.filter(village=village, day=day).exists():
+        raise ValidationError(
+            _("%(village)s has already sent its report for %(day)s.")
+            % {"village": village.name, "day": f"{day:%Y-%m-%d}"}
+        )
+    try:
+        with transaction.atomic():
+            return ZeroReport.objects.create(
+                village=village, day=day, incidents=incidents, note=note.strip(), reported_by=acting_user
+            )
+    except IntegrityError:
+        # Two taps at once: the database's unique constraint decides.
+        raise ValidationError(
+            _("%(village)s has already sent its report for %(day)s.")
+            % {"village": village.name, "day": f"{day:%Y-%m-%d}"}
+        ) from None
+
+
+__all__ = [
+    "FORCE_FIELDS",
+    "dispute_move",
+    "dispute_receive",
+    "hazard_rectify",
+    "hazard_report",
+    "inspection_log",
+    "migrant_leave",
+    "migrant_register",
+    "rental_house_create",
+    "rental_house_edit",
+    "zero_report_submit",
+]

@@ -1,0 +1,284 @@
+"""Governance pages: thin — scope the queryset, validate a form, call one service, respond."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from governance.filters import DisputeFilter, HazardFilter, InspectionFilter, MigrantFilter, RentalHouseFilter
+from governance.forms import (
+    DisputeMoveForm,
+    HazardFormSet,
+    InspectionForm,
+    MigrantFormSet,
+    MigrantSearchForm,
+    RectifyForm,
+    ZeroReportForm,
+)
+from governance.models import Dispute, Hazard, Inspection, Migrant, RentalHouse, ZeroReport
+from governance.selectors import show_personal, villages_missing_report, villages_reported_by
+from governance.services import dispute_move, hazard_rectify, inspection_log, zero_report_submit
+from xicheng.personal import blind_index, mask_phone, may_see_personal_data
+from xicheng.scope import can_change
+
+PAGE_SIZE = 30
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _list(request: HttpRequest, filterset: Any, template: str, **extra: Any) -> HttpResponse:
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"filter": filterset, "page": page, "query": _query_without_page(request), "today": timezone.localdate()}
+    context.update(extra)
+    return render(request, template, context)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    return render(
+        request,
+        "governance/home.html",
+        {
+            "today": today,
+            "missing": villages_missing_report(request.user, today),
+            "overdue": Hazard.objects.visible_to(request.user).overdue(today).count(),
+        },
+    )
+
+
+# Rental houses ----------------------------------------------------------------------------------
+
+
+def house_list(request: HttpRequest) -> HttpResponse:
+    base = RentalHouse.objects.visible_to(request.user).select_related("area")
+    return _list(request, RentalHouseFilter(request.GET, queryset=base), "governance/house_list.html")
+
+
+def house_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    house = get_object_or_404(RentalHouse.objects.visible_to(request.user).select_related("area"), pk=pk)
+    migrants = list(house.migrants.order_by("-registered_on", "pk")[:100])
+    show_personal(migrants, request, f"rental house {house.pk} migrants")
+    whole = may_see_personal_data(request.user)
+    return render(
+        request,
+        "governance/house_detail.html",
+        {
+            "house": house,
+            "landlord_phone": house.landlord_phone if whole else mask_phone(house.landlord_phone),
+            "inspections": house.inspections.select_related("inspector__cadre")[:20],
+            "hazards": house.hazards.order_by("-found_on", "pk")[:50],
+            "migrants": migrants,
+            "may_change": can_change(request.user, house),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def inspection_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """One mobile form: the inspection, the hazards found and the migrants registered there."""
+    house = get_object_or_404(RentalHouse.objects.visible_to(request.user).select_related("area"), pk=pk)
+    if not (request.user.has_perm("governance.add_inspection") and can_change(request.user, house)):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = InspectionForm(request.POST)
+        hazards = HazardFormSet(request.POST, prefix="hazards")
+        migrants = MigrantFormSet(request.POST, prefix="migrants")
+        if form.is_valid() and hazards.is_valid() and migrants.is_valid():
+            try:
+                inspection_log(
+                    house=house,
+                    acting_user=request.user,
+                    hazards=[f.cleaned_data for f in hazards.forms if f.has_changed() and f.cleaned_data],
+                    migrants=[f.cleaned_data for f in migrants.forms if f.has_changed() and f.cleaned_data],
+                    **form.cleaned_data,
+                )
+            except ValidationError as e:
+                form.add_error(None, e)
+            else:
+                messages.success(request, _("Inspection saved."))
+                return redirect("governance:house_detail", pk=house.pk)
+        status = 400
+    else:
+        form = InspectionForm()
+        hazards = HazardFormSet(prefix="hazards")
+        migrants = MigrantFormSet(prefix="migrants")
+        status = 200
+    return render(
+        request,
+        "governance/inspection_form.html",
+        {"house": house, "form": form, "hazards": hazards, "migrants": migrants},
+        status=status,
+    )
+
+
+def inspection_list(request: HttpRequest) -> HttpResponse:
+    base = Inspection.objects.visible_to(request.user).select_related("house__area", "inspector__cadre")
+    return _list(request, InspectionFilter(request.GET, queryset=base), "governance/inspection_list.html")
+
+
+# Migrants -----------------------------------------------------------------------------------------
+
+
+def migrant_list(request: HttpRequest) -> HttpResponse:
+    """The list, filtered by GET; an exact ID number search comes by POST so it stays out of URLs."""
+    base = Migrant.objects.visible_to(request.user).select_related("house__area")
+    search = MigrantSearchForm(request.POST or None)
+    searched = False
+    if request.method == "POST" and search.is_valid():
+        base = base.filter(id_number_index=blind_index(search.cleaned_data["id_number"]))
+        searched = True
+    filterset = MigrantFilter(request.GET, queryset=base)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    show_personal(rows, request, f"migrant list page {page.number}")
+    return render(
+        request,
+        "governance/migrant_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "rows": rows,
+            "search": MigrantSearchForm() if searched else search,
+            "searched": searched,
+            "query": _query_without_page(request),
+        },
+    )
+
+
+def migrant_duplicates(request: HttpRequest) -> HttpResponse:
+    """Data quality: one person registered at two houses with overlapping stays."""
+    base = (
+        Migrant.objects.visible_to(request.user)
+        .at_two_houses()
+        .select_related("house__area")
+        .order_by("id_number_index", "registered_on", "pk")
+    )
+    page = Paginator(base, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    show_personal(rows, request, f"migrant duplicates page {page.number}")
+    return render(request, "governance/migrant_duplicates.html", {"page": page, "rows": rows, "query": ""})
+
+
+# Hazards ------------------------------------------------------------------------------------------
+
+
+def hazard_list(request: HttpRequest) -> HttpResponse:
+    base = Hazard.objects.visible_to(request.user).select_related("area", "house")
+    return _list(
+        request, HazardFilter(request.GET, queryset=base), "governance/hazard_list.html", rectify_form=RectifyForm()
+    )
+
+
+@require_POST
+def hazard_rectify_view(request: HttpRequest, pk: int) -> HttpResponse:
+    hazard = get_object_or_404(Hazard.objects.visible_to(request.user).select_related("area", "house"), pk=pk)
+    if not can_change(request.user, hazard):
+        raise PermissionDenied
+    form = RectifyForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            hazard_rectify(hazard=hazard, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as e:
+            error = " ".join(e.messages)
+    else:
+        error = " ".join(str(m) for errors in form.errors.values() for m in errors)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(
+            request,
+            "governance/_hazard_row.html",
+            {"hazard": hazard, "today": timezone.localdate(), "error": error, "saved": not error},
+            status=200 if not error else 400,
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Hazard marked rectified."))
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("governance:hazard_list")
+
+
+# Disputes -----------------------------------------------------------------------------------------
+
+
+def dispute_list(request: HttpRequest) -> HttpResponse:
+    base = Dispute.objects.visible_to(request.user).select_related("area", "mediator__cadre")
+    return _list(request, DisputeFilter(request.GET, queryset=base), "governance/dispute_list.html")
+
+
+@require_POST
+def dispute_move_view(request: HttpRequest, pk: int) -> HttpResponse:
+    dispute = get_object_or_404(Dispute.objects.visible_to(request.user).select_related("area"), pk=pk)
+    if not can_change(request.user, dispute):
+        raise PermissionDenied
+    form = DisputeMoveForm(request.POST)
+    if form.is_valid():
+        try:
+            dispute_move(dispute=dispute, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+        else:
+            messages.success(request, _("Dispute moved to “%(status)s”.") % {"status": dispute.get_status_display()})
+    else:
+        messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
+    return redirect("governance:dispute_list")
+
+
+# Zero reports ------------------------------------------------------------------------------------
+
+
+def zero_report_list(request: HttpRequest) -> HttpResponse:
+    from governance.filters import ZeroReportFilter
+
+    base = ZeroReport.objects.visible_to(request.user).select_related("village", "reported_by__cadre")
+    return _list(request, ZeroReportFilter(request.GET, queryset=base), "governance/zero_report_list.html")
+
+
+def zero_report_missing(request: HttpRequest) -> HttpResponse:
+    """Leaders' page: the villages that have not sent today's zero report."""
+    today = timezone.localdate()
+    return render(
+        request,
+        "governance/zero_report_missing.html",
+        {"today": today, "missing": villages_missing_report(request.user, today)},
+    )
+
+
+@require_POST
+def zero_report_submit_view(request: HttpRequest) -> HttpResponse:
+    """The one tap on *my work*: today's report for one of the cadre's villages."""
+    form = ZeroReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a village and a number of incidents."))
+        return redirect("my_work")
+    village = villages_reported_by(request.user).filter(pk=form.cleaned_data["village"]).first()
+    if village is None:
+        raise PermissionDenied
+    try:
+        zero_report_submit(
+            village=village,
+            day=timezone.localdate(),
+            incidents=form.cleaned_data["incidents"],
+            note=form.cleaned_data["note"],
+            acting_user=request.user,
+        )
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+    else:
+        messages.success(request, _("Today's report for %(village)s is sent.") % {"village": village.name})
+    return redirect("my_work")
