@@ -1,0 +1,97 @@
+"""The leaders' dashboard on the demo data (issue: the dashboard's "Done means")."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from io import BytesIO
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from openpyxl import load_workbook
+
+from tests.conftest import count_queries
+from xicheng.demo import seed
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 11, 26)
+H1_AS_OF_30_JUNE = "period=h1&year=2026&as_of=2026-06-30"
+H2_AS_OF_TODAY = "period=h2&year=2026&as_of=2026-11-26"
+
+PUBLISHED_H1 = {
+    "rental-houses-inspected": 8000,
+    "migrants-registered": 30000,
+    "fire-hazards-rectified": 2000,
+    "disputes-resolved": 300,
+    "market-entities-added": 389,
+    "live-streaming-sales": 25000,
+    "villages-served-meals": 10,
+}
+
+
+@pytest.fixture
+def leader() -> Client:
+    seed(today=TODAY, scale=1, out=io.StringIO())
+    client = Client()
+    client.force_login(User.objects.get(username="zhao"))
+    return client
+
+
+def test_the_demo_dashboard_reproduces_the_half_year_and_agrees_everywhere(leader: Client) -> None:
+    h1 = {t["indicator_code"]: t for t in leader.get(f"/api/v1/dashboard/?{H1_AS_OF_30_JUNE}").json()["targets"]}
+    for code, published in PUBLISHED_H1.items():
+        assert h1[code]["actual"] >= published, code
+        assert h1[code]["light"] == "done", code
+
+    h2 = leader.get(f"/api/v1/dashboard/?{H2_AS_OF_TODAY}").json()
+    # 149 of H2's 184 days are gone by 26 November: the pace asks for 80.98 % of each target.
+    for target in h2["targets"]:
+        pace = target["target"] * 149 / 184
+        assert target["expected"] == pytest.approx(pace, abs=0.01)
+        gap = target["percent"] - 149 / 184 * 100
+        expected_light = (
+            "done"
+            if target["actual"] >= target["target"]
+            else "green"
+            if gap >= 0
+            else "yellow"
+            if gap > -10
+            else "red"
+        )
+        assert target["light"] == expected_light, target
+    assert {t["light"] for t in h2["targets"]} == {"done", "green", "yellow", "red"}
+
+    page = leader.get(f"/dashboard/?{H2_AS_OF_TODAY}").content.decode()
+    workbook = load_workbook(BytesIO(leader.get(f"/dashboard/export.xlsx?{H2_AS_OF_TODAY}").content))
+    sheet = workbook["目标任务"]
+    rows = {r[1]: r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] and r[0] != "周期"}
+    for target in h2["targets"]:
+        assert f'data-indicator="{target["indicator_code"]}"' in page
+        assert rows[target["indicator"]][5] == target["actual"]
+        assert rows[target["indicator"]][6] == target["target"]
+        assert rows[target["indicator"]][7] == target["percent"]
+    # Each section the API returns has a sheet and a place on the page.
+    for section in h2["sections"]:
+        assert f'id="section-{section["key"]}"' in page
+        for table in section["tables"]:
+            assert any(name.startswith(str(table["title"])[:26]) for name in workbook.sheetnames), table["title"]
+
+
+def test_later_records_do_not_leak_into_the_30_june_dashboard(leader: Client) -> None:
+    then = leader.get(f"/api/v1/dashboard/?{H1_AS_OF_30_JUNE}").json()
+    later = leader.get("/api/v1/dashboard/?period=h1&year=2026&as_of=2026-11-26").json()
+    # Nothing dated after the half-year counts towards it, whenever it is asked.
+    assert [t["actual"] for t in then["targets"]] == [t["actual"] for t in later["targets"]]
+    may = leader.get("/api/v1/dashboard/?period=h1&year=2026&as_of=2026-05-31").json()
+    assert all(m["actual"] <= t["actual"] for m, t in zip(may["targets"], then["targets"], strict=True))
+    assert any(m["actual"] < t["actual"] for m, t in zip(may["targets"], then["targets"], strict=True))
+
+
+def test_the_overview_costs_the_same_queries_with_ten_times_the_demo_data(leader: Client) -> None:
+    urls = [f"/dashboard/?{H2_AS_OF_TODAY}", f"/api/v1/dashboard/?{H2_AS_OF_TODAY}"]
+    once = [count_queries(lambda url=url: leader.get(url)) for url in urls]
+    # Nine more subdistricts like Xicheng, each with all of its records: ten times the demo data.
+    seed(today=TODAY, scale=10, out=io.StringIO())
+    assert [count_queries(lambda url=url: leader.get(url)) for url in urls] == once
