@@ -22,3 +22,24 @@ def dong(places: Places) -> User:
     zone = add_area("dongcheng-zone", "东城片区", Area.Level.ZONE, places.dongcheng)
     dongfang = add_area("dongfang", "东方社区", Area.Level.VILLAGE, zone)
     return make_user("dong", Role.CADRE, "董明", [dongfang])
+
+
+def assert_form_role_matrix(cast: Any, url: str, expected: dict[str, int], data: dict[str, Any]) -> None:
+    """The kernel's role matrix, posting a browser form (the kernel's helper posts JSON)."""
+    from django.db import transaction
+    from django.test import Client
+
+    from tests.conftest import CAST
+
+    assert set(expected) == set(CAST), f"list every role: missing {set(CAST) - set(expected)}"
+    got: dict[str, int] = {}
+    for role in CAST:
+        client = Client()
+        user = cast[role]
+        if user is not None:
+            client.force_login(user)
+        with transaction.atomic():
+            got[role] = client.post(url, data).status_code
+            transaction.set_rollback(True)
+    wrong = {role: (expected[role], got[role]) for role in CAST if expected[role] != got[role]}
+    assert not wrong, f"POST {url}: role → (expected, got): {wrong}"
