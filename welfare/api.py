@@ -67,7 +67,9 @@ class ElderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
         if may_see_personal_data(request.user):
-            audit_log(user=request.user, action=AuditEvent.Action.VIEW_PERSONAL, subject="welfare.elder:list", request=request)
+            audit_log(
+                user=request.user, action=AuditEvent.Action.VIEW_PERSONAL, subject="welfare.elder:list", request=request
+            )
         return response
 
     def perform_create(self, serializer: Any) -> None:

@@ -185,7 +185,9 @@ def safety_check_alerts(user: Any, as_of: date) -> list[Alert]:
 FIELD_ROLES = frozenset({Role.CADRE.value, Role.LEADER.value, Role.DATA_ADMIN.value})
 
 workbench.register(
-    Panel(key="welfare_safety_checks", template="welfare/_panel_safety_checks.html", context=safety_checks_panel, order=10)
+    Panel(
+        key="welfare_safety_checks", template="welfare/_panel_safety_checks.html", context=safety_checks_panel, order=10
+    )
 )
 workbench.register(Panel(key="welfare_sheets", template="welfare/_panel_sheets.html", context=sheets_panel, order=11))
 sections.register(Section(key="meal_service", title=_("Meal service"), build=meal_service, order=50))

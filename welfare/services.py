@@ -96,12 +96,17 @@ def _save_day(
     if day > timezone.localdate():
         raise ValidationError(_("Deliveries cannot be recorded for a day still to come."))
 
-    served = {sv.village_id: sv for sv in ServedVillage.objects.filter(served_on(day), center=center).select_related("village")}
+    served = {
+        sv.village_id: sv
+        for sv in ServedVillage.objects.filter(served_on(day), center=center).select_related("village")
+    }
     elders_by_village: dict[int, dict[int, Elder]] = defaultdict(dict)
     for elder in Elder.objects.enrolled(day).filter(village_id__in=list(served)).order_by("name", "pk"):
         elders_by_village[elder.village_id][elder.pk] = elder
     existing = {d.village_id: d for d in MealDelivery.objects.select_for_update().filter(center=center, day=day)}
-    receipts = {(r.delivery_id, r.elder_id): r for r in MealReceipt.objects.filter(delivery__in=list(existing.values()))}
+    receipts = {
+        (r.delivery_id, r.elder_id): r for r in MealReceipt.objects.filter(delivery__in=list(existing.values()))
+    }
 
     errors: list[str] = []
     rows = {row.village_id: row for row in villages}
@@ -206,7 +211,11 @@ def _write_day(
                 row.courier.strip(),
                 row.note.strip(),
             )
-            delivery.delivered_at, delivery.courier, delivery.note = row.delivered_at, row.courier.strip(), row.note.strip()
+            delivery.delivered_at, delivery.courier, delivery.note = (
+                row.delivered_at,
+                row.courier.strip(),
+                row.note.strip(),
+            )
             receipts_changed = False
             for elder_id, outcome in row.outcomes.items():
                 receipt = receipts.get((delivery.pk, elder_id))
@@ -270,9 +279,9 @@ def safety_checks_raise(*, day: date, now: datetime | None = None) -> list[Safet
     if day > now.date() or (day == now.date() and now.time() < meal_cutoff()):
         return []
     lone = Elder.objects.enrolled(day).filter(lives_alone=True)
-    served = lone.filter(
-        village_id__in=ServedVillage.objects.filter(served_on(day)).values("village_id")
-    ).exclude(safety_checks__day=day)
+    served = lone.filter(village_id__in=ServedVillage.objects.filter(served_on(day)).values("village_id")).exclude(
+        safety_checks__day=day
+    )
     not_home = served.filter(receipts__delivery__day=day, receipts__outcome=Outcome.NOT_HOME)
     no_receipt = served.exclude(receipts__delivery__day=day)
     raised = _raise_checks(day, list(not_home.values_list("pk", flat=True).distinct()), SafetyCheck.Reason.NOT_HOME)

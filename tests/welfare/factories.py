@@ -71,8 +71,15 @@ class World:
         self.served_sifang = ServedVillageFactory(center=self.center, village=places.sifang)
         self.served_feifeng = ServedVillageFactory(center=self.center, village=places.feifeng)
         self.alone = ElderFactory(name="李秀英", village=places.sifang, lives_alone=True)
-        self.sifang_elders = [self.alone, ElderFactory(name="张桂兰", village=places.sifang), ElderFactory(name="陈金根", village=places.sifang)]
-        self.feifeng_elders = [ElderFactory(name="胡凤珍", village=places.feifeng), ElderFactory(name="徐土福", village=places.feifeng)]
+        self.sifang_elders = [
+            self.alone,
+            ElderFactory(name="张桂兰", village=places.sifang),
+            ElderFactory(name="陈金根", village=places.sifang),
+        ]
+        self.feifeng_elders = [
+            ElderFactory(name="胡凤珍", village=places.feifeng),
+            ElderFactory(name="徐土福", village=places.feifeng),
+        ]
         self.sifang, self.feifeng = places.sifang, places.feifeng
 
     def sheet(self, **outcomes: str) -> list[VillageSheet]:

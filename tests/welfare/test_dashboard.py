@@ -111,7 +111,10 @@ def test_the_section_costs_the_same_for_2_and_20_villages(world: World, cast: Ca
 def test_open_safety_checks_are_red_lights_oldest_first(world: World, cast: Cast) -> None:
     for day in (DAY + timedelta(days=1), DAY):
         day_sheet_save(
-            center=world.center, day=day, villages=world.sheet(**{f"e{world.alone.pk}": "not_home"}), acting_user=cast.li
+            center=world.center,
+            day=day,
+            villages=world.sheet(**{f"e{world.alone.pk}": "not_home"}),
+            acting_user=cast.li,
         )
     found = safety_check_alerts(cast.zhao, H1.end)
     assert [a.due for a in found] == [DAY, DAY + timedelta(days=1)]

@@ -39,9 +39,13 @@ def test_a_sheet_saves_every_village_and_every_elder(world: World, cast: Cast) -
 
 def test_a_second_delivery_for_the_same_centre_village_and_day_is_refused(world: World, cast: Cast) -> None:
     outcomes = {e.pk: "delivered" for e in world.sifang_elders}
-    kwargs: dict[str, Any] = dict(
-        center=world.center, village=world.sifang, day=DAY, delivered_at=time(10, 30), courier="胡师傅"
-    )
+    kwargs: dict[str, Any] = {
+        "center": world.center,
+        "village": world.sifang,
+        "day": DAY,
+        "delivered_at": time(10, 30),
+        "courier": "胡师傅",
+    }
     meal_delivery_create(outcomes=outcomes, acting_user=cast.li, **kwargs)
     with pytest.raises(ValidationError) as refused:
         meal_delivery_create(outcomes=outcomes, acting_user=cast.li, **kwargs)
@@ -148,7 +152,10 @@ def test_an_elder_left_off_the_sheet_is_named(world: World, cast: Cast) -> None:
 def test_a_day_still_to_come_is_refused(world: World, cast: Cast) -> None:
     with pytest.raises(ValidationError):
         day_sheet_save(
-            center=world.center, day=timezone.localdate() + timedelta(days=1), villages=world.sheet(), acting_user=cast.li
+            center=world.center,
+            day=timezone.localdate() + timedelta(days=1),
+            villages=world.sheet(),
+            acting_user=cast.li,
         )
 
 
@@ -268,7 +275,18 @@ def test_the_phone_is_encrypted_at_rest(world: World) -> None:
 
 
 def _dataset(*rows: tuple[Any, ...]) -> tablib.Dataset:
-    headers = ("id", "name", "village", "birth_year", "lives_alone", "phone", "emergency_contact", "dietary_needs", "enrolled_on", "left_on")
+    headers = (
+        "id",
+        "name",
+        "village",
+        "birth_year",
+        "lives_alone",
+        "phone",
+        "emergency_contact",
+        "dietary_needs",
+        "enrolled_on",
+        "left_on",
+    )
     return tablib.Dataset(*rows, headers=headers)
 
 
@@ -296,7 +314,7 @@ def test_a_clean_import_imports_every_row(cast: Cast, places: Places) -> None:
 
 
 def test_an_export_masks_personal_data_and_defuses_formulas(world: World, cast: Cast) -> None:
-    world.alone.dietary_needs = "=HYPERLINK(\"http://x\")"
+    world.alone.dietary_needs = '=HYPERLINK("http://x")'
     world.alone.save(update_fields=["dietary_needs"])
     data = ElderResource(user=cast.zhao).export(queryset=Elder.objects.filter(pk=world.alone.pk))
     row = dict(zip(data.headers, data[0], strict=True))

@@ -101,7 +101,16 @@ def test_who_may_read_a_centre_s_sheet(world: World, cast: Cast) -> None:
         cast,
         "GET",
         _sheet(world),
-        {"anonymous": 302, "nobody": 403, "li": 200, "wang": 200, "zhao": 200, "admin": 200, "auditor": 404, "api": 200},
+        {
+            "anonymous": 302,
+            "nobody": 403,
+            "li": 200,
+            "wang": 200,
+            "zhao": 200,
+            "admin": 200,
+            "auditor": 404,
+            "api": 200,
+        },
     )
 
 
@@ -222,7 +231,16 @@ def test_who_may_record_a_follow_up(world: World, cast: Cast) -> None:
     assert_form_role_matrix(
         cast,
         f"/welfare/safety-checks/{check.pk}/resolve/",
-        {"anonymous": 302, "nobody": 403, "li": 302, "wang": 404, "zhao": 302, "admin": 302, "auditor": 404, "api": 403},
+        {
+            "anonymous": 302,
+            "nobody": 403,
+            "li": 302,
+            "wang": 404,
+            "zhao": 302,
+            "admin": 302,
+            "auditor": 404,
+            "api": 403,
+        },
         data={"finding": "平安"},
     )
 
@@ -279,12 +297,23 @@ def test_who_may_un_enrol_an_elder(world: World, cast: Cast) -> None:
     assert_form_role_matrix(
         cast,
         f"/welfare/elders/{world.alone.pk}/leave/",
-        {"anonymous": 302, "nobody": 403, "li": 302, "wang": 404, "zhao": 302, "admin": 302, "auditor": 404, "api": 403},
+        {
+            "anonymous": 302,
+            "nobody": 403,
+            "li": 302,
+            "wang": 404,
+            "zhao": 302,
+            "admin": 302,
+            "auditor": 404,
+            "api": 403,
+        },
         data={"left_on": "2026-03-01", "version": 1},
     )
 
 
-@pytest.mark.parametrize("url", ["/welfare/elders/", "/welfare/deliveries/", "/welfare/safety-checks/?open=", "/welfare/centres/"])
+@pytest.mark.parametrize(
+    "url", ["/welfare/elders/", "/welfare/deliveries/", "/welfare/safety-checks/?open=", "/welfare/centres/"]
+)
 def test_lists_cost_the_same_for_few_and_many_rows(
     client: Client, world: World, cast: Cast, places: Places, url: str
 ) -> None:
