@@ -119,7 +119,9 @@ def meal_service(user: Any, period: Period, as_of: date) -> SectionData | None:
         .values_list("elder__village_id", "n")
         .order_by()
     )
-    rows, links, lights = [], [], []
+    rows: list[list[Any]] = []
+    links: list[str | None] = []
+    lights: list[str | None] = []
     list_url = reverse("welfare:delivery_list")
     for sv in served:
         d = deliveries.get((sv.center_id, sv.village_id), {})

@@ -22,11 +22,11 @@ def parse_sheet(data: QueryDict) -> list[VillageSheet]:
         if not raw.isdigit():
             continue
         vid = int(raw)
-        outcomes = {}
+        outcomes: dict[int, str] = {}
         prefix = f"o-{vid}-"
         for key in data:
             if key.startswith(prefix) and key[len(prefix) :].isdigit():
-                outcomes[int(key[len(prefix) :])] = data[key]
+                outcomes[int(key[len(prefix) :])] = str(data.get(key, ""))
         version = data.get(f"ver-{vid}", "")
         rows.append(
             VillageSheet(

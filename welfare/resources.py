@@ -68,7 +68,7 @@ class ElderResource(resources.ModelResource):
     # Import ------------------------------------------------------------------------------------
 
     def import_instance(self, instance: Elder, row: Any, **kwargs: Any) -> None:
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, Any] = {}
         try:
             super().import_instance(instance, row, **kwargs)
         except ValidationError as e:

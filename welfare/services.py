@@ -15,12 +15,11 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage, served_on
+from xicheng.roles import AnyUser
 from xicheng.scope import areas_changeable_by, can_change
 from xicheng.services import Conflict
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
-
     from xicheng.models import Area
 
 Outcome = MealReceipt.Outcome
@@ -58,9 +57,7 @@ def may_run_sheet(user: Any, center: CareCenter) -> bool:
 
 
 @transaction.atomic
-def day_sheet_save(
-    *, center: CareCenter, day: date, villages: list[VillageSheet], acting_user: AbstractBaseUser
-) -> SheetResult:
+def day_sheet_save(*, center: CareCenter, day: date, villages: list[VillageSheet], acting_user: AnyUser) -> SheetResult:
     """Save a centre's whole day: every served village, every enrolled elder, all or nothing.
 
     A village already saved that day is corrected in place (its version must match); a new one
@@ -78,7 +75,7 @@ def meal_delivery_create(
     courier: str,
     outcomes: dict[int, str],
     note: str = "",
-    acting_user: AbstractBaseUser,
+    acting_user: AnyUser,
 ) -> MealDelivery:
     """One village's delivery on a day; a second one for the same centre, village and day is refused."""
     row = VillageSheet(village_id=village.pk, delivered_at=delivered_at, courier=courier, outcomes=outcomes, note=note)
@@ -189,7 +186,7 @@ def _write_day(
             center=center,
             village_id=vid,
             day=day,
-            delivered_at=row.delivered_at,
+            delivered_at=_arrival(row),
             courier=row.courier.strip(),
             note=row.note.strip(),
             recorded_by=acting_user,
@@ -212,7 +209,7 @@ def _write_day(
                 row.note.strip(),
             )
             delivery.delivered_at, delivery.courier, delivery.note = (
-                row.delivered_at,
+                _arrival(row),
                 row.courier.strip(),
                 row.note.strip(),
             )
@@ -257,6 +254,13 @@ def _write_day(
     return SheetResult(deliveries=[deliveries[vid] for vid in rows], checks_raised=checks)
 
 
+def _arrival(row: VillageSheet) -> time:
+    """The time a validated row's meals arrived (validation refuses a row without one)."""
+    if row.delivered_at is None:
+        raise ValidationError(_("%(village)s: give the time the meals arrived.") % {"village": row.village_id})
+    return row.delivered_at
+
+
 def _raise_checks(day: date, elder_ids: list[int], reason: str, acting_user: Any = None) -> list[SafetyCheck]:
     """Open a check for each elder that has none for the day yet (one per elder and day)."""
     already = set(SafetyCheck.objects.filter(day=day, elder_id__in=elder_ids).values_list("elder_id", flat=True))
@@ -293,7 +297,7 @@ def safety_checks_raise(*, day: date, now: datetime | None = None) -> list[Safet
 
 @transaction.atomic
 def safety_check_resolve(
-    *, check: SafetyCheck, finding: str, acting_user: AbstractBaseUser, version: int | None = None
+    *, check: SafetyCheck, finding: str, acting_user: AnyUser, version: int | None = None
 ) -> SafetyCheck:
     """A cadre reached the elder: record what they found; the check closes."""
     if not can_change(acting_user, check):
@@ -327,7 +331,7 @@ ELDER_FIELDS = (
 
 
 @transaction.atomic
-def elder_enrol(*, acting_user: AbstractBaseUser, **fields: Any) -> Elder:
+def elder_enrol(*, acting_user: AnyUser, **fields: Any) -> Elder:
     """Enrol an elder for meals in a village the user answers for."""
     unknown = set(fields) - set(ELDER_FIELDS)
     if unknown:
@@ -344,7 +348,7 @@ def elder_enrol(*, acting_user: AbstractBaseUser, **fields: Any) -> Elder:
 
 
 @transaction.atomic
-def elder_leave(*, elder: Elder, left_on: date, acting_user: AbstractBaseUser, version: int | None = None) -> Elder:
+def elder_leave(*, elder: Elder, left_on: date, acting_user: AnyUser, version: int | None = None) -> Elder:
     """Un-enrol an elder: from `left_on` on they get no meals."""
     if not can_change(acting_user, elder):
         raise PermissionDenied(_("You may not change this elder."))
@@ -361,7 +365,7 @@ def elder_leave(*, elder: Elder, left_on: date, acting_user: AbstractBaseUser, v
     return locked
 
 
-def elders_import(*, dataset: Any, acting_user: AbstractBaseUser, dry_run: bool = False) -> Any:
+def elders_import(*, dataset: Any, acting_user: AnyUser, dry_run: bool = False) -> Any:
     """Import elders from a spreadsheet: all or nothing; the result names each bad row and why."""
     from welfare.resources import ElderResource
 
