@@ -337,3 +337,20 @@ def test_lists_cost_the_same_for_few_and_many_rows(
     grow(40)
     large = count_queries(lambda: client.get(url))
     assert small == large, (small, large)
+
+
+def test_the_data_admin_reads_and_exports_elders_in_the_admin(client: Client, world: World, cast: Cast) -> None:
+    client.force_login(cast.admin)
+    assert client.get("/admin/welfare/elder/").status_code == 200
+    assert client.get(f"/admin/welfare/elder/{world.alone.pk}/change/").status_code == 200
+    assert client.get("/admin/welfare/elder/import/").status_code == 200
+    fields = ["id", "name", "village", "village_name", "phone", "dietary_needs"]
+    response = client.post(
+        "/admin/welfare/elder/export/",
+        {"format": "0", "resource": "0", **{f"elderresource_{f}": "on" for f in fields}},
+    )
+    assert response.status_code == 200
+    assert "attachment" in response.get("Content-Disposition", "")
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT, user=cast.admin).exists()
+    for url in ("/admin/welfare/carecenter/", "/admin/welfare/mealdelivery/", "/admin/welfare/safetycheck/"):
+        assert client.get(url).status_code == 200
