@@ -12,7 +12,7 @@ from xicheng.filters import AreaWithinFilter
 
 
 class CareCenterFilter(django_filters.FilterSet):
-    area = AreaWithinFilter(area_path="area")
+    area = AreaWithinFilter(area_path="area", field_name="area")
 
     class Meta:
         model = CareCenter
@@ -20,7 +20,7 @@ class CareCenterFilter(django_filters.FilterSet):
 
 
 class ServedVillageFilter(django_filters.FilterSet):
-    area = AreaWithinFilter(area_path="village")
+    area = AreaWithinFilter(area_path="village", field_name="village")
 
     class Meta:
         model = ServedVillage
@@ -29,7 +29,7 @@ class ServedVillageFilter(django_filters.FilterSet):
 
 class ElderFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name"), method="filter_q")
-    area = AreaWithinFilter(area_path="village")
+    area = AreaWithinFilter(area_path="village", field_name="village")
     lives_alone = django_filters.BooleanFilter(label=_("Lives alone"))
     enrolled = django_filters.BooleanFilter(label=_("Enrolled today"), method="filter_enrolled")
 
@@ -48,7 +48,7 @@ class ElderFilter(django_filters.FilterSet):
 
 
 class MealDeliveryFilter(django_filters.FilterSet):
-    area = AreaWithinFilter(area_path="village")
+    area = AreaWithinFilter(area_path="village", field_name="village")
     day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte", label=_("From"))
     day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte", label=_("To"))
     late = django_filters.BooleanFilter(label=_("Late"), method="filter_late")
@@ -67,7 +67,7 @@ class MealDeliveryFilter(django_filters.FilterSet):
 
 
 class MealReceiptFilter(django_filters.FilterSet):
-    area = AreaWithinFilter(area_path="delivery__village")
+    area = AreaWithinFilter(area_path="delivery__village", field_name="delivery__village")
     day = django_filters.DateFilter(field_name="delivery__day", label=_("Day"))
     outcome = django_filters.ChoiceFilter(choices=MealReceipt.Outcome.choices, label=_("Outcome"))
 
@@ -77,7 +77,7 @@ class MealReceiptFilter(django_filters.FilterSet):
 
 
 class SafetyCheckFilter(django_filters.FilterSet):
-    area = AreaWithinFilter(area_path="elder__village")
+    area = AreaWithinFilter(area_path="elder__village", field_name="elder__village")
     open = django_filters.BooleanFilter(label=_("Open"), method="filter_open")
     reason = django_filters.ChoiceFilter(choices=SafetyCheck.Reason.choices, label=_("Reason"))
     day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte", label=_("From"))
