@@ -62,6 +62,17 @@ class ElderAdmin(ScopedAdmin, ImportExportModelAdmin):
         "left_on",
     ]
 
+    def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> Any:
+        # The form shows the decrypted phone and contact: a view of personal data, logged.
+        if request.method == "GET":
+            audit_log(
+                user=request.user,
+                action=AuditEvent.Action.VIEW_PERSONAL,
+                subject=f"welfare.elder:{object_id}",
+                request=request,
+            )
+        return super().change_view(request, object_id, *args, **kwargs)
+
     def get_resource_kwargs(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
 

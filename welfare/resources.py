@@ -35,10 +35,21 @@ def mask_contact(contact: str) -> str:
     return re.sub(r"\d{7,}", lambda m: mask_phone(m.group(0)), contact or "")
 
 
+class AreaCodeWidget(widgets.ForeignKeyWidget):
+    """An area by its code, with a message a data admin can act on when there is none."""
+
+    def __init__(self) -> None:
+        super().__init__(Area, field="code")
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        try:
+            return super().clean(value, row, **kwargs)
+        except Area.DoesNotExist:
+            raise ValueError(_("No area has the code %(code)s.") % {"code": value}) from None
+
+
 class ElderResource(resources.ModelResource):
-    village = fields.Field(
-        attribute="village", column_name="village", widget=widgets.ForeignKeyWidget(Area, field="code")
-    )
+    village = fields.Field(attribute="village", column_name="village", widget=AreaCodeWidget())
     village_name = fields.Field(column_name="village_name", readonly=True)
 
     class Meta:

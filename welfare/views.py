@@ -62,7 +62,6 @@ def sheet(request: HttpRequest, pk: int, day: str) -> HttpResponse:
     center = get_object_or_404(CareCenter.objects.visible_to(request.user).select_related("area"), pk=pk)
     may_change = may_run_sheet(request.user, center)
     errors: list[str] = []
-    saved = False
     posted: dict[int, dict[int, str]] = {}
     if request.method == "POST":
         if not may_change:
@@ -76,7 +75,6 @@ def sheet(request: HttpRequest, pk: int, day: str) -> HttpResponse:
         except ValidationError as e:
             errors = [_("Nothing was saved."), *e.messages]
         else:
-            saved = True
             request.session["welfare_sheet_saved"] = len(result.checks_raised)
             return redirect("welfare:sheet", pk=center.pk, day=on.isoformat())
     blocks = day_sheet(center, on, request.user, may_change)
@@ -95,7 +93,7 @@ def sheet(request: HttpRequest, pk: int, day: str) -> HttpResponse:
             "blocks": blocks,
             "may_change": may_change and on <= timezone.localdate(),
             "errors": errors,
-            "saved": saved or checks_raised is not None,
+            "saved": checks_raised is not None,
             "checks_raised": checks_raised or 0,
             "outcomes": MealReceipt.Outcome.choices,
             "meals": sum(len(b.rows) for b in blocks),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from datetime import time
 from typing import Any
 
@@ -13,7 +15,7 @@ from django.utils import timezone
 from tests.conftest import Cast, Places, add_area, assert_role_matrix, count_queries
 from tests.welfare.conftest import assert_form_role_matrix
 from tests.welfare.factories import DAY, CareCenterFactory, ElderFactory, ServedVillageFactory, World
-from welfare.models import MealDelivery, MealReceipt, SafetyCheck
+from welfare.models import Elder, MealDelivery, MealReceipt, SafetyCheck
 from welfare.services import day_sheet_save
 from xicheng.models import Area, AuditEvent
 
@@ -277,7 +279,7 @@ def test_a_cadre_enrols_and_un_enrols_an_elder(client: Client, cast: Cast, place
         {"name": "朱美菊", "village": places.sifang.pk, "birth_year": 1941, "enrolled_on": "2026-02-01"},
     )
     assert response.status_code == 302
-    elder = cast.li and __import__("welfare.models").models.Elder.objects.get(name="朱美菊")
+    elder = Elder.objects.get(name="朱美菊")
     response = client.post(f"/welfare/elders/{elder.pk}/leave/", {"left_on": "2026-03-01", "version": elder.version})
     assert response.status_code == 302
     elder.refresh_from_db()
@@ -354,3 +356,24 @@ def test_the_data_admin_reads_and_exports_elders_in_the_admin(client: Client, wo
     assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT, user=cast.admin).exists()
     for url in ("/admin/welfare/carecenter/", "/admin/welfare/mealdelivery/", "/admin/welfare/safetycheck/"):
         assert client.get(url).status_code == 200
+
+
+def test_an_admin_import_with_a_bad_row_names_it_and_imports_nothing(client: Client, cast: Cast) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    csv = (
+        "id,name,village,birth_year,lives_alone,phone,emergency_contact,dietary_needs,enrolled_on,left_on\n"
+        ",吴月仙,sifang,1940,1,13800000001,,,2026-01-01,\n"
+        ",楼法明,nowhere,1942,0,,,,2026-01-01,\n"
+    ).encode()
+    client.force_login(cast.admin)
+    response = client.post(
+        "/admin/welfare/elder/import/",
+        {"resource": "0", "format": "0", "import_file": SimpleUploadedFile("elders.csv", csv, "text/csv")},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "没有代码为 nowhere 的区域" in text and "楼法明" in text  # the bad row, named with its reason
+    assert 'name="confirm"' not in page and "process_import" not in page  # nothing to confirm
+    assert not Elder.objects.exists()
