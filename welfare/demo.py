@@ -133,7 +133,7 @@ def _seed_center(ctx: DemoContext, start: date, suffix: str, prefix: str, yang: 
             outcome = MealReceipt.Outcome.DELIVERED
             if delivery.day == ctx.today and elder.pk in open_today:
                 outcome = MealReceipt.Outcome.NOT_HOME
-            elif roll < 0.004:
+            elif roll < 0.004 and delivery.day != ctx.today:
                 outcome = MealReceipt.Outcome.NOT_HOME
             elif roll < 0.012:
                 outcome = MealReceipt.Outcome.DECLINED

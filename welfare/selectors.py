@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, time
 from typing import Any
 
 from django.db.models import OuterRef, Subquery
@@ -117,9 +117,3 @@ def day_sheet(center: CareCenter, day: date, user: Any, may_change: bool) -> lis
         result.append(block)
     return result
 
-
-def cutoff_passed(day: date, now: datetime | None = None) -> bool:
-    from welfare.services import meal_cutoff
-
-    now = timezone.localtime(now or timezone.now())
-    return day < now.date() or (day == now.date() and now.time() >= meal_cutoff())
