@@ -7,7 +7,6 @@ text cell can start a spreadsheet formula."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from welfare.models import Elder
-from welfare.selectors import api_name
+from welfare.selectors import api_name, mask_contact
 from xicheng.models import Area
 from xicheng.personal import mask_phone, may_see_personal_data
 from xicheng.scope import areas_changeable_by, can_change
@@ -28,11 +27,6 @@ def formula_safe(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
-
-
-def mask_contact(contact: str) -> str:
-    """Digits of a contact masked like a phone; the words (儿子, 邻居) stay."""
-    return re.sub(r"\d{7,}", lambda m: mask_phone(m.group(0)), contact or "")
 
 
 class AreaCodeWidget(widgets.ForeignKeyWidget):

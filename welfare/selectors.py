@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, ServedVillage, served_on
 from xicheng.models import Area
-from xicheng.personal import mask_name, may_see_personal_data
+from xicheng.personal import mask_name, mask_phone, may_see_personal_data
 from xicheng.scope import served_areas, writes_in_field
 
 
@@ -34,6 +35,11 @@ def name_shown_to(user: Any) -> Callable[[Elder, Area], str]:
         return mask_name(elder.name)
 
     return shown
+
+
+def mask_contact(contact: str) -> str:
+    """Digits of a contact masked like a phone; the words (儿子, 邻居) stay."""
+    return re.sub(r"\d{7,}", lambda m: mask_phone(m.group(0)), contact or "")
 
 
 def api_name(user: Any, name: str) -> str:
@@ -116,4 +122,3 @@ def day_sheet(center: CareCenter, day: date, user: Any, may_change: bool) -> lis
             )
         result.append(block)
     return result
-

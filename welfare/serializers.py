@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage
-from welfare.selectors import api_name
+from welfare.selectors import api_name, mask_contact
 from xicheng.personal import mask_phone, may_see_personal_data
 from xicheng.scope import areas_changeable_by
 
@@ -70,7 +70,7 @@ class ElderSerializer(serializers.ModelSerializer[Elder]):
         if not may_see_personal_data(user):
             data["name"] = api_name(user, elder.name)
             data["phone"] = mask_phone(elder.phone)
-            data["emergency_contact"] = mask_phone(elder.emergency_contact) if elder.emergency_contact else ""
+            data["emergency_contact"] = mask_contact(elder.emergency_contact)
         return data
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from welfare.filters import ElderFilter, MealDeliveryFilter, SafetyCheckFilter
 from welfare.forms import ElderEnrolForm, ElderLeaveForm, SafetyCheckResolveForm, parse_sheet
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck
-from welfare.selectors import day_sheet, name_shown_to
+from welfare.selectors import day_sheet, mask_contact, name_shown_to
 from welfare.services import (
     day_sheet_save,
     elder_enrol,
@@ -142,19 +142,12 @@ def elder_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "elder": elder,
             "name": name_shown_to(request.user)(elder, elder.village),
             "phone": elder.phone if unmasked else mask_phone(elder.phone),
-            "emergency_contact": elder.emergency_contact if unmasked else _masked_contact(elder.emergency_contact),
+            "emergency_contact": elder.emergency_contact if unmasked else mask_contact(elder.emergency_contact),
             "may_change": may_change,
             "leave_form": ElderLeaveForm(initial={"left_on": timezone.localdate(), "version": elder.version}),
             "checks": elder.safety_checks.order_by("-day")[:10],
         },
     )
-
-
-def _masked_contact(contact: str) -> str:
-    """Every run of digits masked like a phone; the words (儿子, 邻居) stay."""
-    import re
-
-    return re.sub(r"\d{7,}", lambda m: mask_phone(m.group(0)), contact)
 
 
 def elder_enrol_view(request: HttpRequest) -> HttpResponse:
