@@ -142,3 +142,46 @@ def test_the_nav_shows_the_meal_pages(client: Client, cast: Cast) -> None:
     client.force_login(cast.zhao)
     page = client.get("/my/").content.decode()
     assert "/welfare/centres/" in page and "/welfare/safety-checks/" in page
+
+
+def _open_checks(n: int, places: Places, start: int) -> None:
+    from django.utils import timezone
+
+    from welfare.models import SafetyCheck
+
+    for i in range(start, start + n):
+        elder = ElderFactory(village=places.sifang, lives_alone=True)
+        SafetyCheck.objects.create(
+            elder=elder, day=DAY + timedelta(days=i % 20), reason="not_home", raised_at=timezone.now()
+        )
+
+
+def test_my_work_costs_the_same_for_2_and_20_open_checks(
+    client: Client, world: World, cast: Cast, places: Places
+) -> None:
+    client.force_login(cast.li)
+    _open_checks(2, places, 0)
+    client.get("/my/")
+    small = count_queries(lambda: client.get("/my/"))
+    _open_checks(18, places, 2)
+    page = client.get("/my/").content.decode()
+    assert page.count('class="card safety-check') == 20
+    large = count_queries(lambda: client.get("/my/"))
+    assert small == large, (small, large)
+
+
+def test_the_alerts_cost_the_same_for_2_and_60_open_checks(world: World, cast: Cast, places: Places) -> None:
+    _open_checks(2, places, 0)
+    safety_check_alerts(cast.zhao, H1.end)
+    small = count_queries(lambda: safety_check_alerts(cast.zhao, H1.end))
+    _open_checks(58, places, 2)
+    assert len(safety_check_alerts(cast.zhao, H1.end)) == 50  # at most fifty
+    large = count_queries(lambda: safety_check_alerts(cast.zhao, H1.end))
+    assert small == large, (small, large)
+
+
+def test_the_dashboard_page_shows_the_meal_service_section(client: Client, world: World, cast: Cast) -> None:
+    day_sheet_save(center=world.center, day=DAY, villages=world.sheet(), acting_user=cast.li)
+    client.force_login(cast.zhao)
+    page = client.get("/dashboard/?period=h1&as_of=2026-06-30").content.decode()
+    assert 'id="table-meal_service"' in page and "四方社区" in page
