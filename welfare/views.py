@@ -19,6 +19,7 @@ from welfare.forms import ElderEnrolForm, ElderLeaveForm, SafetyCheckResolveForm
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck
 from welfare.selectors import day_sheet, mask_contact, name_shown_to
 from welfare.services import (
+    VillageSheet,
     day_sheet_save,
     elder_enrol,
     elder_leave,
@@ -62,12 +63,12 @@ def sheet(request: HttpRequest, pk: int, day: str) -> HttpResponse:
     center = get_object_or_404(CareCenter.objects.visible_to(request.user).select_related("area"), pk=pk)
     may_change = may_run_sheet(request.user, center)
     errors: list[str] = []
-    posted: dict[int, dict[int, str]] = {}
+    posted: dict[int, VillageSheet] = {}
     if request.method == "POST":
         if not may_change:
             raise PermissionDenied
         rows = parse_sheet(request.POST)
-        posted = {row.village_id: row.outcomes for row in rows}
+        posted = {row.village_id: row for row in rows}
         try:
             result = day_sheet_save(center=center, day=on, villages=rows, acting_user=request.user)
         except Conflict as e:
@@ -81,8 +82,12 @@ def sheet(request: HttpRequest, pk: int, day: str) -> HttpResponse:
     if posted:
         # Show what the courier tapped, not what was saved, so a refused sheet can be mended.
         for block in blocks:
+            sent = posted.get(block.village.pk)
+            if sent is None:
+                continue
+            block.delivered_at, block.courier, block.note = sent.delivered_at, sent.courier, sent.note
             for row in block.rows:
-                row.outcome = posted.get(block.village.pk, {}).get(row.elder.pk, row.outcome)
+                row.outcome = sent.outcomes.get(row.elder.pk, row.outcome)
     checks_raised = request.session.pop("welfare_sheet_saved", None)
     return render(
         request,

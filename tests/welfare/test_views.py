@@ -374,3 +374,12 @@ def test_an_admin_import_with_a_bad_row_names_it_and_imports_nothing(client: Cli
     assert "没有代码为 nowhere 的区域" in text and "楼法明" in text  # the bad row, named with its reason
     assert 'name="confirm"' not in page and "process_import" not in page  # nothing to confirm
     assert not Elder.objects.exists()
+
+
+def test_a_refused_sheet_keeps_what_the_courier_entered(client: Client, world: World, cast: Cast) -> None:
+    client.force_login(cast.li)
+    data = world.post_data(**{f"e{world.alone.pk}": "declined", f"e{world.feifeng_elders[1].pk}": "gone"})
+    data[f"c-{world.sifang.pk}"] = "应师傅"
+    page = client.post(_sheet(world), data).content.decode()
+    assert 'value="应师傅"' in page
+    assert f'name="o-{world.sifang.pk}-{world.alone.pk}" value="declined" checked' in page
