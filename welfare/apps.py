@@ -8,4 +8,4 @@ class WelfareConfig(AppConfig):
     name = "welfare"
     verbose_name = _("Livelihood")
     # Models cadres and leaders write in the field; the kernel's roles grant add/change on them.
-    field_models: list[str] = []
+    field_models: list[str] = ["elder", "mealdelivery", "mealreceipt", "safetycheck"]

@@ -1,0 +1,121 @@
+"""Django admin for data admins: centres, served villages, elders (with Excel), deliveries, checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
+from import_export.admin import ImportExportModelAdmin
+
+from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage
+from welfare.resources import ElderResource
+from xicheng.admin import ScopedAdmin
+from xicheng.models import AuditEvent
+from xicheng.services import audit_log
+
+
+class ServedVillageInline(admin.TabularInline):
+    model = ServedVillage
+    fields = ["village", "since", "until"]
+    autocomplete_fields = ["village"]
+    extra = 0
+    can_delete = False
+
+
+@admin.register(CareCenter)
+class CareCenterAdmin(ScopedAdmin):
+    list_display = ["name", "area", "operator", "caterer", "daily_capacity"]
+    search_fields = ["name", "operator", "caterer"]
+    autocomplete_fields = ["area"]
+    fields = ["name", "area", "operator", "caterer", "daily_capacity"]
+    inlines = [ServedVillageInline]
+
+
+@admin.register(ServedVillage)
+class ServedVillageAdmin(ScopedAdmin):
+    list_display = ["center", "village", "since", "until"]
+    list_filter = ["center"]
+    autocomplete_fields = ["village"]
+    fields = ["center", "village", "since", "until"]
+
+
+@admin.register(Elder)
+class ElderAdmin(ScopedAdmin, ImportExportModelAdmin):
+    """Phones and contacts are encrypted; the list shows no personal data beyond the name."""
+
+    resource_classes = [ElderResource]
+    list_display = ["name", "village", "birth_year", "lives_alone", "enrolled_on", "left_on"]
+    list_filter = ["lives_alone", "enrolled_on"]
+    search_fields = ["name"]
+    autocomplete_fields = ["village"]
+    fields = [
+        "name",
+        "village",
+        "birth_year",
+        "lives_alone",
+        "phone",
+        "emergency_contact",
+        "dietary_needs",
+        "enrolled_on",
+        "left_on",
+    ]
+
+    def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> Any:
+        # The form shows the decrypted phone and contact: a view of personal data, logged.
+        if request.method == "GET":
+            audit_log(
+                user=request.user,
+                action=AuditEvent.Action.VIEW_PERSONAL,
+                subject=f"welfare.elder:{object_id}",
+                request=request,
+            )
+        return super().change_view(request, object_id, *args, **kwargs)
+
+    def get_resource_kwargs(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
+
+    def get_data_for_export(self, request: HttpRequest, queryset: Any, **kwargs: Any) -> Any:
+        audit_log(user=request.user, action=AuditEvent.Action.EXPORT, subject="welfare.elder", request=request)
+        return super().get_data_for_export(request, queryset, **kwargs)
+
+
+class MealReceiptInline(admin.TabularInline):
+    model = MealReceipt
+    fields = ["elder", "outcome"]
+    readonly_fields = ["elder", "outcome"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(MealDelivery)
+class MealDeliveryAdmin(ScopedAdmin):
+    """Deliveries are recorded on the day sheet; here they are read and annotated."""
+
+    list_display = ["day", "village", "center", "delivered_at", "courier"]
+    list_filter = ["center", "day"]
+    date_hierarchy = "day"
+    search_fields = ["courier", "village__name"]
+    fields = ["center", "village", "day", "delivered_at", "courier", "note"]
+    readonly_fields = ["center", "village", "day"]
+    inlines = [MealReceiptInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(SafetyCheck)
+class SafetyCheckAdmin(ScopedAdmin):
+    list_display = ["day", "elder", "reason", "raised_at", "resolved_at", "resolved_by"]
+    list_filter = ["reason", "day"]
+    date_hierarchy = "day"
+    search_fields = ["elder__name", "finding"]
+    fields = ["elder", "day", "reason", "raised_at", "resolved_at", "resolved_by", "finding"]
+    readonly_fields = ["elder", "day", "reason", "raised_at", "resolved_at", "resolved_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

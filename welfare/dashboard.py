@@ -1,0 +1,198 @@
+"""What the livelihood domain puts on *my work*, the leaders' dashboard, the red-light list and the top bar."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from welfare.forms import SafetyCheckResolveForm
+from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage, meal_on_time
+from welfare.selectors import name_shown_to
+from xicheng.dashboard import (
+    Alert,
+    AlertSource,
+    NavLink,
+    Panel,
+    Section,
+    SectionData,
+    Table,
+    alerts,
+    nav,
+    sections,
+    workbench,
+)
+from xicheng.periods import Period
+from xicheng.roles import Role, roles_of
+
+OPEN_CHECKS_SHOWN = 50
+
+
+def safety_checks_panel(request: HttpRequest) -> dict[str, Any] | None:
+    """The open safety checks of the elders in the cadre's own villages: two queries."""
+    user = request.user
+    if Role.CADRE not in roles_of(user):
+        return None
+    checks = list(
+        SafetyCheck.objects.changeable_by(user).open().select_related("elder__village").order_by("day", "pk")[:100]
+    )
+    if not checks:
+        return None
+    shown = name_shown_to(user)
+    may = user.has_perm("welfare.change_safetycheck")
+    cards = [
+        {
+            "check": check,
+            "name": shown(check.elder, check.elder.village),
+            "may_resolve": may,
+            "form": SafetyCheckResolveForm(initial={"version": check.version}),
+        }
+        for check in checks
+    ]
+    return {"cards": cards}
+
+
+def sheets_panel(request: HttpRequest) -> dict[str, Any] | None:
+    """A link to today's sheet for the cadres who run a centre's deliveries."""
+    user = request.user
+    if Role.CADRE not in roles_of(user) or not user.has_perm("welfare.add_mealdelivery"):
+        return None
+    centers = list(CareCenter.objects.changeable_by(user).order_by("name"))
+    return {"centers": centers} if centers else None
+
+
+def meal_service(user: Any, period: Period, as_of: date) -> SectionData | None:
+    """One row per served village the user can see: five grouped queries whatever the size."""
+    last = min(period.end, as_of)
+    if last < period.start:
+        return None
+    served = list(
+        ServedVillage.objects.visible_to(user)
+        .filter(Q(since__lte=last) & (Q(until__isnull=True) | Q(until__gte=period.start)))
+        .select_related("village", "center")
+        .order_by("village__path", "center__name")
+    )
+    if not served:
+        return None
+    ids = {sv.village_id for sv in served}
+    in_period = Q(day__gte=period.start, day__lte=last)
+    enrolled = dict(
+        Elder.objects.enrolled(as_of)
+        .filter(village_id__in=ids)
+        .values("village_id")
+        .annotate(n=Count("pk"))
+        .values_list("village_id", "n")
+        .order_by()
+    )
+    meals = {
+        (row["delivery__center_id"], row["delivery__village_id"]): row["n"]
+        for row in MealReceipt.objects.filter(
+            delivery__village_id__in=ids,
+            delivery__day__gte=period.start,
+            delivery__day__lte=last,
+            outcome=MealReceipt.Outcome.DELIVERED,
+        )
+        .values("delivery__center_id", "delivery__village_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    deliveries = {
+        (row["center_id"], row["village_id"]): row
+        for row in MealDelivery.objects.filter(in_period, village_id__in=ids)
+        .values("center_id", "village_id")
+        .annotate(
+            days=Count("day", distinct=True),
+            total=Count("pk"),
+            on_time=Count("pk", filter=Q(delivered_at__lte=meal_on_time())),
+        )
+        .order_by()
+    }
+    open_checks = dict(
+        SafetyCheck.objects.open_as_of(as_of)
+        .filter(elder__village_id__in=ids)
+        .values("elder__village_id")
+        .annotate(n=Count("pk"))
+        .values_list("elder__village_id", "n")
+        .order_by()
+    )
+    rows: list[list[Any]] = []
+    links: list[str | None] = []
+    lights: list[str | None] = []
+    list_url = reverse("welfare:delivery_list")
+    for sv in served:
+        d = deliveries.get((sv.center_id, sv.village_id), {})
+        total = d.get("total", 0)
+        share = round(100 * d.get("on_time", 0) / total, 1) if total else 0.0
+        checks = open_checks.get(sv.village_id, 0)
+        rows.append(
+            [
+                sv.village.name,
+                sv.center.name,
+                enrolled.get(sv.village_id, 0),
+                meals.get((sv.center_id, sv.village_id), 0),
+                d.get("days", 0),
+                share,
+                checks,
+            ]
+        )
+        links.append(f"{list_url}?area={sv.village_id}&day_from={period.start}&day_to={last}")
+        lights.append("red" if checks else ("green" if share >= 90 else "yellow") if total else None)
+    table = Table(
+        key="meal_service",
+        title=_("Meal service by village"),
+        columns=[
+            _("Village"),
+            _("Care centre"),
+            _("Elders enrolled"),
+            _("Meals delivered"),
+            _("Delivery days"),
+            _("On time (%)"),
+            _("Open safety checks"),
+        ],
+        rows=rows,
+        links=links,
+        lights=lights,
+    )
+    return SectionData(tables=[table])
+
+
+def safety_check_alerts(user: Any, as_of: date) -> list[Alert]:
+    """Open safety checks, oldest first: at most fifty, in one query."""
+    checks = (
+        SafetyCheck.objects.visible_to(user)
+        .open_as_of(as_of)
+        .select_related("elder__village")
+        .order_by("day", "pk")[:OPEN_CHECKS_SHOWN]
+    )
+    shown = name_shown_to(user)
+    url = reverse("welfare:safety_check_list")
+    return [
+        Alert(
+            kind="safety_check",
+            kind_label=_("Safety check"),
+            title=f"{shown(check.elder, check.elder.village)}：{check.get_reason_display()}",
+            area=check.elder.village.name,
+            due=check.day,
+            url=f"{url}?area={check.elder.village_id}",
+            severity=2,
+        )
+        for check in checks
+    ]
+
+
+FIELD_ROLES = frozenset({Role.CADRE.value, Role.LEADER.value, Role.DATA_ADMIN.value})
+
+workbench.register(
+    Panel(
+        key="welfare_safety_checks", template="welfare/_panel_safety_checks.html", context=safety_checks_panel, order=10
+    )
+)
+workbench.register(Panel(key="welfare_sheets", template="welfare/_panel_sheets.html", context=sheets_panel, order=11))
+sections.register(Section(key="meal_service", title=_("Meal service"), build=meal_service, order=50))
+alerts.register(AlertSource(key="welfare", collect=safety_check_alerts))
+nav.register(NavLink(label=_("Meals"), url_name="welfare:center_list", roles=FIELD_ROLES, order=50))
+nav.register(NavLink(label=_("Safety checks"), url_name="welfare:safety_check_list", roles=FIELD_ROLES, order=51))

@@ -1,0 +1,93 @@
+"""FilterSets shared by the HTML lists and the API."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage, enrolled_on
+from xicheng.filters import AreaWithinFilter
+
+
+class CareCenterFilter(django_filters.FilterSet):
+    area = AreaWithinFilter(area_path="area", field_name="area")
+
+    class Meta:
+        model = CareCenter
+        fields = ["area"]
+
+
+class ServedVillageFilter(django_filters.FilterSet):
+    area = AreaWithinFilter(area_path="village", field_name="village")
+
+    class Meta:
+        model = ServedVillage
+        fields = ["center", "area"]
+
+
+class ElderFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Name"), method="filter_q")
+    area = AreaWithinFilter(area_path="village", field_name="village")
+    lives_alone = django_filters.BooleanFilter(label=_("Lives alone"))
+    enrolled = django_filters.BooleanFilter(label=_("Enrolled today"), method="filter_enrolled")
+
+    class Meta:
+        model = Elder
+        fields = ["q", "area", "lives_alone", "enrolled"]
+
+    def filter_q(self, qs: QuerySet[Elder], name: str, value: str) -> QuerySet[Elder]:
+        return qs.filter(name__icontains=value) if value else qs
+
+    def filter_enrolled(self, qs: QuerySet[Elder], name: str, value: bool | None) -> QuerySet[Elder]:
+        if value is None:
+            return qs
+        today = enrolled_on(timezone.localdate())
+        return qs.filter(today) if value else qs.exclude(today)
+
+
+class MealDeliveryFilter(django_filters.FilterSet):
+    area = AreaWithinFilter(area_path="village", field_name="village")
+    day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte", label=_("From"))
+    day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte", label=_("To"))
+    late = django_filters.BooleanFilter(label=_("Late"), method="filter_late")
+
+    class Meta:
+        model = MealDelivery
+        fields = ["center", "area", "day_from", "day_to", "late"]
+
+    def filter_late(self, qs: QuerySet[MealDelivery], name: str, value: bool | None) -> QuerySet[MealDelivery]:
+        from welfare.models import meal_on_time
+
+        if value is None:
+            return qs
+        late = Q(delivered_at__gt=meal_on_time())
+        return qs.filter(late) if value else qs.exclude(late)
+
+
+class MealReceiptFilter(django_filters.FilterSet):
+    area = AreaWithinFilter(area_path="delivery__village", field_name="delivery__village")
+    day = django_filters.DateFilter(field_name="delivery__day", label=_("Day"))
+    outcome = django_filters.ChoiceFilter(choices=MealReceipt.Outcome.choices, label=_("Outcome"))
+
+    class Meta:
+        model = MealReceipt
+        fields = ["delivery", "elder", "area", "day", "outcome"]
+
+
+class SafetyCheckFilter(django_filters.FilterSet):
+    area = AreaWithinFilter(area_path="elder__village", field_name="elder__village")
+    open = django_filters.BooleanFilter(label=_("Open"), method="filter_open")
+    reason = django_filters.ChoiceFilter(choices=SafetyCheck.Reason.choices, label=_("Reason"))
+    day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte", label=_("From"))
+    day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte", label=_("To"))
+
+    class Meta:
+        model = SafetyCheck
+        fields = ["area", "open", "reason", "day_from", "day_to"]
+
+    def filter_open(self, qs: QuerySet[SafetyCheck], name: str, value: bool | None) -> QuerySet[SafetyCheck]:
+        if value is None:
+            return qs
+        return qs.filter(resolved_at__isnull=value)

@@ -1,0 +1,82 @@
+"""The HTML side's forms: the day sheet's parser, enrolment, leaving, following up a safety check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+from django.utils.dateparse import parse_time
+from django.utils.translation import gettext_lazy as _
+
+from welfare.models import Elder
+from welfare.services import VillageSheet
+from xicheng.scope import areas_changeable_by
+
+
+def parse_sheet(data: QueryDict) -> list[VillageSheet]:
+    """Read the posted sheet: `v` lists the villages; per village `t-`, `c-`, `n-`, `ver-<village>`;
+    per elder `o-<village>-<elder>`. Judging the values is the service's job."""
+    rows = []
+    for raw in data.getlist("v"):
+        if not raw.isdigit():
+            continue
+        vid = int(raw)
+        outcomes: dict[int, str] = {}
+        prefix = f"o-{vid}-"
+        for key in data:
+            if key.startswith(prefix) and key[len(prefix) :].isdigit():
+                outcomes[int(key[len(prefix) :])] = str(data.get(key, ""))
+        version = data.get(f"ver-{vid}", "")
+        rows.append(
+            VillageSheet(
+                village_id=vid,
+                delivered_at=parse_time(data.get(f"t-{vid}", "") or "") if _valid_time(data.get(f"t-{vid}")) else None,
+                courier=data.get(f"c-{vid}", ""),
+                note=data.get(f"n-{vid}", "")[:200],
+                outcomes=outcomes,
+                version=int(version) if version.isdigit() else None,
+            )
+        )
+    return rows
+
+
+def _valid_time(raw: str | None) -> bool:
+    try:
+        return bool(raw) and parse_time(raw or "") is not None
+    except ValueError:
+        return False
+
+
+class ElderEnrolForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Elder
+        fields = [
+            "name",
+            "village",
+            "birth_year",
+            "lives_alone",
+            "phone",
+            "emergency_contact",
+            "dietary_needs",
+            "enrolled_on",
+        ]
+        widgets = {
+            "enrolled_on": forms.DateInput(attrs={"type": "date"}),
+            "phone": forms.TextInput(),
+            "emergency_contact": forms.TextInput(),
+        }
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = areas_changeable_by(user)  # type: ignore[attr-defined]
+
+
+class ElderLeaveForm(forms.Form):
+    left_on = forms.DateField(label=_("Left on"), widget=forms.DateInput(attrs={"type": "date"}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class SafetyCheckResolveForm(forms.Form):
+    finding = forms.CharField(label=_("What you found"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

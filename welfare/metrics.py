@@ -1,0 +1,97 @@
+"""What the livelihood domain counts, declared for the kernel's metric registry."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from welfare.models import Elder, MealDelivery, MealReceipt, SafetyCheck, meal_on_time
+from xicheng.metrics import Metric, register
+
+register(
+    Metric(
+        key="welfare.villages_served",
+        label=_("Villages served with meals"),
+        unit=_("villages"),
+        model=MealDelivery,
+        date_field="day",
+        area="village",
+        how="distinct",
+        field="village",
+        list_url="welfare:delivery_list",
+    )
+)
+register(
+    Metric(
+        key="welfare.elders_enrolled",
+        label=_("Elders enrolled for meals"),
+        unit=_("people"),
+        model=Elder,
+        date_field="enrolled_on",
+        area="village",
+        # Enrolled in the period and not gone by the as-of day.
+        state=lambda as_of: Q(left_on__isnull=True) | Q(left_on__gt=as_of),
+        list_url="welfare:elder_list",
+    )
+)
+register(
+    Metric(
+        key="welfare.meals_delivered",
+        label=_("Meals delivered"),
+        unit=_("meals"),
+        model=MealReceipt,
+        date_field="delivery__day",
+        area="delivery__village",
+        filter=Q(outcome=MealReceipt.Outcome.DELIVERED),
+        list_url="welfare:delivery_list",
+    )
+)
+register(
+    Metric(
+        key="welfare.delivery_days",
+        label=_("Days with a delivery"),
+        unit=_("days"),
+        model=MealDelivery,
+        date_field="day",
+        # By the centre's area: added up the tree, each centre's days count once.
+        area="center__area",
+        how="distinct",
+        field="day",
+        list_url="welfare:delivery_list",
+    )
+)
+register(
+    Metric(
+        key="welfare.on_time_deliveries",
+        label=_("Deliveries on time"),
+        unit=_("deliveries"),
+        model=MealDelivery,
+        date_field="day",
+        area="village",
+        filter=Q(delivered_at__lte=meal_on_time()),
+        list_url="welfare:delivery_list",
+    )
+)
+register(
+    Metric(
+        key="welfare.safety_checks_raised",
+        label=_("Safety checks raised"),
+        unit=_("checks"),
+        model=SafetyCheck,
+        date_field="day",
+        area="elder__village",
+        list_url="welfare:safety_check_list",
+    )
+)
+register(
+    Metric(
+        key="welfare.safety_checks_resolved",
+        label=_("Safety checks resolved"),
+        unit=_("checks"),
+        model=SafetyCheck,
+        date_field="resolved_at__date",
+        area="elder__village",
+        filter=Q(resolved_at__isnull=False),
+        list_url="welfare:safety_check_list",
+    )
+)

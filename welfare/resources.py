@@ -1,0 +1,104 @@
+"""Excel import and export of elders (django-import-export).
+
+Import: every row is validated (the model's own checks, and the village must be one the importer
+serves); one bad row and nothing is imported, each bad row named with its reason. Export: names,
+phones and emergency contacts stay masked unless the user holds the personal-data right, and no
+text cell can start a spreadsheet formula."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+
+from welfare.models import Elder
+from welfare.selectors import api_name, mask_contact
+from xicheng.models import Area
+from xicheng.personal import mask_phone, may_see_personal_data
+from xicheng.scope import areas_changeable_by, can_change
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+class AreaCodeWidget(widgets.ForeignKeyWidget):
+    """An area by its code, with a message a data admin can act on when there is none."""
+
+    def __init__(self) -> None:
+        super().__init__(Area, field="code")
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        try:
+            return super().clean(value, row, **kwargs)
+        except Area.DoesNotExist:
+            raise ValueError(_("No area has the code %(code)s.") % {"code": value}) from None
+
+
+class ElderResource(resources.ModelResource):
+    village = fields.Field(attribute="village", column_name="village", widget=AreaCodeWidget())
+    village_name = fields.Field(column_name="village_name", readonly=True)
+
+    class Meta:
+        model = Elder
+        fields = (
+            "id",
+            "name",
+            "village",
+            "village_name",
+            "birth_year",
+            "lives_alone",
+            "phone",
+            "emergency_contact",
+            "dietary_needs",
+            "enrolled_on",
+            "left_on",
+        )
+        export_order = fields
+        import_id_fields = ("id",)
+        clean_model_instances = True
+        skip_unchanged = True
+
+    def __init__(self, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.user = user
+
+    # Import ------------------------------------------------------------------------------------
+
+    def import_instance(self, instance: Elder, row: Any, **kwargs: Any) -> None:
+        errors: dict[str, Any] = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as e:
+            errors = e.update_error_dict(errors)
+        if instance.pk and not can_change(self.user, instance):
+            errors.setdefault("id", []).append(_("You may not change this elder."))
+        village_id = getattr(instance, "village_id", None)
+        if village_id and not areas_changeable_by(self.user).filter(pk=village_id).exists():
+            errors.setdefault("village", []).append(_("Choose a village you serve."))
+        if errors:
+            raise ValidationError(errors)
+
+    # Export ------------------------------------------------------------------------------------
+
+    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
+        return formula_safe(super().export_field(field, instance, **kwargs))
+
+    def dehydrate_village_name(self, elder: Elder) -> str:
+        return elder.village.name
+
+    def dehydrate_name(self, elder: Elder) -> str:
+        return api_name(self.user, elder.name)
+
+    def dehydrate_phone(self, elder: Elder) -> str:
+        return elder.phone if may_see_personal_data(self.user) else mask_phone(elder.phone)
+
+    def dehydrate_emergency_contact(self, elder: Elder) -> str:
+        return elder.emergency_contact if may_see_personal_data(self.user) else mask_contact(elder.emergency_contact)

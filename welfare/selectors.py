@@ -1,0 +1,124 @@
+"""Reads that take more than one query: the day sheet, names as each user may see them."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import Any
+
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, ServedVillage, served_on
+from xicheng.models import Area
+from xicheng.personal import mask_name, mask_phone, may_see_personal_data
+from xicheng.scope import served_areas, writes_in_field
+
+
+def name_shown_to(user: Any) -> Callable[[Elder, Area], str]:
+    """How an elder's name reads on the cadre pages for this user.
+
+    The people who deliver and follow up need the name: the cadres of the elder's village (and of
+    any area above it) and those holding the personal-data right see it; everyone else sees a
+    masked name (张*明). Pages showing a centre's sheet to its own cadres pass the centre's area,
+    so the centre's cadres see the names of every village they deliver to."""
+    if may_see_personal_data(user):
+        return lambda elder, via: elder.name
+    paths = [area.path for area in served_areas(user)] if writes_in_field(user) else []
+
+    def shown(elder: Elder, via: Area) -> str:
+        if any(via.path.startswith(p) for p in paths):
+            return elder.name
+        return mask_name(elder.name)
+
+    return shown
+
+
+def mask_contact(contact: str) -> str:
+    """Digits of a contact masked like a phone; the words (儿子, 邻居) stay."""
+    return re.sub(r"\d{7,}", lambda m: mask_phone(m.group(0)), contact or "")
+
+
+def api_name(user: Any, name: str) -> str:
+    """In the API and in exports a name is masked unless the user holds the personal-data right."""
+    return name if may_see_personal_data(user) else mask_name(name)
+
+
+@dataclass
+class SheetRow:
+    elder: Elder
+    name: str
+    outcome: str
+
+
+@dataclass
+class SheetVillage:
+    served: ServedVillage
+    delivery: MealDelivery | None
+    delivered_at: time | None
+    courier: str
+    note: str
+    rows: list[SheetRow] = field(default_factory=list)
+
+    @property
+    def village(self) -> Area:
+        return self.served.village
+
+    @property
+    def version(self) -> int | None:
+        return self.delivery.version if self.delivery else None
+
+    @property
+    def delivered_count(self) -> int:
+        return sum(1 for row in self.rows if row.outcome == MealReceipt.Outcome.DELIVERED)
+
+
+def day_sheet(center: CareCenter, day: date, user: Any, may_change: bool) -> list[SheetVillage]:
+    """Every village the centre serves on the day, each enrolled elder with the saved outcome or
+    "delivered", the saved time and courier or the last courier and the time now. Four queries."""
+    last_courier = (
+        MealDelivery.objects.filter(center=center, village=OuterRef("village"), day__lte=day)
+        .order_by("-day")
+        .values("courier")[:1]
+    )
+    served = list(
+        ServedVillage.objects.filter(served_on(day), center=center)
+        .select_related("village")
+        .annotate(last_courier=Subquery(last_courier))
+        .order_by("village__path")
+    )
+    village_ids = [sv.village_id for sv in served]
+    elders: dict[int, list[Elder]] = defaultdict(list)
+    for elder in Elder.objects.enrolled(day).filter(village_id__in=village_ids).order_by("name", "pk"):
+        elders[elder.village_id].append(elder)
+    deliveries = {d.village_id: d for d in MealDelivery.objects.filter(center=center, day=day)}
+    outcomes = {
+        (r.delivery_id, r.elder_id): r.outcome
+        for r in MealReceipt.objects.filter(delivery__center=center, delivery__day=day).only(
+            "delivery_id", "elder_id", "outcome"
+        )
+    }
+    shown = name_shown_to(user)
+    now = timezone.localtime().time().replace(second=0, microsecond=0)
+    default_time = now if day == timezone.localdate() else time(10, 30)
+    result = []
+    for sv in served:
+        delivery = deliveries.get(sv.village_id)
+        block = SheetVillage(
+            served=sv,
+            delivery=delivery,
+            delivered_at=delivery.delivered_at if delivery else default_time,
+            courier=delivery.courier if delivery else (sv.last_courier or ""),  # type: ignore[attr-defined]
+            note=delivery.note if delivery else "",
+        )
+        via = center.area if may_change else sv.village
+        for elder in elders.get(sv.village_id, []):
+            outcome = outcomes.get((delivery.pk, elder.pk)) if delivery else None
+            block.rows.append(
+                SheetRow(elder=elder, name=shown(elder, via), outcome=outcome or MealReceipt.Outcome.DELIVERED)
+            )
+        result.append(block)
+    return result

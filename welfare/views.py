@@ -1,0 +1,259 @@
+"""The cadre pages of the livelihood domain: the day sheet, elders, deliveries, safety checks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from welfare.filters import ElderFilter, MealDeliveryFilter, SafetyCheckFilter
+from welfare.forms import ElderEnrolForm, ElderLeaveForm, SafetyCheckResolveForm, parse_sheet
+from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck
+from welfare.selectors import day_sheet, mask_contact, name_shown_to
+from welfare.services import (
+    VillageSheet,
+    day_sheet_save,
+    elder_enrol,
+    elder_leave,
+    may_run_sheet,
+    safety_check_resolve,
+)
+from xicheng.models import AuditEvent
+from xicheng.personal import mask_phone, may_see_personal_data
+from xicheng.scope import can_change
+from xicheng.services import Conflict, audit_log
+
+PAGE_SIZE = 50
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def center_list(request: HttpRequest) -> HttpResponse:
+    centers = list(CareCenter.objects.visible_to(request.user).select_related("area").order_by("name"))
+    runnable = set(CareCenter.objects.changeable_by(request.user).values_list("pk", flat=True))
+    return render(
+        request,
+        "welfare/center_list.html",
+        {"centers": centers, "runnable": runnable, "today": timezone.localdate()},
+    )
+
+
+def sheet_today(request: HttpRequest, pk: int) -> HttpResponse:
+    center = get_object_or_404(CareCenter.objects.visible_to(request.user), pk=pk)
+    return redirect("welfare:sheet", pk=center.pk, day=timezone.localdate().isoformat())
+
+
+def sheet(request: HttpRequest, pk: int, day: str) -> HttpResponse:
+    """The day's delivery sheet: every served village, each enrolled elder, saved in one submit."""
+    on = parse_date(day) if len(day) == 10 else None
+    if on is None:
+        raise Http404
+    center = get_object_or_404(CareCenter.objects.visible_to(request.user).select_related("area"), pk=pk)
+    may_change = may_run_sheet(request.user, center)
+    errors: list[str] = []
+    posted: dict[int, VillageSheet] = {}
+    if request.method == "POST":
+        if not may_change:
+            raise PermissionDenied
+        rows = parse_sheet(request.POST)
+        posted = {row.village_id: row for row in rows}
+        try:
+            result = day_sheet_save(center=center, day=on, villages=rows, acting_user=request.user)
+        except Conflict as e:
+            errors = e.messages
+        except ValidationError as e:
+            errors = [_("Nothing was saved."), *e.messages]
+        else:
+            request.session["welfare_sheet_saved"] = len(result.checks_raised)
+            return redirect("welfare:sheet", pk=center.pk, day=on.isoformat())
+    blocks = day_sheet(center, on, request.user, may_change)
+    if posted:
+        # Show what the courier tapped, not what was saved, so a refused sheet can be mended.
+        for block in blocks:
+            sent = posted.get(block.village.pk)
+            if sent is None:
+                continue
+            block.delivered_at, block.courier, block.note = sent.delivered_at, sent.courier, sent.note
+            for row in block.rows:
+                row.outcome = sent.outcomes.get(row.elder.pk, row.outcome)
+    checks_raised = request.session.pop("welfare_sheet_saved", None)
+    return render(
+        request,
+        "welfare/sheet.html",
+        {
+            "center": center,
+            "day": on,
+            "blocks": blocks,
+            "may_change": may_change and on <= timezone.localdate(),
+            "errors": errors,
+            "saved": checks_raised is not None,
+            "checks_raised": checks_raised or 0,
+            "outcomes": MealReceipt.Outcome.choices,
+            "meals": sum(len(b.rows) for b in blocks),
+            "is_today": on == timezone.localdate(),
+            "previous_day": (on - timedelta(days=1)).isoformat(),
+        },
+        status=400 if errors else 200,
+    )
+
+
+def elder_list(request: HttpRequest) -> HttpResponse:
+    base = Elder.objects.visible_to(request.user).select_related("village")
+    filterset = ElderFilter(request.GET, queryset=base)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = name_shown_to(request.user)
+    today = timezone.localdate()
+    rows = [(elder, shown(elder, elder.village), elder.is_enrolled(today)) for elder in page.object_list]
+    return render(
+        request,
+        "welfare/elder_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "rows": rows,
+            "query": _query_without_page(request),
+            "may_enrol": request.user.has_perm("welfare.add_elder"),
+        },
+    )
+
+
+def elder_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    elder = get_object_or_404(Elder.objects.visible_to(request.user).select_related("village"), pk=pk)
+    unmasked = may_see_personal_data(request.user)
+    if unmasked and (elder.phone or elder.emergency_contact):
+        audit_log(
+            user=request.user,
+            action=AuditEvent.Action.VIEW_PERSONAL,
+            subject=f"welfare.elder:{elder.pk}",
+            request=request,
+        )
+    may_change = can_change(request.user, elder)
+    return render(
+        request,
+        "welfare/elder_detail.html",
+        {
+            "elder": elder,
+            "name": name_shown_to(request.user)(elder, elder.village),
+            "phone": elder.phone if unmasked else mask_phone(elder.phone),
+            "emergency_contact": elder.emergency_contact if unmasked else mask_contact(elder.emergency_contact),
+            "may_change": may_change,
+            "leave_form": ElderLeaveForm(initial={"left_on": timezone.localdate(), "version": elder.version}),
+            "checks": elder.safety_checks.order_by("-day")[:10],
+        },
+    )
+
+
+def elder_enrol_view(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("welfare.add_elder"):
+        raise PermissionDenied
+    form = ElderEnrolForm(request.POST or None, user=request.user, initial={"enrolled_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            elder = elder_enrol(acting_user=request.user, **form.cleaned_data)
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            return redirect("welfare:elder_detail", pk=elder.pk)
+    return render(request, "welfare/elder_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_POST
+def elder_leave_view(request: HttpRequest, pk: int) -> HttpResponse:
+    elder = get_object_or_404(Elder.objects.visible_to(request.user), pk=pk)
+    if not can_change(request.user, elder):
+        raise PermissionDenied
+    form = ElderLeaveForm(request.POST)
+    if form.is_valid():
+        try:
+            elder_leave(elder=elder, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as e:
+            form.add_error(None, e)
+    if form.errors:
+        return render(request, "welfare/elder_form.html", {"form": form, "leaving": elder}, status=400)
+    return redirect("welfare:elder_detail", pk=elder.pk)
+
+
+def delivery_list(request: HttpRequest) -> HttpResponse:
+    base = MealDelivery.objects.visible_to(request.user).select_related("center", "village")
+    filterset = MealDeliveryFilter(request.GET, queryset=base)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "welfare/delivery_list.html",
+        {"filter": filterset, "page": page, "query": _query_without_page(request)},
+    )
+
+
+def safety_check_list(request: HttpRequest) -> HttpResponse:
+    """Safety checks for leaders and cadres; open ones first, oldest first."""
+    data = request.GET.copy()
+    if "open" not in data:
+        data["open"] = "true"
+    base = SafetyCheck.objects.visible_to(request.user).select_related("elder__village", "resolved_by__cadre")
+    filterset = SafetyCheckFilter(data, queryset=base.order_by("-resolved_at", "day", "pk"))
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "welfare/safety_check_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "cards": safety_check_cards(request.user, list(page.object_list)),
+            "query": _query_without_page(request),
+        },
+    )
+
+
+def safety_check_cards(user: Any, checks: list[SafetyCheck]) -> list[dict[str, Any]]:
+    """What a safety check card needs; whether the user may follow up costs one query for all."""
+    shown = name_shown_to(user)
+    changeable = set(
+        SafetyCheck.objects.changeable_by(user).filter(pk__in=[c.pk for c in checks]).values_list("pk", flat=True)
+    )
+    may = user.has_perm("welfare.change_safetycheck")
+    return [
+        {
+            "check": check,
+            "name": shown(check.elder, check.elder.village),
+            "may_resolve": may and check.pk in changeable and check.is_open,
+            "form": SafetyCheckResolveForm(initial={"version": check.version}),
+        }
+        for check in checks
+    ]
+
+
+@require_POST
+def safety_check_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    check = get_object_or_404(
+        SafetyCheck.objects.visible_to(request.user).select_related("elder__village"),
+        pk=pk,
+    )
+    if not can_change(request.user, check):
+        raise PermissionDenied
+    form = SafetyCheckResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            check = safety_check_resolve(check=check, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as e:
+            form.add_error(None, e)
+    card = safety_check_cards(request.user, [check])[0]
+    card["form"] = form if form.errors else card["form"]
+    card["saved"] = not form.errors
+    status = 400 if form.errors else 200
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "welfare/_safety_check_card.html", card, status=status)
+    if form.errors:
+        return render(request, "welfare/safety_check_list.html", {"cards": [card], "page": None}, status=status)
+    return redirect("welfare:safety_check_list")
