@@ -48,12 +48,13 @@ FINDINGS = [
 
 
 def seed(ctx: DemoContext) -> None:
-    if CareCenter.objects.exists():
-        return
     yang = ensure_user(ctx, "yang", "杨慧敏", Cadre.Position.STAFF, Role.CADRE, ["yuehongwan"])
     start = date(ctx.today.year, 1, 1)
     for k, _subdistrict in enumerate(ctx.subdistricts, start=1):
         suffix, prefix = ("", "") if k == 1 else (f"-s{k}", f"第{k}副本")
+        # Each subdistrict once: a later run at a larger --scale adds only the new ones.
+        if CareCenter.objects.filter(area=ctx.areas[f"yuehongwan{suffix}"]).exists():
+            continue
         _seed_center(ctx, start, suffix, prefix, yang)
 
 
