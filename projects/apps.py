@@ -8,4 +8,4 @@ class ProjectsConfig(AppConfig):
     name = "projects"
     verbose_name = _("Key projects")
     # Models cadres and leaders write in the field; the kernel's roles grant add/change on them.
-    field_models: list[str] = []
+    field_models: list[str] = ["household", "projectissue", "milestone", "investmentlead"]
