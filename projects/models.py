@@ -391,7 +391,10 @@ class ProjectIssue(models.Model):
     )
     title = models.CharField(_("issue"), max_length=200)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="project_issues"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible person"),
+        on_delete=models.PROTECT,
+        related_name="project_issues",
     )
     due_on = models.DateField(_("due date"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ASKING)
@@ -454,7 +457,7 @@ class InvestmentLead(models.Model):
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="investment_leads")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
+        verbose_name=_("responsible person"),
         on_delete=models.PROTECT,
         related_name="investment_leads",
     )
