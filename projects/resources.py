@@ -85,6 +85,12 @@ class SafeResource(resources.ModelResource):
         super().__init__(**kwargs)
         self.user = user
 
+    def import_data(self, dataset: Any, *args: Any, **kwargs: Any) -> Any:
+        # All or nothing: one row refused and no row is written.
+        kwargs["use_transactions"] = True
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, *args, **kwargs)
+
     def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
         return defuse(super().export_field(field, instance, **kwargs))
 
