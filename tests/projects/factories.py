@@ -56,7 +56,9 @@ class HouseholdFactory(DjangoModelFactory):
     created_on = date(2026, 4, 1)
 
     class Params:
-        evaluated = factory.Trait(status=Household.Status.EVALUATED, evaluated_on=date(2026, 4, 10), last_step_on=date(2026, 4, 10))
+        evaluated = factory.Trait(
+            status=Household.Status.EVALUATED, evaluated_on=date(2026, 4, 10), last_step_on=date(2026, 4, 10)
+        )
 
 
 class ProjectIssueFactory(DjangoModelFactory):

@@ -20,8 +20,12 @@ from tests.projects.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def test_a_project_carries_its_current_stage_and_funnel(api_client: Any, site: Site, places: Places, cast: Cast) -> None:
-    MilestoneFactory(project=site.project, order=1, name="前期摸底调查", actual_start=date(2026, 1, 1), actual_end=date(2026, 2, 1))
+def test_a_project_carries_its_current_stage_and_funnel(
+    api_client: Any, site: Site, places: Places, cast: Cast
+) -> None:
+    MilestoneFactory(
+        project=site.project, order=1, name="前期摸底调查", actual_start=date(2026, 1, 1), actual_end=date(2026, 2, 1)
+    )
     MilestoneFactory(project=site.project, order=2, name="评估入户", planned_end=date(2026, 3, 1))
     HouseholdFactory(project=site.project, area=places.yuehongwan, created_on=date(2026, 8, 1))  # after as_of
     api_client.force_login(cast.api)
@@ -80,8 +84,12 @@ def test_who_may_advance_through_the_api(api_client: Any, site: Site, cast: Cast
     assert api_client.post(url, {"version": 1}, format="json").status_code == 403
 
 
-def test_squads_are_ranked_by_signed_rate_then_signed_count(api_client: Any, site: Site, places: Places, cast: Cast) -> None:
-    second: Any = SquadFactory(project=site.project, name="第二攻坚小组", leader=cast.zhao, head=site.head, members=[cast.li])
+def test_squads_are_ranked_by_signed_rate_then_signed_count(
+    api_client: Any, site: Site, places: Places, cast: Cast
+) -> None:
+    second: Any = SquadFactory(
+        project=site.project, name="第二攻坚小组", leader=cast.zhao, head=site.head, members=[cast.li]
+    )
     for _ in range(2):
         HouseholdFactory(
             project=site.project,

@@ -17,7 +17,18 @@ from tests.projects.factories import HouseholdFactory
 
 pytestmark = pytest.mark.django_db
 
-HEADERS = ["project", "squad", "area", "address", "owner_name", "owner_phone", "floor_area", "status", "evaluated_on", "signed_on"]
+HEADERS = [
+    "project",
+    "squad",
+    "area",
+    "address",
+    "owner_name",
+    "owner_phone",
+    "floor_area",
+    "status",
+    "evaluated_on",
+    "signed_on",
+]
 
 
 def _rows(site: Site, n: int, bad: int) -> tablib.Dataset:
@@ -63,7 +74,11 @@ def test_the_admin_import_page_refuses_the_file_and_names_the_bad_row(client: Cl
 
     response = client.post(
         "/admin/projects/household/import/",
-        {"import_file": SimpleUploadedFile("households.csv", content, content_type="text/csv"), "format": "0", "resource": "0"},
+        {
+            "import_file": SimpleUploadedFile("households.csv", content, content_type="text/csv"),
+            "format": "0",
+            "resource": "0",
+        },
     )
     page = response.content.decode()
     assert response.status_code == 200

@@ -34,7 +34,12 @@ TODAY = timezone.localdate
 def test_a_squad_without_a_head_is_refused(site: Site, cast: Cast) -> None:
     with pytest.raises(ValidationError) as e:
         squad_create(
-            project=site.project, name="第二攻坚小组", leader=cast.zhao, head=None, members=[cast.wang], acting_user=cast.admin
+            project=site.project,
+            name="第二攻坚小组",
+            leader=cast.zhao,
+            head=None,
+            members=[cast.wang],
+            acting_user=cast.admin,
         )
     assert "组长" in str(e.value.message_dict["head"])
     assert not Squad.objects.filter(name="第二攻坚小组").exists()

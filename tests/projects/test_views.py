@@ -46,9 +46,7 @@ def test_a_stale_next_step_shows_the_message_and_changes_nothing(client: Client,
     assert (site.household.status, site.household.version) == ("signed", 2)
 
 
-def test_a_leader_outside_the_squads_and_areas_gets_403_changing_a_household(
-    client: Client, site: Site
-) -> None:
+def test_a_leader_outside_the_squads_and_areas_gets_403_changing_a_household(client: Client, site: Site) -> None:
     client.force_login(site.qian)  # 钱 serves 东城街道: reads everything, changes none of this
     assert client.get(f"/projects/households/?project={site.project.pk}").status_code == 200
     assert client.post(_next_step(site), {"version": 1}, **HX).status_code == 403
@@ -107,7 +105,9 @@ def test_who_may_advance_through_the_api(cast: Cast, site: Site) -> None:
 def test_the_household_list_filters_by_squad_status_problem_and_area(
     client: Client, site: Site, places: Places, cast: Cast
 ) -> None:
-    other: Any = SquadFactory(project=site.project, name="第二攻坚小组", leader=cast.zhao, head=site.head, members=[cast.li])
+    other: Any = SquadFactory(
+        project=site.project, name="第二攻坚小组", leader=cast.zhao, head=site.head, members=[cast.li]
+    )
     HouseholdFactory(project=site.project, squad=other, area=places.yuehongwan, address="问题户1号", problem_loan=True)
     HouseholdFactory(project=site.project, squad=other, area=places.sifang_grid, address="网格户2号")
     client.force_login(cast.zhao)
@@ -133,7 +133,9 @@ def test_the_household_list_masks_owners_for_cadres(client: Client, site: Site, 
 def test_the_project_page_shows_stages_funnel_ranking_and_issues(
     client: Client, site: Site, places: Places, cast: Cast
 ) -> None:
-    MilestoneFactory(project=site.project, order=1, name="前期摸底调查", actual_start=date(2026, 1, 1), actual_end=date(2026, 2, 1))
+    MilestoneFactory(
+        project=site.project, order=1, name="前期摸底调查", actual_start=date(2026, 1, 1), actual_end=date(2026, 2, 1)
+    )
     MilestoneFactory(project=site.project, order=2, name="评估入户", planned_end=date(2026, 3, 1))
     HouseholdFactory(project=site.project, squad=site.squad, area=places.yuehongwan)
     ProjectIssueFactory(project=site.project, owner=site.head, title="继承房屋未析产")
