@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -17,11 +18,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+from rest_framework.views import APIView
 
 from xicheng import filters as kernel_filters
 from xicheng import serializers as kernel_serializers
 from xicheng.drf import Pagination, RolePermission
 from xicheng.models import Area, Indicator, Target, Task, WorkLine
+from xicheng.overview import build_overview, overview_as_dict, period_from
 from xicheng.scope import can_change
 from xicheng.services import task_add_update, task_create, task_edit
 
@@ -159,3 +162,27 @@ router.register("work-lines", WorkLineViewSet)
 router.register("indicators", IndicatorViewSet)
 router.register("targets", TargetViewSet)
 router.register("tasks", TaskViewSet)
+
+
+class DashboardAPIView(APIView):
+    """The leaders' overview: the same figures as /dashboard/ and its workbook."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, description="First day of the period (with `end`)."),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="Last day of the period (with `start`)."),
+            OpenApiParameter(
+                "period", str, description="h1, h2, q1–q4, m1–m12 or year (of `year`); this half-year by default."
+            ),
+            OpenApiParameter("year", int),
+            AS_OF,
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request) -> Response:
+        for name in ("start", "end"):
+            raw = request.query_params.get(name, "")
+            if raw and parse_date(raw) is None:
+                raise ValidationError({name: _("Give a date as YYYY-MM-DD.")})
+        period = period_from(request.query_params, timezone.localdate())
+        return Response(overview_as_dict(build_overview(request.user, period, as_of_from(request))))

@@ -82,7 +82,7 @@ class Alert:
     """One line of the red-light list: something that needs a leader's attention now."""
 
     kind: str  # e.g. "hazard_overdue"
-    kind_label: Any  # e.g. _("Overdue hazard")
+    kind_label: Any  # a lazy translation, e.g. "Overdue hazard"
     title: str
     area: str
     due: date | None  # the deadline that passed, or the day it happened; urgency counts from it

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from importlib import import_module
 from importlib.util import find_spec
@@ -353,7 +353,9 @@ def _seed_manual_readings(ctx: DemoContext) -> None:
             shares = [ctx.rng.randint(1, 5) for _ in range(len(weeks) * len(villages))]
             whole = int(total)
             amounts = [whole * s // sum(shares) for s in shares]
-            amounts[0] += whole - sum(amounts)
+            # Hand out what integer division left over one unit at a time, so no week stands out.
+            for i in range(whole - sum(amounts)):
+                amounts[i % len(amounts)] += 1
             i = 0
             for day in weeks:
                 for village in villages:
@@ -389,9 +391,7 @@ def _seed_tasks(ctx: DemoContext, lines: dict[str, WorkLine]) -> None:
                     note=notes[(i + n) % len(notes)],
                     status=Task.Status.IN_PROGRESS,
                     created_at=timezone.make_aware(
-                        timezone.datetime.combine(
-                            date(year, 7, 15) + timedelta(days=20 * n + i), timezone.datetime.min.time()
-                        )
+                        datetime.combine(date(year, 7, 15) + timedelta(days=20 * n + i), time(9))
                     ),
                 )
 

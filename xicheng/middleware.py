@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 from xicheng.roles import has_role
 
@@ -29,3 +30,22 @@ class RoleRequiredMiddleware:
         if not has_role(request.user):
             raise PermissionDenied
         return self.get_response(request)
+
+
+class ChineseFirstLocaleMiddleware:
+    """Chinese unless the user chose another language with the switch (a cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, so a browser set to
+    English would get English pages on a system whose users all speak Chinese."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

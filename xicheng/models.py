@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -44,14 +44,17 @@ class Area(MP_Node):
         HAMLET = 5, _("Natural village / estate")
         GRID = 6, _("Grid")
 
-    name = models.CharField(_("name"), max_length=100)
-    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
-    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name: models.CharField[str, str] = models.CharField(_("name"), max_length=100)
+    level: models.PositiveSmallIntegerField[int, int] = models.PositiveSmallIntegerField(
+        _("level"), choices=Level.choices
+    )
+    code: models.SlugField[str, str] = models.SlugField(_("code"), max_length=60, unique=True)
 
     history = audited_history()
     objects = AreaManager()
 
-    node_order_by = ["name"]
+    # No node_order_by: children keep the order they were added in, so a node's path never
+    # changes when a sibling is added (sorted insertion would renumber the paths of its siblings).
 
     class Meta:
         verbose_name = _("area")
@@ -86,7 +89,9 @@ class Cadre(models.Model):
     name = models.CharField(_("name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     position = models.CharField(_("position"), max_length=20, choices=Position.choices)
-    areas = models.ManyToManyField(Area, verbose_name=_("areas served"), related_name="cadres", blank=True)
+    areas: models.ManyToManyField[Area, Any] = models.ManyToManyField(
+        Area, verbose_name=_("areas served"), related_name="cadres", blank=True
+    )
 
     history = audited_history(m2m_fields=[areas])
 

@@ -6,14 +6,13 @@ import base64
 import hashlib
 import hmac
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import models
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from xicheng.roles import AnyUser
 
 PERSONAL_DATA_PERMISSION = "xicheng.view_personal_data"
 
@@ -87,5 +86,5 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-def may_see_personal_data(user: AbstractBaseUser | AnonymousUser) -> bool:
+def may_see_personal_data(user: AnyUser) -> bool:
     return bool(user.is_authenticated and user.has_perm(PERSONAL_DATA_PERMISSION))

@@ -84,8 +84,8 @@ def progress(
         gap = percent - elapsed * 100 if target_f > 0 else 0.0
         light = Light.DONE if actual_f >= target_f else _light_for_gap(gap, threshold)
     return Progress(
-        actual=_num(actual_f),
-        target=_num(target_f),
+        actual=as_number(actual_f),
+        target=as_number(target_f),
         percent=round(percent, 1),
         expected=round(expected, 2),
         elapsed=round(elapsed, 4),
@@ -104,5 +104,6 @@ def _light_for_gap(gap: float, threshold: float) -> Light:
     return Light.RED
 
 
-def _num(value: float) -> float:
+def as_number(value: float) -> float:
+    """Whole numbers as ints (1000, not 1000.0); others to two places."""
     return int(value) if value == int(value) else round(value, 2)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.apps import apps
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+# A signed-in User or the AnonymousUser. Typed loosely on purpose: django-stubs splits the auth
+# types so that every `request.user` call site would need a cast.
+AnyUser = Any
 
 
 class Role(models.TextChoices):
@@ -79,19 +80,19 @@ def sync_roles(**kwargs: Any) -> None:
         group.permissions.set([lookup[pair] for pair in pairs if pair in lookup])
 
 
-def roles_of(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
+def roles_of(user: AnyUser) -> frozenset[str]:
     """The user's roles, read once per user object."""
     if not user.is_authenticated:
         return frozenset()
     cached = getattr(user, "_xicheng_roles", None)
     if cached is None:
-        names = set(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
+        names = set(user.groups.values_list("name", flat=True))
         cached = frozenset(names & set(Role.values))
-        if user.is_superuser:  # type: ignore[attr-defined]
+        if user.is_superuser:
             cached = cached | {Role.DATA_ADMIN.value}
-        user._xicheng_roles = cached  # type: ignore[union-attr]
+        user._xicheng_roles = cached
     return cached
 
 
-def has_role(user: AbstractBaseUser | AnonymousUser) -> bool:
+def has_role(user: AnyUser) -> bool:
     return bool(roles_of(user))

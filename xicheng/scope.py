@@ -23,14 +23,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.db import models
 from django.db.models import Q
 
-from xicheng.roles import Role, roles_of
+from xicheng.roles import AnyUser, Role, roles_of
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
     from xicheng.models import Area
-
-    AnyUser = AbstractBaseUser | AnonymousUser
 
 
 @dataclass(frozen=True)
@@ -46,9 +42,7 @@ NOTHING = Q(pk__in=[])
 
 
 def reads_everything(user: AnyUser) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser or user.has_perm("xicheng.view_all_records")  # type: ignore[union-attr]
-    )
+    return user.is_authenticated and (user.is_superuser or user.has_perm("xicheng.view_all_records"))
 
 
 def changes_everything(user: AnyUser) -> bool:
@@ -69,7 +63,7 @@ def served_areas(user: AnyUser) -> list[Area]:
         from xicheng.models import Area
 
         cached = list(Area.objects.filter(cadres__user=user))
-        user._xicheng_areas = cached  # type: ignore[union-attr]
+        user._xicheng_areas = cached
     return cached
 
 

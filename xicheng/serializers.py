@@ -14,7 +14,7 @@ from xicheng.selectors import target_progress
 
 
 class AreaSerializer(serializers.ModelSerializer[Area]):
-    parent = serializers.SerializerMethodField()
+    parent = serializers.SerializerMethodField()  # type: ignore[assignment]
 
     class Meta:
         model = Area

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -11,10 +11,8 @@ from django.utils.translation import gettext as _
 
 from xicheng.history import client_ip
 from xicheng.models import AuditEvent, Task, TaskUpdate
+from xicheng.roles import AnyUser
 from xicheng.scope import can_change
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
 
 
 class Conflict(ValidationError):
@@ -23,7 +21,7 @@ class Conflict(ValidationError):
 
 @transaction.atomic
 def task_add_update(
-    *, task: Task, note: str, status: str, acting_user: AbstractBaseUser, version: int | None = None
+    *, task: Task, note: str, status: str, acting_user: AnyUser, version: int | None = None
 ) -> TaskUpdate:
     """Write a progress note on a task and move its status, as one change."""
     if not can_change(acting_user, task):
@@ -59,7 +57,7 @@ TASK_EDITABLE_FIELDS = ("title", "description", "work_line", "area", "lead_leade
 
 
 @transaction.atomic
-def task_create(*, acting_user: AbstractBaseUser, **fields: Any) -> Task:
+def task_create(*, acting_user: AnyUser, **fields: Any) -> Task:
     unknown = set(fields) - set(TASK_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
@@ -70,7 +68,7 @@ def task_create(*, acting_user: AbstractBaseUser, **fields: Any) -> Task:
 
 
 @transaction.atomic
-def task_edit(*, task: Task, acting_user: AbstractBaseUser, **fields: Any) -> Task:
+def task_edit(*, task: Task, acting_user: AnyUser, **fields: Any) -> Task:
     if not can_change(acting_user, task):
         raise PermissionDenied(_("You may not change this task."))
     unknown = set(fields) - set(TASK_EDITABLE_FIELDS)

@@ -10,7 +10,7 @@ from django.utils.module_loading import autodiscover_modules
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from xicheng import views
-from xicheng.api import router
+from xicheng.api import DashboardAPIView, router
 
 # Domain apps register their viewsets on the kernel's router from their own `api.py`.
 autodiscover_modules("api")
@@ -27,6 +27,11 @@ urlpatterns = [
     path("tasks/<int:pk>/updates/", views.task_add_update_view, name="task_add_update"),
     path("targets/", views.target_list, name="target_list"),
     path("audit/", views.audit_trail, name="audit_trail"),
+    path("dashboard/", views.dashboard_view, name="dashboard"),
+    path("dashboard/screen/", views.dashboard_screen, name="dashboard_screen"),
+    path("dashboard/export.xlsx", views.dashboard_export, name="dashboard_export"),
+    path("dashboard/targets/<int:pk>/areas/", views.dashboard_areas, name="dashboard_areas"),
+    path("api/v1/dashboard/", DashboardAPIView.as_view(), name="api_dashboard"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from axes.models import AccessFailureLog, AccessLog
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -17,13 +18,16 @@ from django.views.decorators.http import require_GET, require_POST
 from simple_history.models import registered_models
 
 from xicheng.dashboard import workbench
+from xicheng.exports import overview_workbook
 from xicheng.filters import TargetFilter, TaskFilter
 from xicheng.forms import TaskUpdateForm
 from xicheng.models import AuditEvent, Target, Task
+from xicheng.overview import area_breakdown, build_overview, overview_as_dict, period_from, records_url
+from xicheng.periods import Period
 from xicheng.roles import Role, roles_of
 from xicheng.scope import can_change
 from xicheng.selectors import target_progress
-from xicheng.services import task_add_update
+from xicheng.services import audit_log, task_add_update
 
 PAGE_SIZE = 50
 
@@ -41,6 +45,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("audit_trail")
     if Role.CADRE in roles:
         return redirect("my_work")
+    if roles & {Role.LEADER, Role.DATA_ADMIN}:
+        return redirect("dashboard")
     return redirect("task_list")
 
 
@@ -150,7 +156,11 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     choices = sorted((key, str(model._meta.verbose_name)) for key, model in histories.items())
     chosen = request.GET.get("model", "")
     context: dict[str, Any] = {"choices": choices, "chosen": chosen}
-    if chosen in histories:
+    if chosen in ("logins", "failed_logins"):
+        model = AccessLog if chosen == "logins" else AccessFailureLog
+        attempts = model.objects.only("attempt_time", "username", "ip_address", "path_info").order_by("-attempt_time")
+        context["logins"] = Paginator(attempts, PAGE_SIZE).get_page(request.GET.get("page"))
+    elif chosen in histories:
         records = histories[chosen].history.select_related("history_user").order_by("-history_date", "-history_id")  # type: ignore[attr-defined]
         context["page"] = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     else:
@@ -163,3 +173,87 @@ def _query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
+
+
+# The leaders' dashboard (领导驾驶舱) -----------------------------------------------------------
+
+
+def _overview_request(request: HttpRequest) -> tuple[Period, date]:
+    today = timezone.localdate()
+    return period_from(request.GET, today), as_of_param(request)
+
+
+def _period_choices(today: date) -> list[tuple[str, str]]:
+    year = today.year
+    choices = [(f"period=h1&year={y}", Period.half_year(y, 1).label) for y in (year - 1, year)]
+    choices += [(f"period=h2&year={y}", Period.half_year(y, 2).label) for y in (year - 1, year)]
+    choices += [(f"period=q{q}&year={year}", Period.quarter(year, q).label) for q in range(1, 5)]
+    choices += [(f"period=m{m}&year={year}", Period.month(year, m).label) for m in range(1, today.month + 1)]
+    choices.append((f"period=year&year={year}", Period.year(year).label))
+    return sorted(set(choices), key=lambda c: c[0])
+
+
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    period, as_of = _overview_request(request)
+    overview = build_overview(request.user, period, as_of)
+    return render(
+        request,
+        "xicheng/dashboard.html",
+        {
+            "ov": overview,
+            "trend_data": overview_as_dict(overview)["trends"],
+            "query": request.GET.urlencode(),
+            "period_choices": _period_choices(timezone.localdate()),
+            "screen": False,
+        },
+    )
+
+
+def dashboard_screen(request: HttpRequest) -> HttpResponse:
+    """大屏: the overview full-screen for a meeting-room display; it reloads itself."""
+    period, as_of = _overview_request(request)
+    overview = build_overview(request.user, period, as_of)
+    return render(
+        request,
+        "xicheng/dashboard_screen.html",
+        {
+            "ov": overview,
+            "trend_data": overview_as_dict(overview)["trends"],
+            "refresh_seconds": 300,
+            "screen": True,
+        },
+    )
+
+
+def dashboard_export(request: HttpRequest) -> HttpResponse:
+    period, as_of = _overview_request(request)
+    overview = build_overview(request.user, period, as_of)
+    content = overview_workbook(overview)
+    audit_log(
+        user=request.user,
+        action=AuditEvent.Action.EXPORT,
+        subject=f"dashboard {period.start:%Y-%m-%d}..{period.end:%Y-%m-%d} as of {as_of:%Y-%m-%d}",
+        request=request,
+    )
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="xicheng-dashboard-{as_of:%Y%m%d}.xlsx"'
+    return response
+
+
+def dashboard_areas(request: HttpRequest, pk: int) -> HttpResponse:
+    """Drill-down: a target's indicator by area, each level of the tree rolled up."""
+    target = get_object_or_404(
+        Target.objects.visible_to(request.user).select_related("indicator__work_line", "area"), pk=pk
+    )
+    as_of = as_of_param(request)
+    row = target_progress([target], as_of)[0]
+    return render(
+        request,
+        "xicheng/dashboard_areas.html",
+        {
+            "row": row,
+            "as_of": as_of,
+            "areas": area_breakdown(target, as_of),
+            "records_url": records_url(target.indicator, target.area),
+        },
+    )

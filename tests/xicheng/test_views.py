@@ -60,3 +60,22 @@ def test_changes_keep_their_history_with_who_and_where(client: Client, cast: Cas
 def test_the_admin_is_titled_in_chinese(client: Client, cast: Cast) -> None:
     client.force_login(cast.admin)
     assert "西城街道工作进度管理" in client.get("/admin/").content.decode()
+
+
+def test_pages_are_chinese_even_for_an_english_browser_until_english_is_chosen(client: Client, cast: Cast) -> None:
+    login = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "登录" in login.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert "Log in" in client.get("/accounts/login/").content.decode()
+
+
+def test_failed_logins_lock_the_account_and_the_auditor_reads_them(client: Client, cast: Cast) -> None:
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "li", "password": "wrong"})
+    locked = client.post("/accounts/login/", {"username": "li", "password": "secret-pass-123"})
+    assert locked.status_code in (403, 429)
+    assert "账号已锁定" in locked.content.decode()
+    auditor = Client()
+    auditor.force_login(cast.auditor)
+    page = auditor.get("/audit/?model=failed_logins").content.decode()
+    assert page.count("<td>li</td>") >= 5

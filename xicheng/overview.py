@@ -1,0 +1,280 @@
+"""The leaders' overview (领导驾驶舱): one function builds every figure, and the page, the API and
+the xlsx workbook all read what it returns, so they cannot disagree."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from xicheng import dashboard, metrics
+from xicheng.models import Area, Indicator, ManualReading, Target, Task, WorkLine
+from xicheng.periods import Period
+from xicheng.progress import Light, as_number
+from xicheng.roles import AnyUser
+from xicheng.selectors import TargetProgress, target_progress
+
+LIGHT_ORDER = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2, Light.DONE: 3}
+
+
+@dataclass
+class LineGroup:
+    work_line: WorkLine
+    rows: list[TargetProgress]
+
+
+@dataclass
+class Trend:
+    target: Target
+    points: list[tuple[date, float]]  # cumulative actual at each week's end
+    pace: list[float]  # what the pro-rata pace asks for at the same days
+
+    @property
+    def key(self) -> str:
+        return f"trend-{self.target.pk}"
+
+    @property
+    def rows(self) -> list[tuple[tuple[date, float], float]]:
+        return list(zip(self.points, self.pace, strict=True))
+
+
+@dataclass
+class Overview:
+    period: Period
+    as_of: date
+    groups: list[LineGroup]
+    sections: list[tuple[dashboard.Section, dashboard.SectionData]]
+    alerts: list[dashboard.Alert]
+    trends: list[Trend]
+    light_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> list[TargetProgress]:
+        return [row for group in self.groups for row in group.rows]
+
+
+def period_from(params: Any, today: date) -> Period:
+    """The period a request asks for: `period=h1|h2|q1..q4|m1..m12|year` of `year`, or `start`/`end`;
+    this half-year by default."""
+    start, end = parse_date(params.get("start", "") or ""), parse_date(params.get("end", "") or "")
+    if start and end and start <= end:
+        return Period(start, end)
+    try:
+        year = int(params.get("year", "") or today.year)
+    except ValueError:
+        year = today.year
+    kind = (params.get("period", "") or "").lower()
+    if kind in ("h1", "h2"):
+        return Period.half_year(year, int(kind[1]))
+    if kind in ("q1", "q2", "q3", "q4"):
+        return Period.quarter(year, int(kind[1]))
+    if kind.startswith("m") and kind[1:].isdigit() and 1 <= int(kind[1:]) <= 12:
+        return Period.month(year, int(kind[1:]))
+    if kind == "year":
+        return Period.year(year)
+    return Period.half_year_of(today)
+
+
+def _metric_for(indicator: Indicator) -> metrics.Metric | None:
+    if indicator.source == Indicator.Source.METRIC:
+        return metrics.registry.get(indicator.metric) if indicator.metric in metrics.registry else None
+    # A manual indicator's readings read like a metric: summed by day and area.
+    return metrics.Metric(
+        key=f"manual.{indicator.code}",
+        label=indicator.name,
+        unit=indicator.unit,
+        model=ManualReading,
+        date_field="on",
+        area="area",
+        how="sum",
+        field="value",
+        filter=Q(indicator=indicator),
+    )
+
+
+def records_url(indicator: Indicator, area: Area | None = None) -> str | None:
+    """Where the records behind an indicator's number are listed, filtered to an area."""
+    metric = _metric_for(indicator)
+    if metric is None or not metric.list_url:
+        return None
+    try:
+        url = reverse(metric.list_url)
+    except NoReverseMatch:
+        return None
+    return f"{url}?{metric.list_area_param}={area.pk}" if area is not None else url
+
+
+def targets_for(user: AnyUser, period: Period) -> list[Target]:
+    return list(
+        Target.objects.visible_to(user)
+        .filter(period_start__lte=period.end, period_end__gte=period.start)
+        .select_related("indicator__work_line", "area")
+        .order_by("indicator__work_line__order", "indicator__order", "area__path", "period_start")
+    )
+
+
+def build_overview(user: AnyUser, period: Period, as_of: date) -> Overview:
+    rows = target_progress(targets_for(user, period), as_of)
+    groups: list[LineGroup] = []
+    for row in rows:
+        line = row.target.indicator.work_line
+        if not groups or groups[-1].work_line.pk != line.pk:
+            groups.append(LineGroup(work_line=line, rows=[]))
+        groups[-1].rows.append(row)
+
+    built = []
+    for section in dashboard.sections:
+        data = section.build(user, period, as_of)
+        if data is not None:
+            built.append((section, data))
+
+    found: list[dashboard.Alert] = [
+        dashboard.Alert(
+            kind="target_red",
+            kind_label=gettext_lazy("Red target"),
+            title=_("%(indicator)s: %(percent)s%% done, %(expected)s expected")
+            % {
+                "indicator": row.target.indicator.name,
+                "percent": row.progress.percent,
+                "expected": row.progress.expected,
+            },
+            area=row.target.area.name,
+            due=row.target.period_end,
+            url=reverse("dashboard_areas", args=[row.target.pk]),
+            severity=2,
+        )
+        for row in rows
+        if row.progress.light == Light.RED
+    ]
+    overdue_tasks = (
+        Task.objects.visible_to(user)
+        .filter(created_on__lte=as_of)
+        .overdue(as_of)
+        .select_related("area")
+        .order_by("due_on")[:50]
+    )
+    found += [
+        dashboard.Alert(
+            kind="task_overdue",
+            kind_label=gettext_lazy("Overdue task"),
+            title=task.title,
+            area=task.area.name,
+            due=task.due_on,
+            url=reverse("task_detail", args=[task.pk]),
+            severity=1,
+        )
+        for task in overdue_tasks
+    ]
+    for source in dashboard.alerts:
+        found += source.collect(user, as_of)
+    found.sort(key=lambda a: (-a.severity, a.due or date.max, a.title))
+
+    trends = []
+    for row in rows:
+        indicator = row.target.indicator
+        metric = _metric_for(indicator)
+        if not indicator.headline or metric is None:
+            continue
+        own = Period(row.target.period_start, row.target.period_end)
+        points = metrics.weekly_series(metric, own, as_of, area=row.target.area)
+        total = float(row.target.value)
+        pace = [round(total * min(max(((d - own.start).days + 1) / own.days, 0), 1), 2) for d, _v in points]
+        trends.append(Trend(target=row.target, points=points, pace=pace))
+
+    counts = {light.value: 0 for light in Light}
+    for row in rows:
+        counts[row.progress.light.value] += 1
+    return Overview(
+        period=period, as_of=as_of, groups=groups, sections=built, alerts=found, trends=trends, light_counts=counts
+    )
+
+
+@dataclass
+class AreaRow:
+    area: Area
+    depth: int
+    actual: float
+    url: str | None
+
+
+def area_breakdown(target: Target, as_of: date) -> list[AreaRow]:
+    """The indicator's actual for every area under the target's, each level rolled up: the tree
+    in path order (one query for the areas, one for the values)."""
+    metric = _metric_for(target.indicator)
+    areas: Sequence[Area] = list(Area.objects.within(target.area).order_by("path"))
+    if metric is None:
+        return [AreaRow(area=a, depth=a.depth - target.area.depth, actual=0, url=None) for a in areas]
+    period = Period(target.period_start, target.period_end)
+    values = metrics.values_by_area(metric, [period], as_of)[period]
+    rolled = metrics.rolled_up(values, {a.pk: a.path for a in areas})
+    return [
+        AreaRow(
+            area=a,
+            depth=a.depth - target.area.depth,
+            actual=as_number(rolled.get(a.path, 0.0)),
+            url=records_url(target.indicator, a),
+        )
+        for a in areas
+    ]
+
+
+def overview_as_dict(ov: Overview) -> dict[str, Any]:
+    """Plain data for the API and the workbook: numbers as numbers."""
+    return {
+        "period": {"start": ov.period.start.isoformat(), "end": ov.period.end.isoformat(), "label": ov.period.label},
+        "as_of": ov.as_of.isoformat(),
+        "lights": ov.light_counts,
+        "targets": [
+            {
+                "id": row.target.pk,
+                "work_line": row.target.indicator.work_line.name,
+                "indicator": row.target.indicator.name,
+                "indicator_code": row.target.indicator.code,
+                "unit": row.target.indicator.unit,
+                "area": row.target.area.name,
+                "period": row.target.period_label,
+                **row.progress.as_dict(),
+            }
+            for row in ov.rows
+        ],
+        "sections": [
+            {
+                "key": section.key,
+                "title": str(section.title),
+                "tables": [
+                    {"key": t.key, "title": str(t.title), "columns": [str(c) for c in t.columns], "rows": t.rows}
+                    for t in data.tables
+                ],
+            }
+            for section, data in ov.sections
+        ],
+        "alerts": [
+            {
+                "kind": a.kind,
+                "kind_label": str(a.kind_label),
+                "title": a.title,
+                "area": a.area,
+                "due": a.due.isoformat() if a.due else None,
+                "severity": a.severity,
+                "url": a.url,
+            }
+            for a in ov.alerts
+        ],
+        "trends": [
+            {
+                "target": t.target.pk,
+                "indicator": t.target.indicator.name,
+                "weeks": [d.isoformat() for d, _v in t.points],
+                "actual": [v for _d, v in t.points],
+                "pace": t.pace,
+            }
+            for t in ov.trends
+        ],
+    }
