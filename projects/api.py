@@ -111,6 +111,7 @@ class HouseholdViewSet(ReadOnlyScopedViewSet):
         return Response(self.get_serializer(household).data)
 
 
+@extend_schema_view(list=extend_schema(parameters=[AS_OF]), retrieve=extend_schema(parameters=[AS_OF]))
 class SquadViewSet(PageContextMixin, ReadOnlyScopedViewSet):
     """1+1+N squads with their ranking figures as of a day (`as_of`): the rank is within the
     squads listed (filter by `project` for a project's ranking)."""
@@ -121,14 +122,6 @@ class SquadViewSet(PageContextMixin, ReadOnlyScopedViewSet):
     serializer_class = s.SquadSerializer
     filterset_class = SquadFilter
     ordering_fields = ["name"]
-
-    @extend_schema(parameters=[AS_OF])
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(parameters=[AS_OF])
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
 
     def page_context(self, rows: list[Any]) -> dict[str, Any]:
         as_of = as_of_from(self.request)

@@ -60,7 +60,10 @@ def key_projects(user: Any, period: Period, as_of: date) -> SectionData | None:
         return None
     stages = stages_by_project(projects, as_of)
     funnels = funnels_by_project(Household.objects.filter(project__in=[p.pk for p in projects]), as_of)
-    rows, links, lights, bars = [], [], [], []
+    rows: list[list[Any]] = []
+    links: list[str | None] = []
+    lights: list[str | None] = []
+    bars: list[dict[str, Any]] = []
     for project in projects:
         stage = stages[project.pk]
         current = stage.current
@@ -147,9 +150,13 @@ def squad_ranking_section(user: Any, period: Period, as_of: date) -> SectionData
             ]
             for item in ranking
         ],
-        links=[reverse("projects:household_list") + f"?squad={item.squad.pk}" for item in ranking],
+        links=[_squad_link(item.squad.pk) for item in ranking],
     )
     return SectionData(tables=[table])
+
+
+def _squad_link(pk: int) -> str | None:
+    return reverse("projects:household_list") + f"?squad={pk}"
 
 
 def collect_alerts(user: Any, as_of: date) -> list[Alert]:
@@ -210,7 +217,15 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
 workbench_registry.register(
     Panel(key="projects_my_households", template="projects/_my_households.html", context=my_households, order=20)
 )
-sections.register(Section(key="key_projects", title=_("Key projects"), build=key_projects, order=20))
+sections.register(
+    Section(
+        key="key_projects",
+        title=_("Key projects"),
+        build=key_projects,
+        template="projects/_dashboard_key_projects.html",
+        order=20,
+    )
+)
 sections.register(Section(key="squad_ranking", title=_("Squad ranking"), build=squad_ranking_section, order=30))
 alerts.register(AlertSource(key="projects", collect=collect_alerts))
 nav.register(

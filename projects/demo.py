@@ -272,7 +272,7 @@ def _seed_zhoutang(ctx: DemoContext, people: dict[str, Any], suffix: str, prefix
     )
     issues = []
     for i, household in enumerate(with_problems):
-        title, _kind = ISSUES[i % len(ISSUES)]
+        issue_title, _kind = ISSUES[i % len(ISSUES)]
         raised = household.evaluated_on or start
         status = [ProjectIssue.Status.ASKING, ProjectIssue.Status.RECKONING, ProjectIssue.Status.RUNNING][i % 3]
         resolved = i % 4 == 3
@@ -281,7 +281,7 @@ def _seed_zhoutang(ctx: DemoContext, people: dict[str, Any], suffix: str, prefix
             ProjectIssue(
                 project=project,
                 household=household,
-                title=f"{household.address}：{title}",
+                title=f"{household.address}：{issue_title}",
                 owner=household.squad.head if household.squad else ctx.users["zhou"],
                 due_on=due,
                 status=ProjectIssue.Status.RESOLVED if resolved else status,

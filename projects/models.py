@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,10 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from xicheng.history import audited_history
 from xicheng.models import Area
 from xicheng.personal import EncryptedCharField, mask_name, mask_phone
+from xicheng.roles import AnyUser
 from xicheng.scope import ScopedQuerySet, ScopeRule
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
 def _null_or_after(later: str, earlier: str) -> Q:
@@ -147,7 +144,7 @@ class Milestone(models.Model):
 class SquadQuerySet(ScopedQuerySet):
     scope_rule = ScopeRule(area="project__area", squad_members="members", responsible=("leader", "head"))
 
-    def of_user(self, user: AbstractBaseUser | AnonymousUser) -> SquadQuerySet:
+    def of_user(self, user: AnyUser) -> SquadQuerySet:
         """Squads the user leads, heads or belongs to."""
         member = Squad.objects.filter(members=user).values("pk")
         return self.filter(Q(pk__in=member) | Q(leader=user) | Q(head=user))
@@ -197,7 +194,7 @@ class HouseholdQuerySet(ScopedQuerySet):
     def existing(self, as_of: date) -> HouseholdQuerySet:
         return self.filter(created_on__lte=as_of)
 
-    def of_squads_of(self, user: AbstractBaseUser | AnonymousUser) -> HouseholdQuerySet:
+    def of_squads_of(self, user: AnyUser) -> HouseholdQuerySet:
         return self.filter(squad__in=Squad.objects.of_user(user).values("pk"))
 
     def stalled(self, as_of: date, days: int = 30) -> HouseholdQuerySet:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,11 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projects.models import Household, InvestmentLead, Milestone, Project, ProjectIssue, Squad
+from xicheng.roles import AnyUser
 from xicheng.scope import can_change
 from xicheng.services import Conflict
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
 
 
 def _refuse_future(on: date) -> None:
@@ -25,7 +23,7 @@ def _refuse_future(on: date) -> None:
 
 
 @transaction.atomic
-def household_advance(*, household: Household, on: date, version: int, acting_user: AbstractBaseUser) -> Household:
+def household_advance(*, household: Household, on: date, version: int, acting_user: AnyUser) -> Household:
     """Move a household exactly one step along 未入户 → 已评估 → 已签约 → 已腾空 → 已拆除."""
     if not can_change(acting_user, household):
         raise PermissionDenied(_("You may not change this household."))
@@ -60,7 +58,7 @@ def check_squad_people(leader: Any, head: Any, members: list[Any]) -> None:
 
 @transaction.atomic
 def squad_create(
-    *, project: Project, name: str, leader: Any, head: Any, members: Iterable[Any], acting_user: AbstractBaseUser
+    *, project: Project, name: str, leader: Any, head: Any, members: Iterable[Any], acting_user: AnyUser
 ) -> Squad:
     """A 1+1+N squad: one leading leader, one group head, at least one member, neither of the two."""
     members = list(members)
@@ -74,7 +72,7 @@ def squad_create(
 
 @transaction.atomic
 def squad_set_members(
-    *, squad: Squad, members: Iterable[Any], acting_user: AbstractBaseUser, version: int | None = None
+    *, squad: Squad, members: Iterable[Any], acting_user: AnyUser, version: int | None = None
 ) -> Squad:
     if not can_change(acting_user, squad):
         raise PermissionDenied(_("You may not change this squad."))
@@ -91,7 +89,7 @@ def squad_set_members(
 
 @transaction.atomic
 def household_assign_squad(
-    *, household: Household, squad: Squad | None, version: int, acting_user: AbstractBaseUser
+    *, household: Household, squad: Squad | None, version: int, acting_user: AnyUser
 ) -> Household:
     """A household belongs to at most one squad, of its own project."""
     if not can_change(acting_user, household):
@@ -113,7 +111,7 @@ def issue_set_status(
     issue: ProjectIssue,
     status: str,
     version: int,
-    acting_user: AbstractBaseUser,
+    acting_user: AnyUser,
     resolution: str = "",
     on: date | None = None,
 ) -> ProjectIssue:
@@ -144,7 +142,7 @@ def issue_set_status(
 
 
 @transaction.atomic
-def milestone_complete(*, milestone: Milestone, on: date, acting_user: AbstractBaseUser) -> Milestone:
+def milestone_complete(*, milestone: Milestone, on: date, acting_user: AnyUser) -> Milestone:
     if not can_change(acting_user, milestone):
         raise PermissionDenied(_("You may not change this project."))
     locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
@@ -159,7 +157,7 @@ def milestone_complete(*, milestone: Milestone, on: date, acting_user: AbstractB
 
 
 @transaction.atomic
-def lead_advance(*, lead: InvestmentLead, on: date, version: int, acting_user: AbstractBaseUser) -> InvestmentLead:
+def lead_advance(*, lead: InvestmentLead, on: date, version: int, acting_user: AnyUser) -> InvestmentLead:
     """Move an investment lead one stage along 洽谈 → 签约 → 落地 → 投产."""
     if not can_change(acting_user, lead):
         raise PermissionDenied(_("You may not change this investment lead."))

@@ -44,3 +44,14 @@ def test_the_demo_is_idempotent_and_puts_li_in_a_squad(client: Client) -> None:
     assert (Project.objects.count(), Household.objects.count()) == counts
     client.force_login(ctx.users["li"])
     assert "我的包户" in client.get("/my/").content.decode()
+
+
+def test_the_leaders_dashboard_shows_the_projects_their_stage_bars_and_the_squad_ranking(client: Client) -> None:
+    ctx = demo.seed(today=TODAY, scale=1, out=io.StringIO())
+    client.force_login(ctx.users["zhao"])
+    response = client.get(f"/dashboard/?as_of={TODAY.isoformat()}")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="section-key_projects"' in page and 'class="stage-bar"' in page
+    assert 'id="section-squad_ranking"' in page and "第一攻坚小组" in page
+    assert "胜利街区块 · 规划方案设计" in page  # its plan runs past the planned end: a red light
