@@ -116,7 +116,7 @@ def targets_for(user: AnyUser, period: Period) -> list[Target]:
         Target.objects.visible_to(user)
         .filter(period_start__lte=period.end, period_end__gte=period.start)
         .select_related("indicator__work_line", "area")
-        .order_by("indicator__work_line__order", "indicator__order", "area__path", "period_start")
+        .order_by("indicator__work_line__order", "indicator__order", "area__path", "period_start", "pk")
     )
 
 
