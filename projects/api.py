@@ -33,7 +33,10 @@ from xicheng.api import (
     extend_schema_view,
     router,
 )
+from xicheng.models import AuditEvent
+from xicheng.personal import may_see_personal_data
 from xicheng.scope import can_change
+from xicheng.services import audit_log
 
 
 class PageContextMixin:
@@ -94,6 +97,17 @@ class HouseholdViewSet(ReadOnlyScopedViewSet):
     search_fields = ["address"]
     ordering_fields = ["address", "status", "last_step_on", "floor_area"]
     action_permissions = {"advance": "change"}
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        # Owners' names and phones unmasked are personal data seen: log each such read.
+        if request.method == "GET" and response.status_code == 200 and may_see_personal_data(request.user):
+            audit_log(
+                user=request.user,
+                action=AuditEvent.Action.VIEW_PERSONAL,
+                subject=f"API households: {request.get_full_path()}",
+                request=request,
+            )
+        return super().finalize_response(request, response, *args, **kwargs)
 
     @extend_schema(request=s.NextStepSerializer, responses=s.HouseholdSerializer)
     @action(detail=True, methods=["post"])

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -23,4 +25,5 @@ class ProjectsConfig(AppConfig):
         from django.conf import settings
 
         # Added to the kernel's (empty) ENUM_NAME_OVERRIDES before the schema is first generated.
-        settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(ENUM_NAMES)
+        overrides: Any = settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})
+        overrides.update(ENUM_NAMES)

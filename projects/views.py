@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from projects.filters import HouseholdFilter, InvestmentLeadFilter, ProjectFilter, ProjectIssueFilter
 from projects.forms import IssueStatusForm, NextStepForm
@@ -127,10 +129,9 @@ def _sees_personal(request: HttpRequest, households: list[Household]) -> bool:
     return True
 
 
+@require_POST
 def household_next_step(request: HttpRequest, pk: int) -> HttpResponse:
     """The one-tap next step, recorded today. Answers the household's card (htmx) or redirects."""
-    if request.method != "POST":
-        return HttpResponse(status=405)
     household = get_object_or_404(households_for_cards(Household.objects.visible_to(request.user)), pk=pk)
     if not can_change(request.user, household):
         raise PermissionDenied
@@ -147,8 +148,10 @@ def household_next_step(request: HttpRequest, pk: int) -> HttpResponse:
             saved = True
         except ValidationError as e:
             form.add_error(None, e)
-    if not request.htmx and saved:  # type: ignore[attr-defined]
-        return redirect(request.POST.get("next") or "projects:household_list")
+    if not request.htmx:  # type: ignore[attr-defined]
+        for error in form.non_field_errors():
+            messages.error(request, str(error))
+        return redirect("projects:household_list")
     if saved:
         household.refresh_from_db()
     context = {
@@ -158,7 +161,7 @@ def household_next_step(request: HttpRequest, pk: int) -> HttpResponse:
         "saved": saved,
         "sees_personal": _sees_personal(request, [household]),
     }
-    return render(request, "projects/_household_card.html", context, status=200 if saved or request.htmx else 400)  # type: ignore[attr-defined]
+    return render(request, "projects/_household_card.html", context)
 
 
 def issue_list(request: HttpRequest) -> HttpResponse:
@@ -182,9 +185,8 @@ def issue_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_POST
 def issue_status(request: HttpRequest, pk: int) -> HttpResponse:
-    if request.method != "POST":
-        return HttpResponse(status=405)
     base = ProjectIssue.objects.visible_to(request.user).select_related("project", "owner__cadre", "household")
     issue = get_object_or_404(base, pk=pk)
     if not can_change(request.user, issue):
@@ -197,7 +199,10 @@ def issue_status(request: HttpRequest, pk: int) -> HttpResponse:
             saved = True
         except ValidationError as e:
             form.add_error(None, e)
-    if not request.htmx and saved:  # type: ignore[attr-defined]
+    if not request.htmx:  # type: ignore[attr-defined]
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
         return redirect("projects:issue_list")
     if saved:
         issue.refresh_from_db()
@@ -209,7 +214,7 @@ def issue_status(request: HttpRequest, pk: int) -> HttpResponse:
         "today": timezone.localdate(),
         "statuses": ProjectIssue.Status.choices,
     }
-    return render(request, "projects/_issue_card.html", context, status=200 if saved or request.htmx else 400)  # type: ignore[attr-defined]
+    return render(request, "projects/_issue_card.html", context)
 
 
 def lead_list(request: HttpRequest) -> HttpResponse:

@@ -123,3 +123,14 @@ def test_investment_leads_are_listed_by_industry(api_client: Any, places: Places
     api_client.force_login(cast.zhao)
     rows = api_client.get("/api/v1/investment-leads/?industry=new_energy").json()["results"]
     assert [r["company"] for r in rows] == ["晶科储能"]
+
+
+def test_unmasked_owner_data_over_the_api_is_logged(api_client: Any, site: Site, cast: Cast) -> None:
+    from xicheng.models import AuditEvent
+
+    api_client.force_login(cast.li)
+    api_client.get("/api/v1/households/")
+    assert not AuditEvent.objects.exists()
+    api_client.force_login(cast.admin)
+    api_client.get("/api/v1/households/")
+    assert AuditEvent.objects.get().action == AuditEvent.Action.VIEW_PERSONAL

@@ -188,3 +188,12 @@ def test_the_project_and_lead_lists_render(client: Client, site: Site, cast: Cas
     client.force_login(cast.li)
     assert "周塘区块旧城区改建" in client.get("/projects/").content.decode()
     assert client.get("/projects/leads/").status_code == 200
+
+
+def test_without_htmx_a_stale_next_step_comes_back_as_a_message(client: Client, site: Site, cast: Cast) -> None:
+    client.force_login(cast.wang)
+    client.post(_next_step(site), {"version": 1})
+    response = client.post(_next_step(site), {"version": 1}, follow=True)
+    assert "该户信息已被他人修改，请刷新后重试" in response.content.decode()
+    site.household.refresh_from_db()
+    assert site.household.version == 2
