@@ -151,12 +151,25 @@ def _campaign_start(today: date) -> date:
     return start if today >= start + timedelta(days=60) else today - timedelta(days=120)
 
 
-def _milestones(project: Project, names: list[str], done: int, start: date, end: date, note: str) -> list[Milestone]:
-    span = max((end - start).days // len(names), 10)
+def _milestones(
+    project: Project, names: list[str], done: int, today: date, note: str, overdue: bool
+) -> list[Milestone]:
+    """Stages done up to a month ago, the current one under way (past its planned end if `overdue`),
+    the rest planned one after another."""
+    start = project.planned_start
+    finished_by = max(today - timedelta(days=30), start + timedelta(days=done))
+    span = max((finished_by - start).days // max(done, 1), 1)
     rows = []
+    day = start
     for i, name in enumerate(names):
-        planned_start = start + timedelta(days=span * i)
-        planned_end = planned_start + timedelta(days=span - 1)
+        if i < done:
+            planned_start, planned_end = day, day + timedelta(days=span - 1)
+        elif i == done:
+            planned_start = day
+            planned_end = today - timedelta(days=20) if overdue else today + timedelta(days=90)
+            planned_end = max(planned_end, planned_start)
+        else:
+            planned_start, planned_end = day, day + timedelta(days=89)
         rows.append(
             Milestone(
                 project=project,
@@ -164,11 +177,12 @@ def _milestones(project: Project, names: list[str], done: int, start: date, end:
                 name=name,
                 planned_start=planned_start,
                 planned_end=planned_end,
-                actual_start=planned_start if i <= done else None,
+                actual_start=planned_start if i <= done and planned_start <= today else None,
                 actual_end=planned_end if i < done else None,
                 note=note if i == done else "",
             )
         )
+        day = planned_end + timedelta(days=1)
     return rows
 
 
@@ -296,7 +310,7 @@ def _seed_zhoutang(ctx: DemoContext, people: dict[str, Any], suffix: str, prefix
 def _seed_other_projects(ctx: DemoContext, suffix: str, prefix: str) -> None:
     today, year = ctx.today, ctx.today.year
     for name, category, area_code, leader, unit, stage_names, done, status, note in OTHER_PROJECTS:
-        start, end = date(year, 1, 10), date(year + 1, 12, 31)
+        start, end = min(date(year, 1, 10), today - timedelta(days=120)), date(year + 1, 12, 31)
         project = Project.objects.create(
             name=prefix + name,
             category=category,
@@ -307,17 +321,7 @@ def _seed_other_projects(ctx: DemoContext, suffix: str, prefix: str) -> None:
             planned_end=end,
             status=status,
         )
-        milestones = _milestones(project, stage_names, done, start, end, note)
-        if name == "胜利街区块":
-            # The plan is being adjusted: its design stage runs past its planned end.
-            milestones[done].planned_end = min(milestones[done].planned_end, today - timedelta(days=20))
-            milestones[done].planned_start = min(milestones[done].planned_start, milestones[done].planned_end)
-        for m in milestones:
-            if m.actual_end and m.actual_end > today:
-                m.actual_end = today
-            if m.actual_start and m.actual_start > today:
-                m.actual_start = None
-                m.actual_end = None
+        milestones = _milestones(project, stage_names, done, today, note, overdue=name == "胜利街区块")
         Milestone.objects.bulk_create(milestones)
         if name == "永武产业飞地科创中心":
             _seed_muchangjiang(ctx, project, ctx.areas[area_code + suffix])
