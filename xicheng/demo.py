@@ -186,7 +186,7 @@ INDICATORS: list[tuple[str, str, str, str, str, int, int, bool]] = [
     ("disputes-resolved", "矛盾纠纷化解", "起", "抓党建", "governance.disputes_resolved", 300, 320, True),
     ("market-entities-added", "新增市场主体", "家", "强发展", "", 389, 400, True),
     ("live-streaming-sales", "直播电商销售额", "万元", "强发展", "", 25000, 26000, True),
-    ("villages-served-meals", "助餐服务村社", "个", "保民生", "welfare.villages_served", 10, 12, True),
+    ("villages-served-meals", "助餐服务村社", "个", "保民生", "welfare.villages_served", 10, 11, True),
 ]
 
 # title, work line, area code, lead leader, responsible, due (month, day) in the second half

@@ -92,8 +92,20 @@ def register(metric: Metric) -> Metric:
     return registry.register(metric)
 
 
-def values_by_area(metric: Metric, periods: Sequence[Period], as_of: date) -> dict[Period, dict[int, float]]:
-    """The metric's value for each period up to as_of, by the area the rows point at: one query."""
+def outermost(paths: Iterable[str]) -> list[str]:
+    """The paths not inside another of them: the subtrees that cover them all."""
+    result: list[str] = []
+    for path in sorted(set(paths)):
+        if not result or not path.startswith(result[-1]):
+            result.append(path)
+    return result
+
+
+def values_by_area(
+    metric: Metric, periods: Sequence[Period], as_of: date, within: Iterable[str] | None = None
+) -> dict[Period, dict[int, float]]:
+    """The metric's value for each period up to as_of, by the area the rows point at: one query.
+    `within` (area paths) limits the rows to those subtrees, so only the data asked about is read."""
     periods = list(dict.fromkeys(periods))
     result: dict[Period, dict[int, float]] = {p: {} for p in periods}
     live = [p for p in periods if p.start <= as_of]
@@ -102,7 +114,13 @@ def values_by_area(metric: Metric, periods: Sequence[Period], as_of: date) -> di
     lo = min(p.start for p in live)
     hi = min(max(p.end for p in live), as_of)
     annotations = {f"p{i}": metric.aggregate(metric.in_period(p, as_of)) for i, p in enumerate(live)}
-    rows = metric.rows(lo, hi, as_of).values(metric.area).annotate(**annotations).order_by()
+    rows = metric.rows(lo, hi, as_of)
+    if within is not None:
+        subtrees = Q(pk__in=[])
+        for path in outermost(within):
+            subtrees |= Q(**{f"{metric.area}__path__startswith": path})
+        rows = rows.filter(subtrees)
+    rows = rows.values(metric.area).annotate(**annotations).order_by()
     for row in rows:
         area_id = row[metric.area]
         for i, period in enumerate(live):

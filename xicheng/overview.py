@@ -212,7 +212,7 @@ def area_breakdown(target: Target, as_of: date) -> list[AreaRow]:
     if metric is None:
         return [AreaRow(area=a, depth=a.depth - target.area.depth, actual=0, url=None) for a in areas]
     period = Period(target.period_start, target.period_end)
-    values = metrics.values_by_area(metric, [period], as_of)[period]
+    values = metrics.values_by_area(metric, [period], as_of, within=[target.area.path])[period]
     rolled = metrics.rolled_up(values, {a.pk: a.path for a in areas})
     return [
         AreaRow(

@@ -53,7 +53,9 @@ def actuals(targets: Sequence[Target], as_of: date) -> dict[int, float]:
 
     for key, group in by_metric.items():
         metric = metrics.registry.get(key)
-        values = metrics.values_by_area(metric, [period_of(t) for t in group], as_of)
+        values = metrics.values_by_area(
+            metric, [period_of(t) for t in group], as_of, within=[t.area.path for t in group]
+        )
         rolled = {period: metrics.rolled_up(by_area, paths) for period, by_area in values.items()}
         for target in group:
             result[target.pk] = rolled[period_of(target)].get(target.area.path, 0.0)

@@ -74,3 +74,14 @@ def test_a_metric_key_is_registered_once() -> None:
     registry.register(READINGS)
     with pytest.raises(ValueError, match="registered twice"):
         registry.register(metrics.Metric(**{**READINGS.__dict__, "how": "count"}))
+
+
+def test_values_can_be_limited_to_subtrees(readings: None, places: Places) -> None:
+    values = metrics.values_by_area(
+        READINGS, [H2], date(2026, 12, 31), within=[places.sifang.path, places.yuehongwan.path]
+    )
+    assert metrics.rolled_up(values[H2], metrics.area_paths())[places.xicheng.path] == 15
+
+
+def test_outermost_keeps_the_subtrees_that_cover_the_rest() -> None:
+    assert metrics.outermost(["00010001", "000100010002", "00010002", "0001000100020003"]) == ["00010001", "00010002"]

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import connection
+from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
@@ -40,12 +40,14 @@ class Command(BaseCommand):
         with override_settings(ALLOWED_HOSTS=["testserver", "*"]):
             for url in [u.format(year=year) for u in (urls or DEFAULT_URLS)]:
                 timings = []
+                reset_queries()
                 with CaptureQueriesContext(connection) as queries:
                     response = client.get(url)
                 tracemalloc.start()
                 for _ in range(repeat):
                     started = time.perf_counter()
                     client.get(url)
+                    reset_queries()
                     timings.append((time.perf_counter() - started) * 1000)
                 _current, peak = tracemalloc.get_traced_memory()
                 tracemalloc.stop()
