@@ -90,10 +90,11 @@ class ProjectIssueFilter(django_filters.FilterSet):
     project = django_filters.ModelChoiceFilter(queryset=Project.objects.none(), label=_("Project"))
     status = django_filters.ChoiceFilter(choices=ProjectIssue.Status.choices, label=_("Status"))
     open = django_filters.BooleanFilter(label=_("Open"), method="filter_open")
+    area = AreaWithinFilter(area_path="project__area")
 
     class Meta:
         model = ProjectIssue
-        fields = ["project", "status", "open"]
+        fields = ["project", "status", "open", "area"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -108,3 +108,21 @@ def test_the_metrics_count_from_their_dates(site: Site, places: Places, cast: Ca
     overdue = metrics.registry.get("projects.milestones_overdue")
     assert value(overdue, year, places.xicheng, date(2026, 7, 15)) == 0
     assert value(overdue, year, places.xicheng, date(2026, 7, 16)) == 1
+
+
+def test_the_red_light_list_keeps_the_50_most_urgent(site: Site, places: Places, cast: Cast) -> None:
+    MilestoneFactory(project=site.project, order=1, name="评估入户", planned_end=date(2026, 3, 1))
+    for _ in range(60):
+        HouseholdFactory(project=site.project, squad=site.squad, area=places.yuehongwan, evaluated=True)
+    found = collect_alerts(cast.zhao, date(2026, 8, 1))
+    assert len(found) == 50
+    assert found[0].kind == "milestone_overdue"
+
+
+def test_the_issue_list_filters_by_area_for_the_metric_links(
+    client: Any, site: Site, places: Places, cast: Cast
+) -> None:
+    ProjectIssueFactory(project=site.project, owner=site.head, title="四方的问题")
+    client.force_login(cast.zhao)
+    assert "四方的问题" in client.get(f"/projects/issues/?area={places.sifang.pk}").content.decode()
+    assert "四方的问题" not in client.get(f"/projects/issues/?area={places.feifeng.pk}").content.decode()

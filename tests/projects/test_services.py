@@ -210,3 +210,16 @@ def test_an_investment_lead_moves_one_stage_at_a_time(places: Places, cast: Cast
     with pytest.raises(ValidationError):
         lead_advance(lead=lead, on=date(2026, 3, 1), version=2, acting_user=cast.li)
     assert InvestmentLead.objects.get().stage == "signed"
+
+
+def test_a_household_joins_at_most_one_squad_of_its_own_project(site: Site, cast: Cast) -> None:
+    from projects.services import household_assign_squad
+    from tests.projects.factories import ProjectFactory, SquadFactory
+
+    elsewhere: Any = ProjectFactory(area=site.project.area, lead_leader=cast.zhao)
+    foreign: Any = SquadFactory(project=elsewhere, leader=cast.zhao, head=site.head, members=[cast.li])
+    with pytest.raises(ValidationError):
+        household_assign_squad(household=site.household, squad=foreign, version=1, acting_user=cast.admin)
+    other: Any = SquadFactory(project=site.project, leader=cast.zhao, head=site.head, members=[cast.li])
+    moved = household_assign_squad(household=site.household, squad=other, version=1, acting_user=cast.admin)
+    assert moved.squad == other and list(Squad.objects.filter(households=site.household)) == [other]
