@@ -90,7 +90,7 @@ class ProjectIssueFilter(django_filters.FilterSet):
     project = django_filters.ModelChoiceFilter(queryset=Project.objects.none(), label=_("Project"))
     status = django_filters.ChoiceFilter(choices=ProjectIssue.Status.choices, label=_("Status"))
     open = django_filters.BooleanFilter(label=_("Open"), method="filter_open")
-    area = AreaWithinFilter(area_path="project__area")
+    area = AreaWithinFilter(area_path="project__area", field_name="project__area")
 
     class Meta:
         model = ProjectIssue
