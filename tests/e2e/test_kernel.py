@@ -40,4 +40,5 @@ def test_the_login_page_speaks_chinese_and_refuses_a_wrong_password(phone: Any, 
     phone.fill("input[name=password]", "wrong-password")
     phone.click("button[type=submit]")
     assert "/accounts/login/" in phone.url
+    phone.locator(".error").wait_for()  # the refused login answers after the click returns
     assert phone.locator(".error").is_visible()

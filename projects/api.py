@@ -1,0 +1,192 @@
+"""The projects API: projects with their stage and funnel, milestones, households (masked owner
+data, one step at a time), squads with their ranking figures, issues and investment leads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from projects import serializers as s
+from projects.filters import (
+    HouseholdFilter,
+    InvestmentLeadFilter,
+    MilestoneFilter,
+    ProjectFilter,
+    ProjectIssueFilter,
+    SquadFilter,
+)
+from projects.models import Household, InvestmentLead, Milestone, Project, ProjectIssue, Squad
+from projects.selectors import funnels_by_project, squad_ranking, stages_by_project
+from projects.services import household_advance, issue_set_status, lead_advance
+from xicheng.api import (
+    AS_OF,
+    ReadOnlyScopedViewSet,
+    action,
+    as_of_from,
+    extend_schema,
+    extend_schema_view,
+    router,
+)
+from xicheng.models import AuditEvent
+from xicheng.personal import may_see_personal_data
+from xicheng.scope import can_change
+from xicheng.services import audit_log
+
+
+class PageContextMixin:
+    """Figures computed once for the rows being serialised, not once per row."""
+
+    def page_context(self, rows: list[Any]) -> dict[str, Any]:
+        return {}
+
+    def _respond(self, rows: list[Any], many: bool) -> Any:
+        context = {**self.get_serializer_context(), **self.page_context(rows)}  # type: ignore[attr-defined]
+        return self.get_serializer_class()(rows if many else rows[0], many=many, context=context).data  # type: ignore[attr-defined]
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
+        page = self.paginate_queryset(queryset)  # type: ignore[attr-defined]
+        if page is not None:
+            return self.get_paginated_response(self._respond(list(page), many=True))  # type: ignore[attr-defined]
+        return Response(self._respond(list(queryset), many=True))
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(self._respond([self.get_object()], many=False))  # type: ignore[attr-defined]
+
+
+@extend_schema_view(list=extend_schema(parameters=[AS_OF]), retrieve=extend_schema(parameters=[AS_OF]))
+class ProjectViewSet(PageContextMixin, ReadOnlyScopedViewSet):
+    """Key projects with their current stage and household funnel as of a day (`as_of`)."""
+
+    queryset = Project.objects.select_related("area", "lead_leader__cadre")
+    serializer_class = s.ProjectSerializer
+    filterset_class = ProjectFilter
+    search_fields = ["name", "responsible_unit"]
+    ordering_fields = ["planned_start", "planned_end", "name"]
+
+    def page_context(self, rows: list[Any]) -> dict[str, Any]:
+        as_of = as_of_from(self.request)
+        return {
+            "as_of": as_of,
+            "stages": stages_by_project(rows, as_of),
+            "funnels": funnels_by_project(Household.objects.filter(project__in=[p.pk for p in rows]), as_of),
+        }
+
+
+@extend_schema_view(list=extend_schema(parameters=[AS_OF]), retrieve=extend_schema(parameters=[AS_OF]))
+class MilestoneViewSet(ReadOnlyScopedViewSet):
+    queryset = Milestone.objects.all()
+    serializer_class = s.MilestoneSerializer
+    filterset_class = MilestoneFilter
+    ordering_fields = ["order", "planned_end"]
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "as_of": as_of_from(self.request)}
+
+
+class HouseholdViewSet(ReadOnlyScopedViewSet):
+    queryset = Household.objects.select_related("area", "squad")
+    serializer_class = s.HouseholdSerializer
+    filterset_class = HouseholdFilter
+    search_fields = ["address"]
+    ordering_fields = ["address", "status", "last_step_on", "floor_area"]
+    action_permissions = {"advance": "change"}
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        # Owners' names and phones unmasked are personal data seen: log each such read.
+        if request.method == "GET" and response.status_code == 200 and may_see_personal_data(request.user):
+            audit_log(
+                user=request.user,
+                action=AuditEvent.Action.VIEW_PERSONAL,
+                subject=f"API households: {request.get_full_path()}",
+                request=request,
+            )
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    @extend_schema(request=s.NextStepSerializer, responses=s.HouseholdSerializer)
+    @action(detail=True, methods=["post"])
+    def advance(self, request: Request, pk: str | None = None) -> Response:
+        """Move the household one step (today unless `on` is given); 409 if it changed meanwhile."""
+        household = self.get_object()
+        body = s.NextStepSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        household = household_advance(
+            household=household,
+            on=body.validated_on(),
+            version=body.validated_data["version"],
+            acting_user=request.user,
+        )
+        return Response(self.get_serializer(household).data)
+
+
+@extend_schema_view(list=extend_schema(parameters=[AS_OF]), retrieve=extend_schema(parameters=[AS_OF]))
+class SquadViewSet(PageContextMixin, ReadOnlyScopedViewSet):
+    """1+1+N squads with their ranking figures as of a day (`as_of`): the rank is within the
+    squads listed (filter by `project` for a project's ranking)."""
+
+    queryset = Squad.objects.select_related("leader__cadre", "head__cadre").prefetch_related(
+        Prefetch("members", queryset=User.objects.select_related("cadre"))
+    )
+    serializer_class = s.SquadSerializer
+    filterset_class = SquadFilter
+    ordering_fields = ["name"]
+
+    def page_context(self, rows: list[Any]) -> dict[str, Any]:
+        as_of = as_of_from(self.request)
+        squads = self.filter_queryset(self.get_queryset())
+        ranking = squad_ranking(Squad.objects.filter(pk__in=squads.values("pk")), Household.objects.all(), as_of)
+        return {"figures": {item.squad.pk: item for item in ranking}}
+
+
+class ProjectIssueViewSet(ReadOnlyScopedViewSet):
+    queryset = ProjectIssue.objects.select_related("owner__cadre")
+    serializer_class = s.ProjectIssueSerializer
+    filterset_class = ProjectIssueFilter
+    search_fields = ["title"]
+    ordering_fields = ["due_on", "status"]
+    action_permissions = {"set_status": "change"}
+
+    @extend_schema(request=s.IssueStatusSerializer, responses=s.ProjectIssueSerializer)
+    @action(detail=True, methods=["post"], url_path="status")
+    def set_status(self, request: Request, pk: str | None = None) -> Response:
+        issue = self.get_object()
+        body = s.IssueStatusSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        issue = issue_set_status(issue=issue, acting_user=request.user, **body.validated_data)
+        return Response(self.get_serializer(issue).data)
+
+
+class InvestmentLeadViewSet(ReadOnlyScopedViewSet):
+    queryset = InvestmentLead.objects.select_related("area", "owner__cadre")
+    serializer_class = s.InvestmentLeadSerializer
+    filterset_class = InvestmentLeadFilter
+    search_fields = ["company"]
+    ordering_fields = ["amount", "company", "talks_on"]
+    action_permissions = {"advance": "change"}
+
+    @extend_schema(request=s.NextStepSerializer, responses=s.InvestmentLeadSerializer)
+    @action(detail=True, methods=["post"])
+    def advance(self, request: Request, pk: str | None = None) -> Response:
+        lead = self.get_object()
+        if not can_change(request.user, lead):
+            return Response({"detail": _("You may not change this investment lead.")}, status=status.HTTP_403_FORBIDDEN)
+        body = s.NextStepSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        lead = lead_advance(
+            lead=lead, on=body.validated_on(), version=body.validated_data["version"], acting_user=request.user
+        )
+        return Response(self.get_serializer(lead).data)
+
+
+router.register("projects", ProjectViewSet)
+router.register("milestones", MilestoneViewSet)
+router.register("households", HouseholdViewSet)
+router.register("squads", SquadViewSet)
+router.register("project-issues", ProjectIssueViewSet)
+router.register("investment-leads", InvestmentLeadViewSet)

@@ -1,0 +1,238 @@
+"""What key projects put on *my work*, the leaders' dashboard, the red-light list and the top bar."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import F
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Household, Milestone, Project, ProjectIssue, Squad
+from projects.selectors import funnels_by_project, squad_ranking, stages_by_project
+from projects.views import changeable_ids, households_for_cards
+from xicheng.dashboard import Alert, AlertSource, NavLink, Panel, Section, SectionData, Table, alerts, nav, sections
+from xicheng.dashboard import workbench as workbench_registry
+from xicheng.periods import Period
+
+MY_HOUSEHOLDS_SHOWN = 50
+ALERTS_SHOWN = 50
+STALLED_DAYS = 30
+
+
+def my_households(request: HttpRequest) -> dict[str, Any] | None:
+    """我的工作台: households of the squads the user leads, heads or belongs to, not yet demolished."""
+    user = request.user
+    squads = Squad.objects.of_user(user)
+    if not squads.exists():
+        return None
+    qs = (
+        Household.objects.visible_to(user)
+        .filter(squad__in=squads.values("pk"))
+        .exclude(status=Household.Status.DEMOLISHED)
+    )
+    households = list(
+        households_for_cards(qs).order_by(F("last_step_on").asc(nulls_first=True), "address", "pk")[
+            :MY_HOUSEHOLDS_SHOWN
+        ]
+    )
+    changeable = changeable_ids(Household, user, [h.pk for h in households])
+    for household in households:
+        household.may_change = household.pk in changeable  # type: ignore[attr-defined]
+    return {
+        "households": households,
+        "total": qs.count(),
+        # Owners' names stay masked here: *my work* is not a place to read personal data.
+        "sees_personal": False,
+    }
+
+
+def _person(user: Any) -> str:
+    cadre = getattr(user, "cadre", None)
+    return cadre.name if cadre else user.get_username()
+
+
+def key_projects(user: Any, period: Period, as_of: date) -> SectionData | None:
+    projects = list(Project.objects.visible_to(user).select_related("area").order_by("planned_start", "name"))
+    if not projects:
+        return None
+    stages = stages_by_project(projects, as_of)
+    funnels = funnels_by_project(Household.objects.filter(project__in=[p.pk for p in projects]), as_of)
+    rows: list[list[Any]] = []
+    links: list[str | None] = []
+    lights: list[str | None] = []
+    bars: list[dict[str, Any]] = []
+    for project in projects:
+        stage = stages[project.pk]
+        current = stage.current
+        funnel = funnels.get(project.pk)
+        counts = (
+            funnel.as_dict() if funnel else dict.fromkeys(("total", "evaluated", "signed", "vacated", "demolished"), 0)
+        )
+        url = reverse("projects:project_detail", args=[project.pk]) + f"?as_of={as_of.isoformat()}"
+        rows.append(
+            [
+                project.name,
+                str(project.get_category_display()),
+                current.name if current else str(_("All stages done")),
+                stage.done,
+                stage.total,
+                stage.overdue,
+                counts["total"],
+                counts["evaluated"],
+                counts["signed"],
+                counts["vacated"],
+                counts["demolished"],
+            ]
+        )
+        links.append(url)
+        lights.append("red" if stage.overdue else ("done" if stage.total and stage.done == stage.total else None))
+        bars.append({"project": project.name, "url": url, "stages": stage.bar()})
+    table = Table(
+        key="key_projects",
+        title=_("Key projects"),
+        columns=[
+            _("Project"),
+            _("Category"),
+            _("Current stage"),
+            _("Stages done"),
+            _("Stages"),
+            _("Overdue stages"),
+            _("Households"),
+            _("Evaluated"),
+            _("Signed"),
+            _("Vacated"),
+            _("Demolished"),
+        ],
+        rows=rows,
+        links=links,
+        lights=lights,
+    )
+    return SectionData(tables=[table], extra={"stage_bars": bars})
+
+
+def squad_ranking_section(user: Any, period: Period, as_of: date) -> SectionData | None:
+    visible = Project.objects.visible_to(user).values("pk")
+    ranking = squad_ranking(Squad.objects.filter(project__in=visible), Household.objects.all(), as_of)
+    if not ranking:
+        return None
+    table = Table(
+        key="squad_ranking",
+        title=_("Squad ranking"),
+        columns=[
+            _("Rank"),
+            _("Squad"),
+            _("Project"),
+            _("Leading leader"),
+            _("Group head"),
+            _("Households"),
+            _("Evaluated"),
+            _("Signed"),
+            _("Vacated"),
+            _("Demolished"),
+            _("Signed rate (%)"),
+        ],
+        rows=[
+            [
+                item.rank,
+                item.squad.name,
+                item.squad.project.name,
+                _person(item.squad.leader),
+                _person(item.squad.head),
+                item.funnel.total,
+                item.funnel.evaluated,
+                item.funnel.signed,
+                item.funnel.vacated,
+                item.funnel.demolished,
+                item.signed_rate,
+            ]
+            for item in ranking
+        ],
+        links=[_squad_link(item.squad.pk) for item in ranking],
+    )
+    return SectionData(tables=[table])
+
+
+def _squad_link(pk: int) -> str | None:
+    return reverse("projects:household_list") + f"?squad={pk}"
+
+
+def collect_alerts(user: Any, as_of: date) -> list[Alert]:
+    """Overdue stages, overdue issues and stalled households: the most urgent first, at most 50."""
+    found: list[Alert] = []
+    milestones = (
+        Milestone.objects.visible_to(user).overdue(as_of).select_related("project__area").order_by("planned_end", "pk")
+    )
+    for m in milestones[:ALERTS_SHOWN]:
+        found.append(
+            Alert(
+                kind="milestone_overdue",
+                kind_label=_("Overdue project stage"),
+                title=f"{m.project.name} · {m.name}",
+                area=m.project.area.name,
+                due=m.planned_end,
+                url=reverse("projects:project_detail", args=[m.project_id]),
+                severity=2,
+            )
+        )
+    issues = (
+        ProjectIssue.objects.visible_to(user).overdue(as_of).select_related("project__area").order_by("due_on", "pk")
+    )
+    for issue in issues[:ALERTS_SHOWN]:
+        found.append(
+            Alert(
+                kind="project_issue_overdue",
+                kind_label=_("Overdue project issue"),
+                title=f"{issue.project.name} · {issue.title}",
+                area=issue.project.area.name,
+                due=issue.due_on,
+                url=reverse("projects:issue_list") + f"?project={issue.project_id}",
+                severity=2,
+            )
+        )
+    stalled = (
+        Household.objects.visible_to(user)
+        .stalled(as_of, STALLED_DAYS)
+        .select_related("project", "area")
+        .order_by(F("last_step_on").asc(nulls_first=True), "pk")
+    )
+    for household in stalled[:ALERTS_SHOWN]:
+        found.append(
+            Alert(
+                kind="household_stalled",
+                kind_label=_("Stalled household"),
+                title=f"{household.project.name} · {household.address}（{household.Status(household.status_as_of(as_of)).label}）",
+                area=household.area.name,
+                due=household.last_step_as_of(as_of),
+                url=reverse("projects:household_list") + f"?project={household.project_id}",
+                severity=1,
+            )
+        )
+    found.sort(key=lambda a: (-a.severity, a.due or as_of))
+    return found[:ALERTS_SHOWN]
+
+
+workbench_registry.register(
+    Panel(key="projects_my_households", template="projects/_my_households.html", context=my_households, order=20)
+)
+sections.register(
+    Section(
+        key="key_projects",
+        title=_("Key projects"),
+        build=key_projects,
+        template="projects/_dashboard_key_projects.html",
+        order=20,
+    )
+)
+sections.register(Section(key="squad_ranking", title=_("Squad ranking"), build=squad_ranking_section, order=30))
+alerts.register(AlertSource(key="projects", collect=collect_alerts))
+nav.register(
+    NavLink(
+        label=_("Key projects"),
+        url_name="projects:project_list",
+        roles=frozenset({"cadre", "leader", "data_admin"}),
+        order=20,
+    )
+)

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import ProjectIssue
+
+
+class NextStepForm(forms.Form):
+    """The one-tap next step: the step is recorded today; the version guards concurrent changes."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class IssueStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=ProjectIssue.Status.choices)
+    resolution = forms.CharField(label=_("Resolution"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,0 +1,203 @@
+"""Excel import and export of households and investment leads (django-import-export).
+
+Every row is validated (the model's constraints included) and an import is all or nothing: a
+single bad row and nothing is written, and the bad row is named with its reasons. Exported text
+cannot run as a spreadsheet formula; owners' phones stay masked unless the user holds the right."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+
+from projects.models import Household, InvestmentLead, Project, Squad
+from xicheng.models import Area
+from xicheng.personal import may_see_personal_data
+from xicheng.scope import areas_changeable_by
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def defuse(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula is exported as plain text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class ChoiceWidget(widgets.Widget):
+    """A choice by its code or its label (in any language the label is shown in)."""
+
+    def __init__(self, choices: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.choices = choices
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        value = str(value or "").strip()
+        for code, label in self.choices.choices:
+            if value in (code, str(label)):
+                return code
+        raise ValueError(_("“%(value)s” is not one of the choices.") % {"value": value})
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
+        return str(dict(self.choices.choices).get(value, value or ""))
+
+
+class ScopedForeignKeyWidget(widgets.ForeignKeyWidget):
+    """Looks a row up only among those the importing user may use."""
+
+    def __init__(self, model: Any, field: str, queryset: Any) -> None:
+        super().__init__(model, field)
+        self.queryset = queryset
+
+    def get_queryset(self, value: Any, row: Any, *args: Any, **kwargs: Any) -> Any:
+        return self.queryset
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(_("“%(value)s” is unknown or outside your areas.") % {"value": value}) from None
+
+
+class SquadWidget(widgets.ForeignKeyWidget):
+    """A squad by its name within the row's project."""
+
+    def __init__(self, queryset: Any) -> None:
+        super().__init__(Squad, "name")
+        self.queryset = queryset
+
+    def get_queryset(self, value: Any, row: Any, *args: Any, **kwargs: Any) -> Any:
+        return self.queryset.filter(project__name=(row or {}).get("project", ""))
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        try:
+            return super().clean(value, row, **kwargs)
+        except Squad.DoesNotExist:
+            raise ValueError(_("No squad “%(value)s” in this project.") % {"value": value}) from None
+
+
+class SafeResource(resources.ModelResource):
+    def __init__(self, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.user = user
+
+    def import_data(self, dataset: Any, *args: Any, **kwargs: Any) -> Any:
+        # All or nothing: one row refused and no row is written.
+        kwargs["use_transactions"] = True
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, *args, **kwargs)
+
+    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
+        return defuse(super().export_field(field, instance, **kwargs))
+
+    def _areas(self) -> Any:
+        return areas_changeable_by(self.user) if self.user is not None else Area.objects.all()
+
+
+class HouseholdResource(SafeResource):
+    project = fields.Field(attribute="project", column_name="project", widget=widgets.ForeignKeyWidget(Project, "name"))
+    squad = fields.Field(attribute="squad", column_name="squad", widget=SquadWidget(Squad.objects.all()))
+    area = fields.Field(attribute="area", column_name="area", widget=widgets.ForeignKeyWidget(Area, "code"))
+    status = fields.Field(attribute="status", column_name="status", widget=ChoiceWidget(Household.Status))
+    owner_phone = fields.Field(attribute="owner_phone", column_name="owner_phone")
+
+    class Meta:
+        model = Household
+        fields = [
+            "id",
+            "project",
+            "squad",
+            "area",
+            "address",
+            "owner_name",
+            "owner_phone",
+            "floor_area",
+            "status",
+            "evaluated_on",
+            "signed_on",
+            "vacated_on",
+            "demolished_on",
+            "problem_title",
+            "problem_loan",
+            "problem_other",
+            "problem_note",
+            "created_on",
+        ]
+        import_id_fields = ["id"]
+        clean_model_instances = True
+        use_transactions = True
+        skip_unchanged = True
+
+    def __init__(self, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(user=user, **kwargs)
+        if user is not None:
+            self.fields["area"].widget = ScopedForeignKeyWidget(Area, "code", areas_changeable_by(user))
+            self.fields["project"].widget = ScopedForeignKeyWidget(Project, "name", Project.objects.visible_to(user))
+            self.fields["squad"].widget = SquadWidget(Squad.objects.visible_to(user))
+
+    def dehydrate_owner_phone(self, household: Household) -> str:
+        if self.user is not None and may_see_personal_data(self.user):
+            return household.owner_phone or ""
+        return household.masked_owner_phone
+
+    def dehydrate_owner_name(self, household: Household) -> str:
+        if self.user is not None and may_see_personal_data(self.user):
+            return household.owner_name
+        return household.masked_owner_name
+
+    def before_save_instance(self, instance: Household, row: Any, **kwargs: Any) -> None:
+        # The last step's day follows from the step dates.
+        days = [d for d in (getattr(instance, f) for f in Household.step_date_fields) if d is not None]
+        instance.last_step_on = max(days, default=None)
+        if instance.squad is not None and instance.squad.project_id != instance.project_id:
+            raise ValidationError({"squad": _("The squad works on another project.")})
+
+
+class InvestmentLeadResource(SafeResource):
+    area = fields.Field(attribute="area", column_name="area", widget=widgets.ForeignKeyWidget(Area, "code"))
+    owner = fields.Field(attribute="owner", column_name="owner", widget=widgets.ForeignKeyWidget(User, "username"))
+    industry = fields.Field(attribute="industry", column_name="industry", widget=ChoiceWidget(InvestmentLead.Industry))
+    stage = fields.Field(attribute="stage", column_name="stage", widget=ChoiceWidget(InvestmentLead.Stage))
+
+    class Meta:
+        model = InvestmentLead
+        fields = [
+            "id",
+            "company",
+            "industry",
+            "amount",
+            "area",
+            "owner",
+            "stage",
+            "talks_on",
+            "signed_on",
+            "landed_on",
+            "producing_on",
+            "note",
+        ]
+        import_id_fields = ["id"]
+        clean_model_instances = True
+        use_transactions = True
+        skip_unchanged = True
+
+    def __init__(self, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(user=user, **kwargs)
+        if user is not None:
+            self.fields["area"].widget = ScopedForeignKeyWidget(Area, "code", areas_changeable_by(user))
+
+
+def row_errors(result: Any) -> list[str]:
+    """Each bad row of an import, named by its number with the reasons: for messages and tests."""
+    lines = []
+    for invalid in result.invalid_rows:
+        reasons = "; ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in invalid.error_dict.items())
+        lines.append(_("Row %(number)s: %(reasons)s") % {"number": invalid.number, "reasons": reasons})
+    for number, errors in result.row_errors():
+        lines.append(
+            _("Row %(number)s: %(reasons)s") % {"number": number, "reasons": "; ".join(str(e.error) for e in errors)}
+        )
+    return lines

@@ -1,0 +1,228 @@
+"""The cadre pages of key projects: projects, households, issues, investment leads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from projects.filters import HouseholdFilter, InvestmentLeadFilter, ProjectFilter, ProjectIssueFilter
+from projects.forms import IssueStatusForm, NextStepForm
+from projects.models import Household, InvestmentLead, Project, ProjectIssue, Squad
+from projects.selectors import funnel_of, funnels_by_project, squad_ranking, stages_by_project
+from projects.services import household_advance, issue_set_status
+from xicheng.models import AuditEvent
+from xicheng.personal import may_see_personal_data
+from xicheng.scope import can_change
+from xicheng.services import audit_log
+from xicheng.views import as_of_param
+
+PAGE_SIZE = 50
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def changeable_ids(model: type[Any], user: Any, ids: list[int]) -> set[int]:
+    """Which of these rows the user may change: one query, not one per row."""
+    meta = model._meta
+    if not ids or not user.has_perm(f"{meta.app_label}.change_{meta.model_name}"):
+        return set()
+    return set(model.objects.changeable_by(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def households_for_cards(qs: QuerySet[Household]) -> QuerySet[Household]:
+    return qs.select_related("project", "squad", "area")
+
+
+def project_list(request: HttpRequest) -> HttpResponse:
+    as_of = as_of_param(request)
+    base = Project.objects.visible_to(request.user).select_related("area", "lead_leader__cadre")
+    filterset = ProjectFilter(request.GET, queryset=base, request=request)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    projects = list(page.object_list)
+    stages = stages_by_project(projects, as_of)
+    funnels = funnels_by_project(Household.objects.filter(project__in=[p.pk for p in projects]), as_of)
+    rows = [{"project": p, "stages": stages[p.pk], "funnel": funnels.get(p.pk)} for p in projects]
+    return render(
+        request,
+        "projects/project_list.html",
+        {"filter": filterset, "page": page, "rows": rows, "as_of": as_of, "query": _query_without_page(request)},
+    )
+
+
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A project: its stages as a timeline, the household funnel, the squad ranking and its issues.
+
+    The funnel and ranking count every household of the project: they are the project's figures."""
+    as_of = as_of_param(request)
+    project = get_object_or_404(
+        Project.objects.visible_to(request.user).select_related("area", "lead_leader__cadre"), pk=pk
+    )
+    stages = stages_by_project([project], as_of)[project.pk]
+    households = Household.objects.filter(project=project)
+    funnel = funnel_of(households, as_of)
+    ranking = squad_ranking(Squad.objects.filter(project=project), households, as_of)
+    issues = list(
+        ProjectIssue.objects.visible_to(request.user)
+        .filter(project=project)
+        .exclude(status=ProjectIssue.Status.RESOLVED)
+        .select_related("owner__cadre")
+        .order_by("due_on", "pk")[:PAGE_SIZE]
+    )
+    return render(
+        request,
+        "projects/project_detail.html",
+        {
+            "project": project,
+            "stages": stages,
+            "funnel": funnel,
+            "ranking": ranking,
+            "issues": issues,
+            "as_of": as_of,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def household_list(request: HttpRequest) -> HttpResponse:
+    base = households_for_cards(Household.objects.visible_to(request.user))
+    filterset = HouseholdFilter(request.GET, queryset=base, request=request)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    households = list(page.object_list)
+    changeable = changeable_ids(Household, request.user, [h.pk for h in households])
+    return render(
+        request,
+        "projects/household_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "households": households,
+            "changeable": changeable,
+            "sees_personal": _sees_personal(request, households),
+            "query": _query_without_page(request),
+        },
+    )
+
+
+def _sees_personal(request: HttpRequest, households: list[Household]) -> bool:
+    """Owners' names unmasked for those holding the right; each such view is logged."""
+    if not may_see_personal_data(request.user):
+        return False
+    if households:
+        audit_log(
+            user=request.user,
+            action=AuditEvent.Action.VIEW_PERSONAL,
+            subject=f"households: {request.get_full_path()}",
+            request=request,
+        )
+    return True
+
+
+@require_POST
+def household_next_step(request: HttpRequest, pk: int) -> HttpResponse:
+    """The one-tap next step, recorded today. Answers the household's card (htmx) or redirects."""
+    household = get_object_or_404(households_for_cards(Household.objects.visible_to(request.user)), pk=pk)
+    if not can_change(request.user, household):
+        raise PermissionDenied
+    form = NextStepForm(request.POST)
+    saved = False
+    if form.is_valid():
+        try:
+            household_advance(
+                household=household,
+                on=timezone.localdate(),
+                version=form.cleaned_data["version"],
+                acting_user=request.user,
+            )
+            saved = True
+        except ValidationError as e:
+            form.add_error(None, e)
+    if not request.htmx:  # type: ignore[attr-defined]
+        for error in form.non_field_errors():
+            messages.error(request, str(error))
+        return redirect("projects:household_list")
+    if saved:
+        household.refresh_from_db()
+    context = {
+        "household": household,
+        "may_change": True,
+        "form": form,
+        "saved": saved,
+        "sees_personal": _sees_personal(request, [household]),
+    }
+    return render(request, "projects/_household_card.html", context)
+
+
+def issue_list(request: HttpRequest) -> HttpResponse:
+    base = ProjectIssue.objects.visible_to(request.user).select_related("project", "owner__cadre", "household")
+    filterset = ProjectIssueFilter(request.GET, queryset=base, request=request)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    issues = list(page.object_list)
+    changeable = changeable_ids(ProjectIssue, request.user, [i.pk for i in issues])
+    return render(
+        request,
+        "projects/issue_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "issues": issues,
+            "changeable": changeable,
+            "today": timezone.localdate(),
+            "statuses": ProjectIssue.Status.choices,
+            "query": _query_without_page(request),
+        },
+    )
+
+
+@require_POST
+def issue_status(request: HttpRequest, pk: int) -> HttpResponse:
+    base = ProjectIssue.objects.visible_to(request.user).select_related("project", "owner__cadre", "household")
+    issue = get_object_or_404(base, pk=pk)
+    if not can_change(request.user, issue):
+        raise PermissionDenied
+    form = IssueStatusForm(request.POST)
+    saved = False
+    if form.is_valid():
+        try:
+            issue_set_status(issue=issue, acting_user=request.user, **form.cleaned_data)
+            saved = True
+        except ValidationError as e:
+            form.add_error(None, e)
+    if not request.htmx:  # type: ignore[attr-defined]
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("projects:issue_list")
+    if saved:
+        issue.refresh_from_db()
+    context = {
+        "issue": issue,
+        "may_change": True,
+        "form": form,
+        "saved": saved,
+        "today": timezone.localdate(),
+        "statuses": ProjectIssue.Status.choices,
+    }
+    return render(request, "projects/_issue_card.html", context)
+
+
+def lead_list(request: HttpRequest) -> HttpResponse:
+    base = InvestmentLead.objects.visible_to(request.user).select_related("area", "owner__cadre")
+    filterset = InvestmentLeadFilter(request.GET, queryset=base, request=request)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "projects/lead_list.html",
+        {"filter": filterset, "page": page, "query": _query_without_page(request)},
+    )
