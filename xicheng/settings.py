@@ -253,6 +253,9 @@ SPECTACULAR_SETTINGS = {
         # Choice sets shared by a field name across apps ("status") need a name of their own.
         "TaskStatusEnum": "xicheng.models.Task.Status",
         "DisputeStatusEnum": "governance.models.Dispute.Status",
+        "ProjectStatusEnum": "projects.models.Project.Status",
+        "HouseholdStatusEnum": "projects.models.Household.Status",
+        "ProjectIssueStatusEnum": "projects.models.ProjectIssue.Status",
     },
 }
 
