@@ -7,6 +7,9 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xicheng.settings")
+    # manage.py is the developer's tool: development settings unless DEBUG says otherwise. The
+    # servers start from xicheng/wsgi.py, where DEBUG is off unless the environment turns it on.
+    os.environ.setdefault("DEBUG", "true")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)
