@@ -39,8 +39,12 @@ pytest: $(STAMP)
 	$(TEST_ENV) $(PY) manage.py check
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
+# The kernel's catalogue is locale/; each domain app keeps its own in <app>/locale/.
 messages: $(STAMP)
-	DEBUG=true $(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=tests --ignore=static
+	DEBUG=true $(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=tests --ignore=static \
+		--ignore=projects --ignore=governance --ignore=welfare
+	for app in projects governance welfare; do \
+		(cd $$app && DEBUG=true ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete) || exit 1; done
 	DEBUG=true $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
 clean:
