@@ -87,7 +87,7 @@ class Alert:
     area: str
     due: date | None  # the deadline that passed, or the day it happened; urgency counts from it
     url: str
-    severity: int = 1  # 2 is the most urgent
+    severity: int = 1  # 1 needs attention, 2 is urgent; 3 is kept for red targets, which lead the list
 
 
 @dataclass(frozen=True)

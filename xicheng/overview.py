@@ -148,7 +148,7 @@ def build_overview(user: AnyUser, period: Period, as_of: date) -> Overview:
             area=row.target.area.name,
             due=row.target.period_end,
             url=reverse("dashboard_areas", args=[row.target.pk]),
-            severity=2,
+            severity=3,
         )
         for row in rows
         if row.progress.light == Light.RED
