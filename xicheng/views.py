@@ -161,12 +161,44 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         attempts = model.objects.only("attempt_time", "username", "ip_address", "path_info").order_by("-attempt_time")
         context["logins"] = Paginator(attempts, PAGE_SIZE).get_page(request.GET.get("page"))
     elif chosen in histories:
-        records = histories[chosen].history.select_related("history_user").order_by("-history_date", "-history_id")  # type: ignore[attr-defined]
-        context["page"] = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+        manager: Any = histories[chosen].history  # type: ignore[attr-defined]
+        records = manager.select_related("history_user").order_by("-history_date", "-history_id")
+        page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        changes = _changed_fields(manager, page.object_list)
+        for record in page.object_list:
+            record.changed_fields = changes[record.history_id]
+        context["page"] = page
     else:
         events = AuditEvent.objects.select_related("user").order_by("-at")
         context["events"] = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "xicheng/audit_trail.html", context)
+
+
+def _changed_fields(manager: Any, records: list[Any]) -> dict[int, list[str]]:
+    """What each history record changed: the fields that differ from the object's record before
+    it. The earlier records of the page's objects come in one query, not one per row."""
+    if not records:
+        return {}
+    model = records[0].instance_type
+    names = [f.name for f in model._meta.concrete_fields]
+    ids = {r.id for r in records}
+    earlier: dict[int, list[Any]] = {}
+    for row in manager.filter(id__in=ids, history_id__lt=max(r.history_id for r in records)).order_by("history_id"):
+        earlier.setdefault(row.id, []).append(row)
+    changes: dict[int, list[str]] = {}
+    for record in records:
+        before = [r for r in earlier.get(record.id, []) if r.history_id < record.history_id]
+        if not before:
+            changes[record.history_id] = []
+            continue
+        previous = before[-1]
+        changes[record.history_id] = [
+            str(model._meta.get_field(name).verbose_name)
+            for name in names
+            if getattr(previous, name if name != "id" else "id", None) != getattr(record, name, None)
+        ]
+    return changes
 
 
 def _query_without_page(request: HttpRequest) -> str:

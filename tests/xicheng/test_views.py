@@ -79,3 +79,16 @@ def test_failed_logins_lock_the_account_and_the_auditor_reads_them(client: Clien
     auditor.force_login(cast.auditor)
     page = auditor.get("/audit/?model=failed_logins").content.decode()
     assert page.count("<td>li</td>") >= 5
+
+
+def test_the_audit_trail_says_who_changed_which_fields(client: Client, cast: Cast, places: Places) -> None:
+    task = TaskFactory(area=places.sifang, lead_leader=cast.zhao, responsible=cast.li)
+    editor = Client()
+    editor.force_login(cast.li)
+    editor.post(
+        f"/tasks/{task.pk}/updates/", {"note": "推进", "status": "blocked", "version": 1}, REMOTE_ADDR="10.9.8.7"
+    )
+    client.force_login(cast.auditor)
+    page = client.get("/audit/?model=xicheng.task").content.decode()
+    assert "10.9.8.7" in page and "li" in page
+    assert "状态" in page  # the status field changed
