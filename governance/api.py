@@ -32,7 +32,7 @@ from governance.services import (
     rental_house_edit,
     zero_report_submit,
 )
-from xicheng.api import ScopedViewSet, action, extend_schema, router
+from xicheng.api import LogsPersonalDataReads, ScopedViewSet, action, extend_schema, router
 from xicheng.models import AuditEvent
 from xicheng.personal import blind_index, may_see_personal_data
 from xicheng.scope import can_change
@@ -45,7 +45,8 @@ class _Writable(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateM
     http_method_names = ["get", "post", "head", "options"]
 
 
-class RentalHouseViewSet(mixins.UpdateModelMixin, _Writable):
+class RentalHouseViewSet(LogsPersonalDataReads, mixins.UpdateModelMixin, _Writable):
+    personal_data_subject = "api rental house"
     queryset = RentalHouse.objects.select_related("area")
     serializer_class = s.RentalHouseSerializer
     filterset_class = RentalHouseFilter
@@ -61,17 +62,6 @@ class RentalHouseViewSet(mixins.UpdateModelMixin, _Writable):
             house=serializer.instance, acting_user=self.request.user, **serializer.validated_data
         )
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().retrieve(request, *args, **kwargs)
-        if may_see_personal_data(request.user):
-            audit_log(
-                user=request.user,
-                action=AuditEvent.Action.VIEW_PERSONAL,
-                subject=f"api rental house {kwargs.get('pk')}",
-                request=request,
-            )
-        return response
-
 
 class InspectionViewSet(_Writable):
     queryset = Inspection.objects.select_related("house")
@@ -85,7 +75,8 @@ class InspectionViewSet(_Writable):
         serializer.instance = inspection_log(acting_user=self.request.user, **data)
 
 
-class MigrantViewSet(_Writable):
+class MigrantViewSet(LogsPersonalDataReads, _Writable):
+    personal_data_subject = "api migrant"
     """Migrants; `id_number` and `phone` are masked unless the caller holds the right (each
     unmasked read is logged). Find a person by exact ID number with POST `search/`, so that the
     number never travels in a URL."""
@@ -106,16 +97,6 @@ class MigrantViewSet(_Writable):
             audit_log(
                 user=self.request.user, action=AuditEvent.Action.VIEW_PERSONAL, subject=subject, request=self.request
             )
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        self._log_personal("api migrant list")
-        return response
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().retrieve(request, *args, **kwargs)
-        self._log_personal(f"api migrant {kwargs.get('pk')}")
-        return response
 
     @extend_schema(request=s.MigrantSearchSerializer, responses=s.MigrantSerializer(many=True))
     @action(detail=False, methods=["post"])

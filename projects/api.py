@@ -26,6 +26,7 @@ from projects.selectors import funnels_by_project, squad_ranking, stages_by_proj
 from projects.services import household_advance, issue_set_status, lead_advance
 from xicheng.api import (
     AS_OF,
+    LogsPersonalDataReads,
     ReadOnlyScopedViewSet,
     action,
     as_of_from,
@@ -33,10 +34,7 @@ from xicheng.api import (
     extend_schema_view,
     router,
 )
-from xicheng.models import AuditEvent
-from xicheng.personal import may_see_personal_data
 from xicheng.scope import can_change
-from xicheng.services import audit_log
 
 
 class PageContextMixin:
@@ -90,24 +88,15 @@ class MilestoneViewSet(ReadOnlyScopedViewSet):
         return {**super().get_serializer_context(), "as_of": as_of_from(self.request)}
 
 
-class HouseholdViewSet(ReadOnlyScopedViewSet):
+class HouseholdViewSet(LogsPersonalDataReads, ReadOnlyScopedViewSet):
     queryset = Household.objects.select_related("area", "squad")
     serializer_class = s.HouseholdSerializer
     filterset_class = HouseholdFilter
     search_fields = ["address"]
     ordering_fields = ["address", "status", "last_step_on", "floor_area"]
     action_permissions = {"advance": "change"}
-
-    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        # Owners' names and phones unmasked are personal data seen: log each such read.
-        if request.method == "GET" and response.status_code == 200 and may_see_personal_data(request.user):
-            audit_log(
-                user=request.user,
-                action=AuditEvent.Action.VIEW_PERSONAL,
-                subject=f"API households: {request.get_full_path()}",
-                request=request,
-            )
-        return super().finalize_response(request, response, *args, **kwargs)
+    # Owners' names and phones, unmasked to holders of the right.
+    personal_data_subject = "API households"
 
     @extend_schema(request=s.NextStepSerializer, responses=s.HouseholdSerializer)
     @action(detail=True, methods=["post"])

@@ -20,10 +20,7 @@ from welfare.filters import (
 )
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage
 from welfare.services import elder_enrol, elder_leave, meal_delivery_create, safety_check_resolve
-from xicheng.api import ReadOnlyScopedViewSet, ScopedViewSet, action, extend_schema, router
-from xicheng.models import AuditEvent
-from xicheng.personal import may_see_personal_data
-from xicheng.services import audit_log
+from xicheng.api import LogsPersonalDataReads, ReadOnlyScopedViewSet, ScopedViewSet, action, extend_schema, router
 
 
 class CareCenterViewSet(ReadOnlyScopedViewSet):
@@ -41,7 +38,9 @@ class ServedVillageViewSet(ReadOnlyScopedViewSet):
     ordering_fields = ["since", "village__path"]
 
 
-class ElderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet):
+class ElderViewSet(
+    LogsPersonalDataReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet
+):
     """Enrolled elders. Names, phones and emergency contacts are masked unless the caller holds the
     personal-data right; each unmasked read is logged."""
 
@@ -52,25 +51,7 @@ class ElderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     ordering_fields = ["name", "enrolled_on", "birth_year"]
     http_method_names = ["get", "post", "head", "options"]
     action_permissions = {"leave": "change"}
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().retrieve(request, *args, **kwargs)
-        if may_see_personal_data(request.user):
-            audit_log(
-                user=request.user,
-                action=AuditEvent.Action.VIEW_PERSONAL,
-                subject=f"welfare.elder:{kwargs.get('pk')}",
-                request=request,
-            )
-        return response
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        if may_see_personal_data(request.user):
-            audit_log(
-                user=request.user, action=AuditEvent.Action.VIEW_PERSONAL, subject="welfare.elder:list", request=request
-            )
-        return response
+    personal_data_subject = "welfare.elder"
 
     def perform_create(self, serializer: Any) -> None:
         serializer.instance = elder_enrol(acting_user=self.request.user, **serializer.validated_data)

@@ -23,10 +23,11 @@ from rest_framework.views import APIView
 from xicheng import filters as kernel_filters
 from xicheng import serializers as kernel_serializers
 from xicheng.drf import Pagination, RolePermission
-from xicheng.models import Area, Indicator, Target, Task, WorkLine
+from xicheng.models import Area, AuditEvent, Indicator, Target, Task, WorkLine
 from xicheng.overview import build_overview, overview_as_dict, period_from
+from xicheng.personal import may_see_personal_data
 from xicheng.scope import can_change
-from xicheng.services import task_add_update, task_create, task_edit
+from xicheng.services import audit_log, task_add_update, task_create, task_edit
 
 router = DefaultRouter()
 
@@ -46,6 +47,24 @@ class ReadOnlyScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
     pass
 
 
+class LogsPersonalDataReads:
+    """For viewsets whose answers carry personal data unmasked to users who hold the right: each
+    successful read by such a user is logged (DESIGN.md, Personal data). Actions that read by
+    POST (an exact-number search) log themselves."""
+
+    personal_data_subject = ""  # e.g. "api migrant"
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        if request.method == "GET" and response.status_code == 200 and may_see_personal_data(request.user):
+            audit_log(
+                user=request.user,
+                action=AuditEvent.Action.VIEW_PERSONAL,
+                subject=f"{self.personal_data_subject} {kwargs.get('pk', 'list')}",
+                request=request,
+            )
+        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+
+
 def as_of_from(request: Request) -> Any:
     raw = request.query_params.get("as_of", "")
     if not raw:
@@ -60,6 +79,7 @@ AS_OF = OpenApiParameter("as_of", str, description="Compute figures as of this d
 
 __all__ = [
     "AS_OF",
+    "LogsPersonalDataReads",
     "Pagination",
     "ReadOnlyScopedViewSet",
     "RolePermission",
