@@ -4,7 +4,8 @@ The cast (a fixed, commented set of people, after healthchecks' BaseTestCase):
 - 李 li      a cadre (村社干部) of 四方社区
 - 王 wang    a cadre of 飞凤社区
 - 赵 zhao    a leader (班子领导) serving the whole of 西城街道
-- 管 admin   the data admin
+- 管 admin   the data admin: domain data, no accounts
+- 系 sysadmin the system admin: accounts, roles and tokens, no domain data
 - 审 auditor the auditor: reads the audit trail only
 - 接 api     an API client: reads everything, writes nothing
 - 无 nobody  signed in but holding no role
@@ -28,7 +29,15 @@ from xicheng.roles import Role
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CAST = ["anonymous", "nobody", "li", "wang", "zhao", "admin", "auditor", "api"]
+
+def pytest_configure(config: Any) -> None:
+    from django.conf import settings
+
+    # A million PBKDF2 rounds per test user is time spent proving nothing; production keeps them.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+CAST = ["anonymous", "nobody", "li", "wang", "zhao", "admin", "sysadmin", "auditor", "api"]
 
 
 @pytest.fixture(autouse=True)
@@ -73,7 +82,7 @@ def make_user(username: str, role: str | None, name: str, areas: list[Area], pos
     user = User.objects.create_user(username=username, password="secret-pass-123")
     if role:
         user.groups.add(Group.objects.get(name=role))
-    if role in (Role.DATA_ADMIN, Role.AUDITOR):
+    if role in (Role.DATA_ADMIN, Role.SYSTEM_ADMIN, Role.AUDITOR):
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     cadre = Cadre.objects.create(user=user, name=name, position=position, phone="13812345678")
@@ -87,6 +96,7 @@ class Cast:
         self.wang = make_user("wang", Role.CADRE, "王志强", [places.feifeng])
         self.zhao = make_user("zhao", Role.LEADER, "赵建国", [places.xicheng], position="leader")
         self.admin = make_user("admin", Role.DATA_ADMIN, "管理员", [places.xicheng], position="staff")
+        self.sysadmin = make_user("sysadmin", Role.SYSTEM_ADMIN, "系统管理员", [], position="staff")
         self.auditor = make_user("auditor", Role.AUDITOR, "审计员", [], position="staff")
         self.api = make_user("api", Role.API_CLIENT, "接口", [], position="staff")
         self.nobody = make_user("nobody", None, "无角色", [places.sifang])

@@ -172,6 +172,7 @@ PEOPLE: list[tuple[str, str, str, str, list[str]]] = [
     ("zheng", "郑伟", Cadre.Position.GRID_WORKER, Role.CADRE, ["shanxia", "huxi"]),
     ("chen", "陈静", Cadre.Position.VILLAGE_CADRE, Role.CADRE, ["tongzhai", "shengli"]),
     ("admin", "数据管理员", Cadre.Position.STAFF, Role.DATA_ADMIN, ["xicheng"]),
+    ("sysadmin", "系统管理员", Cadre.Position.STAFF, Role.SYSTEM_ADMIN, []),
     ("audit", "审计员", Cadre.Position.STAFF, Role.AUDITOR, []),
     ("api", "数据接口", Cadre.Position.STAFF, Role.API_CLIENT, []),
 ]
@@ -274,7 +275,7 @@ def ensure_user(ctx: DemoContext, username: str, name: str, position: str, role:
     user, created = User.objects.get_or_create(username=username)
     if created:
         user.set_password(DEMO_PASSWORD)
-        user.is_staff = role in (Role.DATA_ADMIN, Role.AUDITOR)
+        user.is_staff = role in (Role.DATA_ADMIN, Role.SYSTEM_ADMIN, Role.AUDITOR)
         user.save()
         user.groups.add(Group.objects.get(name=role))
         cadre = Cadre.objects.create(

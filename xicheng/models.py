@@ -332,19 +332,51 @@ class TaskUpdate(models.Model):
 
 
 class AuditEvent(models.Model):
-    """What the history tables cannot see: exports, views of unmasked personal data, token use."""
+    """What the history tables cannot see: sign-ins, account and role changes, tokens, exports,
+    imports and views of unmasked personal data. Append-only: no page, admin or API changes one,
+    and on PostgreSQL a trigger refuses UPDATE and DELETE but for the retention purge."""
 
     class Action(models.TextChoices):
-        EXPORT = "export", _("Export")
-        VIEW_PERSONAL = "view_personal", _("Viewed personal data")
+        LOGIN = "login", _("Logged in")
+        LOGOUT = "logout", _("Logged out")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOCKOUT = "lockout", _("Account locked out")
+        UNLOCK = "unlock", _("Account unlocked")
+        PASSWORD_CHANGE = "password_change", _("Password changed")
+        PASSWORD_RESET = "password_reset", _("Password reset by an administrator")
+        OTP_ENROL = "otp_enrol", _("Second factor enrolled")
+        OTP_REMOVE = "otp_remove", _("Second factor removed")
         TOKEN = "token", _("API token issued")
+        TOKEN_REVOKE = "token_revoke", _("API token revoked")
+        USER_CHANGE = "user_change", _("Account changed")
+        ROLE_CHANGE = "role_change", _("Roles changed")
+        PERMISSION_CHANGE = "permission_change", _("Permissions changed")
+        SUPERUSER = "superuser", _("Superuser action")
+        DENIED = "denied", _("Access refused")
+        EXPORT = "export", _("Export")
+        IMPORT = "import", _("Import")
+        VIEW_PERSONAL = "view_personal", _("Viewed personal data")
+        AUDIT_PURGE = "audit_purge", _("Audit records purged")
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, null=True, related_name="+"
     )
-    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices, db_index=True)
     subject = models.CharField(_("subject"), max_length=200)
+    # Whom an account event concerns (the user whose roles changed, whose token was revoked).
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("concerning"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # What changed, as {"field": [before, after]}.
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    # Where the event came from: web, api, admin, or a management command and its host.
+    source = models.CharField(_("source"), max_length=100, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:

@@ -1,4 +1,4 @@
-"""The five roles are Django groups; `sync_roles` gives each its permissions after every migrate."""
+"""The six roles are Django groups; `sync_roles` gives each its permissions after every migrate."""
 
 from __future__ import annotations
 
@@ -17,8 +17,13 @@ class Role(models.TextChoices):
     LEADER = "leader", _("Leader")
     CADRE = "cadre", _("Cadre")
     DATA_ADMIN = "data_admin", _("Data admin")
+    SYSTEM_ADMIN = "system_admin", _("System admin")
     AUDITOR = "auditor", _("Auditor")
     API_CLIENT = "api_client", _("API client")
+
+
+# The three administrators (三权分立): nobody holds two of them, none can grant itself anything.
+ADMINISTRATORS = frozenset({Role.DATA_ADMIN, Role.SYSTEM_ADMIN, Role.AUDITOR})
 
 
 # Models cadres and leaders write in the field. Domain apps add theirs through their AppConfig's
@@ -60,8 +65,17 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
     return {
         Role.LEADER: views | writes,
         Role.CADRE: {p for p in views if p[1] != "view_all_records"} | writes,
-        Role.DATA_ADMIN: everything
-        | {("auth", "view_user"), ("auth", "add_user"), ("auth", "change_user"), ("auth", "view_group")},
+        # Domain data, but no accounts, and not the audit trail (三权分立).
+        Role.DATA_ADMIN: everything - {("xicheng", "view_audit_trail"), ("xicheng", "view_auditevent")},
+        # Accounts, roles and tokens, but no domain data.
+        Role.SYSTEM_ADMIN: {
+            ("auth", "view_user"),
+            ("auth", "add_user"),
+            ("auth", "change_user"),
+            ("auth", "view_group"),
+            ("knox", "view_authtoken"),
+            ("knox", "delete_authtoken"),
+        },
         Role.AUDITOR: {("xicheng", "view_audit_trail"), ("xicheng", "view_auditevent")},
         Role.API_CLIENT: views,
     }

@@ -42,13 +42,26 @@ def task_add_update(
     return update
 
 
-def audit_log(*, user: Any, action: str, subject: str, request: Any = None) -> AuditEvent:
-    """Record an event the history tables cannot see (an export, a view of personal data)."""
+def audit_log(
+    *,
+    user: Any,
+    action: str,
+    subject: str,
+    request: Any = None,
+    target_user: Any = None,
+    changes: dict[str, Any] | None = None,
+    source: str = "",
+) -> AuditEvent:
+    """Record an event the history tables cannot see: a sign-in, an account or role change, a
+    token, an export, a view of personal data. `changes` is {"field": [before, after]}."""
     return AuditEvent.objects.create(
         at=timezone.now(),
         user=user if getattr(user, "is_authenticated", False) else None,
         action=action,
         subject=subject[:200],
+        target_user=target_user,
+        changes=changes or {},
+        source=source[:100],
         ip_address=client_ip(request) if request is not None else None,
     )
 

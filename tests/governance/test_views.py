@@ -95,13 +95,31 @@ def test_a_cadre_cannot_inspect_another_villages_house(client: Client, cast: Cas
 
 def test_the_house_page_answers_each_role(cast: Cast, sifang_house: Any) -> None:
     url = f"/governance/houses/{sifang_house.pk}/"
-    expected = {"anonymous": 302, "nobody": 403, "li": 200, "wang": 404, "zhao": 200, "admin": 200, "auditor": 404}
+    expected = {
+        "anonymous": 302,
+        "nobody": 403,
+        "li": 200,
+        "wang": 404,
+        "zhao": 200,
+        "admin": 200,
+        "auditor": 404,
+        "sysadmin": 404,
+    }
     assert_role_matrix(cast, "get", url, {**expected, "api": 200})
 
 
 def test_the_inspection_form_answers_each_role(cast: Cast, sifang_house: Any) -> None:
     url = f"/governance/houses/{sifang_house.pk}/inspect/"
-    expected = {"anonymous": 302, "nobody": 403, "li": 200, "wang": 404, "zhao": 200, "admin": 200, "auditor": 404}
+    expected = {
+        "anonymous": 302,
+        "nobody": 403,
+        "li": 200,
+        "wang": 404,
+        "zhao": 200,
+        "admin": 200,
+        "auditor": 404,
+        "sysadmin": 404,
+    }
     # The API client reads every house but writes nothing.
     assert_role_matrix(cast, "get", url, {**expected, "api": 403})
 
@@ -109,7 +127,16 @@ def test_the_inspection_form_answers_each_role(cast: Cast, sifang_house: Any) ->
 def test_the_rectify_step_answers_each_role(cast: Cast, places: Places) -> None:
     hazard = HazardFactory(area=places.sifang_grid)
     url = f"/governance/hazards/{hazard.pk}/rectify/"
-    expected = {"anonymous": 302, "nobody": 403, "li": 302, "wang": 404, "zhao": 302, "admin": 302, "auditor": 404}
+    expected = {
+        "anonymous": 302,
+        "nobody": 403,
+        "li": 302,
+        "wang": 404,
+        "zhao": 302,
+        "admin": 302,
+        "auditor": 404,
+        "sysadmin": 404,
+    }
     assert_role_matrix(cast, "post", url, {**expected, "api": 403}, data={"rectified_on": "2026-03-20"})
 
 

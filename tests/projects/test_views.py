@@ -68,7 +68,8 @@ def test_who_may_take_the_next_step(cast: Cast, site: Site) -> None:
         "wang": 302,  # a member of its squad
         "zhao": 302,  # the squad's leader
         "admin": 302,
-        "auditor": 404,  # reads no domain data
+        "auditor": 404,
+        "sysadmin": 404,  # reads no domain data
         "api": 403,  # reads, never writes
     }
     got = {}
@@ -95,6 +96,7 @@ def test_who_may_advance_through_the_api(cast: Cast, site: Site) -> None:
             "zhao": 200,
             "admin": 200,
             "auditor": 403,
+            "sysadmin": 403,
             "api": 403,
         },
         data={"version": 1},

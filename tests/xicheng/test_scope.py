@@ -103,6 +103,7 @@ def test_task_detail_role_matrix(cast: Cast, sifang_task: Task) -> None:
             "zhao": 200,
             "admin": 200,
             "auditor": 404,
+            "sysadmin": 404,
             "api": 200,
         },
     )
@@ -121,6 +122,7 @@ def test_adding_a_progress_note_over_the_api_role_matrix(cast: Cast, sifang_task
             "zhao": 201,
             "admin": 201,
             "auditor": 403,
+            "sysadmin": 403,
             "api": 403,
         },
         data={"note": "推进中", "status": "in_progress"},
@@ -141,6 +143,7 @@ def test_task_list_api_role_matrix(cast: Cast, sifang_task: Task) -> None:
             "zhao": 200,
             "admin": 200,
             "auditor": 403,
+            "sysadmin": 403,
             "api": 200,
         },
         api=True,
