@@ -376,7 +376,7 @@ class AuditEvent(models.Model):
     # What changed, as {"field": [before, after]}.
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     # Where the event came from: web, api, admin, or a management command and its host.
-    source = models.CharField(_("source"), max_length=100, blank=True)
+    source = models.CharField(_("request source"), max_length=100, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='auditevent',
             name='source',
-            field=models.CharField(blank=True, max_length=100, verbose_name='source'),
+            field=models.CharField(blank=True, max_length=100, verbose_name='request source'),
         ),
         migrations.AddField(
             model_name='auditevent',

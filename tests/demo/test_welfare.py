@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -13,14 +14,14 @@ from xicheng import metrics
 from xicheng.models import Area
 from xicheng.periods import Period
 
-pytestmark = pytest.mark.django_db
+from .conftest import TODAY
 
-TODAY = date(2026, 2, 20)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seeded() -> None:
-    call_command("seed_demo", today=TODAY, stdout=StringIO())
+def seeded(demo: Any, db: None) -> None:
+    """The package's demo, seeded once."""
 
 
 def test_villages_served_this_year_is_at_least_ten(seeded: None) -> None:

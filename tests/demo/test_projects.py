@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 from typing import Any
 
 import pytest
@@ -11,15 +10,15 @@ from django.test import Client
 
 from projects.demo import ZHOUTANG
 from projects.models import Household, Project
-from xicheng import demo
+from xicheng.demo import DemoContext, seed
+
+from .conftest import TODAY
 
 pytestmark = pytest.mark.django_db
 
-TODAY = date(2026, 11, 20)
 
-
-def test_the_zhoutang_page_shows_11_squads_and_the_apis_funnel(client: Client) -> None:
-    ctx = demo.seed(today=TODAY, scale=1, out=io.StringIO())
+def test_the_zhoutang_page_shows_11_squads_and_the_apis_funnel(client: Client, demo: DemoContext) -> None:
+    ctx = demo
     project = Project.objects.get(name=ZHOUTANG)
     client.force_login(ctx.users["zhao"])
     response = client.get(f"/projects/{project.pk}/?as_of={TODAY.isoformat()}")
@@ -37,17 +36,18 @@ def test_the_zhoutang_page_shows_11_squads_and_the_apis_funnel(client: Client) -
     assert (days[-1] - days[0]).days < 15
 
 
-def test_the_demo_is_idempotent_and_puts_li_in_a_squad(client: Client) -> None:
-    demo.seed(today=TODAY, scale=1, out=io.StringIO())
+def test_the_demo_is_idempotent_and_puts_li_in_a_squad(client: Client, demo: DemoContext) -> None:
     counts = (Project.objects.count(), Household.objects.count())
-    ctx = demo.seed(today=TODAY, scale=1, out=io.StringIO())
+    ctx = seed(today=TODAY, scale=1, out=io.StringIO())
     assert (Project.objects.count(), Household.objects.count()) == counts
     client.force_login(ctx.users["li"])
     assert "我的包户" in client.get("/my/").content.decode()
 
 
-def test_the_leaders_dashboard_shows_the_projects_their_stage_bars_and_the_squad_ranking(client: Client) -> None:
-    ctx = demo.seed(today=TODAY, scale=1, out=io.StringIO())
+def test_the_leaders_dashboard_shows_the_projects_their_stage_bars_and_the_squad_ranking(
+    client: Client, demo: DemoContext
+) -> None:
+    ctx = demo
     client.force_login(ctx.users["zhao"])
     response = client.get(f"/dashboard/?as_of={TODAY.isoformat()}")
     page = response.content.decode()

@@ -1,0 +1,45 @@
+"""The demo, seeded once for every test in this package.
+
+Seeding the demo takes a while, so it happens once, inside a transaction that is rolled back when
+the package's last test has run; each test runs in a savepoint inside it (pytest-django's `db`), so
+what one test writes is gone before the next. Tests outside this package never see the demo."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.test import Client
+
+from xicheng.demo import DemoContext, seed
+
+TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture(scope="package")
+def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[DemoContext]:
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield seed(today=TODAY, scale=1, out=io.StringIO())
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def as_user(demo: DemoContext, db: Any) -> Any:
+    """A client signed in as one of the demo people: `as_user("zhao")`."""
+
+    def sign_in(username: str) -> Client:
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        return client
+
+    return sign_in
