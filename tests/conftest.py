@@ -14,7 +14,9 @@ The cast (a fixed, commented set of people, after healthchecks' BaseTestCase):
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +37,8 @@ def pytest_configure(config: Any) -> None:
 
     # A million PBKDF2 rounds per test user is time spent proving nothing; production keeps them.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Import and export job files go to a folder of this run, never into the project.
+    settings.MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="xicheng-test-media-"))
 
 
 CAST = ["anonymous", "nobody", "li", "wang", "zhao", "admin", "sysadmin", "auditor", "api"]
