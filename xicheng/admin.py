@@ -83,14 +83,14 @@ class ImportExportAdmin(ScopedAdmin, ImportExportModelAdmin):
         job = None
         if form.is_valid():
             job = self._import_job(request, form)
+        if job is not None and not job.runs_inline:
+            return HttpResponseRedirect(job_url(job))
         if job is not None and job.status == ImportExportJob.Status.DONE:
             messages.success(
                 request,
                 ngettext("Imported %(count)d row.", "Imported %(count)d rows.", job.rows) % {"count": job.rows},
             )
             return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
-        if job is not None and not job.finished:
-            return HttpResponseRedirect(job_url(job))
         # A refused file or a small import with bad rows: the form again, with what to fix.
         request.method = "GET"
         response = super().import_action(request, **kwargs)
@@ -172,13 +172,14 @@ class ImportExportAdmin(ScopedAdmin, ImportExportModelAdmin):
         job.total = (queryset.filter(pk__in=items) if items else queryset).count()
         job.save(update_fields=["total"])
         job = job_start(job)
+        if not job.runs_inline:
+            return HttpResponseRedirect(job_url(job))
         if job.downloadable:
             # Small: the file at once, as before the jobs.
             return download_response(job)
         if job.status == ImportExportJob.Status.FAILED:
             messages.error(request, job.message)
-            return HttpResponseRedirect(request.get_full_path())
-        return HttpResponseRedirect(job_url(job))
+        return HttpResponseRedirect(request.get_full_path())
 
 
 def job_url(job: ImportExportJob) -> str:
