@@ -169,6 +169,25 @@ def count_queries(fn: Callable[[], Any]) -> int:
     return len(ctx.captured_queries)
 
 
+# The machine's Redis, on a database of its own so that a test never touches another's keys.
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The real Redis for the tests that need one (marked `redis`): skipped when it does not
+    answer, unless REQUIRE_REDIS=1 (as .ci/run sets), where that fails the test instead."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail(f"REQUIRE_REDIS=1 but Redis at {REDIS_TEST_URL} does not answer: {error}")
+        pytest.skip(f"Redis at {REDIS_TEST_URL} does not answer")
+    return REDIS_TEST_URL
+
+
 def pytest_report_header(config: Any) -> str:
     from django.conf import settings
 

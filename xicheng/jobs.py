@@ -236,7 +236,8 @@ def job_run(pk: int) -> None:
             # The uploaded file may hold personal data: it is not kept once read.
             job.file.delete(save=False)
             ImportExportJob.objects.filter(pk=pk).update(file="")
-        cache.delete(progress_key(pk))
+        # The count stays in the cache until it expires: a page that read the job as running a
+        # moment ago must not see the bar fall back to nothing.
 
 
 def job_admin(job: ImportExportJob) -> Any:
