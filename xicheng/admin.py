@@ -140,7 +140,7 @@ class ImportExportAdmin(ScopedAdmin, ImportExportModelAdmin):
 
     # Export -------------------------------------------------------------------------------------
 
-    def export_action(self, request: HttpRequest) -> HttpResponse:
+    def export_action(self, request: HttpRequest) -> HttpResponse | FileResponse:
         if request.method != "POST":
             return super().export_action(request)
         if not self.has_export_permission(request):

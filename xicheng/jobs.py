@@ -220,17 +220,20 @@ def job_run(pk: int) -> None:
     job = ImportExportJob.objects.select_related("user").get(pk=pk)
     admin = job_admin(job)
     request = _request_for(job)
+    nothing = "" if job.kind == ImportExportJob.Kind.EXPORT else " " + gettext("Nothing was imported.")
     try:
         with translation.override(job.language or settings.LANGUAGE_CODE), _history_by(request):
-            if job.kind == ImportExportJob.Kind.EXPORT:
+            if not _still_allowed(job, admin, request):
+                _fail(job, gettext("You may no longer do this.") + nothing)
+            elif job.kind == ImportExportJob.Kind.EXPORT:
                 _run_export(job, admin, request)
             else:
                 _run_import(job, admin, request)
     except SoftTimeLimitExceeded:
-        _fail(job, gettext("The job took too long and was stopped. Nothing was imported."))
+        _fail(job, gettext("The job took too long and was stopped.") + nothing)
     except Exception:
         logger.exception("import/export job %s failed", pk)
-        _fail(job, gettext("The job failed. Nothing was imported; the administrators can find the cause in the log."))
+        _fail(job, gettext("The job failed; the administrators can find the cause in the log.") + nothing)
     finally:
         if job.kind == ImportExportJob.Kind.IMPORT and job.file:
             # The uploaded file may hold personal data: it is not kept once read.
@@ -238,6 +241,20 @@ def job_run(pk: int) -> None:
             ImportExportJob.objects.filter(pk=pk).update(file="")
         # The count stays in the cache until it expires: a page that read the job as running a
         # moment ago must not see the bar fall back to nothing.
+
+
+def _still_allowed(job: ImportExportJob, admin: Any, request: HttpRequest) -> bool:
+    """The rights are read again when the job runs: an account closed, or a role taken away,
+    since the job was queued stops it."""
+    user = job.user
+    if not (user.is_active and user.is_staff):
+        return False
+    if job.kind == ImportExportJob.Kind.EXPORT:
+        return bool(admin.has_export_permission(request) and admin.has_view_permission(request))
+    return bool(
+        admin.has_import_permission(request)
+        and (admin.has_add_permission(request) or admin.has_change_permission(request))
+    )
 
 
 def job_admin(job: ImportExportJob) -> Any:
@@ -478,7 +495,7 @@ def _required(model: type[models.Model], attribute: str) -> bool:
         field = model._meta.get_field(attribute)
     except Exception:
         return False
-    if not getattr(field, "concrete", False) or getattr(field, "primary_key", False):
+    if not isinstance(field, models.Field) or not field.concrete or field.primary_key:
         return False
     return not (field.blank or field.null or field.has_default() or not field.editable)
 

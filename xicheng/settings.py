@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from datetime import time, timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -204,7 +205,7 @@ def env_url(name: str, default: str, schemes: tuple[str, ...]) -> str:
 # CELERY_BROKER_URL names another, the Celery broker. Without it everything stays in the process.
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 REDIS_URL = env_url("REDIS_URL", "", REDIS_SCHEMES)
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES: dict[str, dict[str, Any]] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -308,6 +308,8 @@ def test_a_job_runs_once_even_if_the_task_is_delivered_twice(cast: Cast, places:
 def test_a_job_the_user_lost_the_scope_for_exports_nothing(cast: Cast, places: Places) -> None:
     # The worker re-reads the user: 王 serves 飞凤社区 and sees none of 四方's migrants.
     _migrants(places, 3)
+    cast.wang.is_staff = True
+    cast.wang.save(update_fields=["is_staff"])
     job = ImportExportJob.objects.create(kind="export", model="governance.migrant", user=cast.wang, file_format="XLSX")
     job_run(job.pk)
     job.refresh_from_db()
@@ -340,3 +342,24 @@ def test_every_import_export_admin_is_built_on_the_kernels_job_admin() -> None:
     with_excel = [a for a in admin.site._registry.values() if isinstance(a, ImportExportMixin)]
     assert len(with_excel) >= 6
     assert all(isinstance(a, ImportExportAdmin) for a in with_excel), [type(a).__name__ for a in with_excel]
+
+
+def test_a_job_whose_user_lost_the_role_meanwhile_does_nothing(cast: Cast, places: Places) -> None:
+    _migrants(places, 2)
+    job = ImportExportJob.objects.create(kind="export", model="governance.migrant", user=cast.admin, file_format="XLSX")
+    cast.admin.groups.clear()  # the data admin role taken away after the job was queued
+    job_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportExportJob.Status.FAILED and not job.file
+    assert "无权" in job.message
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).exists()
+
+
+def test_a_job_of_a_closed_account_does_nothing(cast: Cast, places: Places) -> None:
+    _migrants(places, 2)
+    job = ImportExportJob.objects.create(kind="export", model="governance.migrant", user=cast.admin, file_format="XLSX")
+    cast.admin.is_active = False
+    cast.admin.save(update_fields=["is_active"])
+    job_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportExportJob.Status.FAILED and not job.file
