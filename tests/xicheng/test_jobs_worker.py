@@ -89,14 +89,23 @@ def sent_to(worker: str, redis_url: str) -> Iterator[str]:
     """This process sends its jobs to the worker's queue through Redis, as a web server does."""
     saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue")}
     app.conf.update(task_always_eager=False, broker_url=redis_url, task_default_queue=worker)
+    _fresh_connections()
     redis_cache = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
     try:
         with override_settings(CACHES=redis_cache, CELERY_TASK_ALWAYS_EAGER=False):
             yield worker
     finally:
-        app.pool.force_close_all()
-        app._pool = None  # the next test's producer connects afresh, to whichever broker is set
         app.conf.update(saved)
+        _fresh_connections()
+
+
+def _fresh_connections() -> None:
+    # Eager runs open a producer pool too (on the in-memory broker of the tests): drop it, so that
+    # the next message goes to the broker configured now.
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 def _migrants(places: Places, n: int) -> RentalHouse:
