@@ -8,12 +8,11 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportModelAdmin
 
 from governance.models import Dispute, Hazard, Inspection, Migrant, RentalHouse, ZeroReport
 from governance.resources import MigrantResource, RentalHouseResource
 from governance.validators import normalise_id_number
-from xicheng.admin import ScopedAdmin
+from xicheng.admin import ImportExportAdmin, ScopedAdmin
 from xicheng.models import AuditEvent
 from xicheng.personal import blind_index, mask_id_number, mask_phone, may_see_personal_data
 from xicheng.services import audit_log
@@ -58,28 +57,8 @@ class MigrantInline(_ReadOnlyInline):
         return mask_id_number(migrant.id_number)
 
 
-class _ExportAudited(ImportExportModelAdmin):
-    """Passes the user to the resource (masking, scope) and logs every export."""
-
-    def get_resource_kwargs(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
-
-    def get_export_data(self, file_format: Any, request: HttpRequest, queryset: QuerySet[Any], **kwargs: Any) -> Any:
-        data = super().get_export_data(file_format, request, queryset, **kwargs)
-        name = self.model._meta.model_name
-        audit_log(user=request.user, action=AuditEvent.Action.EXPORT, subject=f"admin export {name}", request=request)
-        if may_see_personal_data(request.user):
-            audit_log(
-                user=request.user,
-                action=AuditEvent.Action.VIEW_PERSONAL,
-                subject=f"admin export {name}",
-                request=request,
-            )
-        return data
-
-
 @admin.register(RentalHouse)
-class RentalHouseAdmin(ScopedAdmin, _ExportAudited):
+class RentalHouseAdmin(ImportExportAdmin):
     resource_classes = [RentalHouseResource]
     list_display = ["address", "area", "landlord", "masked_phone", "rooms", "active"]
     list_filter = ["active"]
@@ -115,7 +94,7 @@ class InspectionAdmin(ScopedAdmin):
 
 
 @admin.register(Migrant)
-class MigrantAdmin(ScopedAdmin, _ExportAudited):
+class MigrantAdmin(ImportExportAdmin):
     """Search by name, or by an exact ID number (matched on its keyed hash)."""
 
     resource_classes = [MigrantResource]

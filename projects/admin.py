@@ -6,15 +6,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
-from import_export.admin import ImportExportModelAdmin
 
 from projects.models import Household, InvestmentLead, Milestone, Project, ProjectIssue, Squad
 from projects.resources import HouseholdResource, InvestmentLeadResource
 from projects.services import check_squad_people
-from xicheng.admin import ScopedAdmin
-from xicheng.models import AuditEvent
-from xicheng.services import audit_log
+from xicheng.admin import ImportExportAdmin, ScopedAdmin
 
 
 class MilestoneInline(admin.TabularInline):
@@ -86,27 +82,8 @@ class SquadAdmin(ScopedAdmin):
     form = SquadAdminForm
 
 
-class ImportExportScoped(ScopedAdmin, ImportExportModelAdmin):
-    """Import and export with the user's scope and rights passed to the resource; exports are logged."""
-
-    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
-
-    def get_export_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
-
-    def get_export_queryset(self, request: HttpRequest) -> Any:
-        audit_log(
-            user=request.user,
-            action=AuditEvent.Action.EXPORT,
-            subject=str(self.model._meta.verbose_name_plural),
-            request=request,
-        )
-        return super().get_export_queryset(request)
-
-
 @admin.register(Household)
-class HouseholdAdmin(ImportExportScoped):
+class HouseholdAdmin(ImportExportAdmin):
     resource_classes = [HouseholdResource]
     list_display = ["address", "project", "squad", "area", "status", "last_step_on"]
     list_filter = ["project", "status", "problem_title", "problem_loan", "problem_other"]
@@ -143,7 +120,7 @@ class ProjectIssueAdmin(ScopedAdmin):
 
 
 @admin.register(InvestmentLead)
-class InvestmentLeadAdmin(ImportExportScoped):
+class InvestmentLeadAdmin(ImportExportAdmin):
     resource_classes = [InvestmentLeadResource]
     list_display = ["company", "industry", "amount", "stage", "area", "owner"]
     list_filter = ["industry", "stage"]

@@ -14,7 +14,9 @@ The cast (a fixed, commented set of people, after healthchecks' BaseTestCase):
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +37,8 @@ def pytest_configure(config: Any) -> None:
 
     # A million PBKDF2 rounds per test user is time spent proving nothing; production keeps them.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Import and export job files go to a folder of this run, never into the project.
+    settings.MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="xicheng-test-media-"))
 
 
 CAST = ["anonymous", "nobody", "li", "wang", "zhao", "admin", "sysadmin", "auditor", "api"]
@@ -163,6 +167,25 @@ def count_queries(fn: Callable[[], Any]) -> int:
     with CaptureQueriesContext(connection) as ctx:
         fn()
     return len(ctx.captured_queries)
+
+
+# The machine's Redis, on a database of its own so that a test never touches another's keys.
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The real Redis for the tests that need one (marked `redis`): skipped when it does not
+    answer, unless REQUIRE_REDIS=1 (as .ci/run sets), where that fails the test instead."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail(f"REQUIRE_REDIS=1 but Redis at {REDIS_TEST_URL} does not answer: {error}")
+        pytest.skip(f"Redis at {REDIS_TEST_URL} does not answer")
+    return REDIS_TEST_URL
 
 
 def pytest_report_header(config: Any) -> str:

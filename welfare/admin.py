@@ -7,11 +7,10 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
-from import_export.admin import ImportExportModelAdmin
 
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage
 from welfare.resources import ElderResource
-from xicheng.admin import ScopedAdmin
+from xicheng.admin import ImportExportAdmin, ScopedAdmin
 from xicheng.models import AuditEvent
 from xicheng.services import audit_log
 
@@ -42,7 +41,7 @@ class ServedVillageAdmin(ScopedAdmin):
 
 
 @admin.register(Elder)
-class ElderAdmin(ScopedAdmin, ImportExportModelAdmin):
+class ElderAdmin(ImportExportAdmin):
     """Phones and contacts are encrypted; the list shows no personal data beyond the name."""
 
     resource_classes = [ElderResource]
@@ -72,13 +71,6 @@ class ElderAdmin(ScopedAdmin, ImportExportModelAdmin):
                 request=request,
             )
         return super().change_view(request, object_id, *args, **kwargs)
-
-    def get_resource_kwargs(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
-
-    def get_data_for_export(self, request: HttpRequest, queryset: Any, **kwargs: Any) -> Any:
-        audit_log(user=request.user, action=AuditEvent.Action.EXPORT, subject="welfare.elder", request=request)
-        return super().get_data_for_export(request, queryset, **kwargs)
 
 
 class MealReceiptInline(admin.TabularInline):

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
+from xicheng.jobs import ImportExportJob, header_problems, job_create, job_start, read_dataset
 from xicheng.models import (
     Area,
     AuditEvent,
@@ -45,6 +55,225 @@ class ScopedAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+class ImportExportAdmin(ScopedAdmin, ImportExportModelAdmin):
+    """Excel in and out of a register, the same way for every register (xicheng/jobs.py).
+
+    The resources get the user (scope of the rows an import may touch, masking of personal data
+    in exports). Every import and export is an `ImportExportJob`: a small one runs in the request
+    as before; a large one runs on the worker while the user watches its progress bar, and ends
+    with a download link or the list of refused rows. An import is one step, all or nothing: a
+    file with missing or unknown columns is refused before any row is read, a file with one bad
+    row imports nothing and lists each bad row, column and value."""
+
+    import_template_name = "admin/xicheng/import.html"
+
+    def get_resource_kwargs(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
+
+    # Import -------------------------------------------------------------------------------------
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        if request.method != "POST":
+            return super().import_action(request, **kwargs)
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = self.create_import_form(request)
+        job = None
+        if form.is_valid():
+            job = self._import_job(request, form)
+        if job is not None and not job.runs_inline:
+            return HttpResponseRedirect(job_url(job))
+        if job is not None and job.status == ImportExportJob.Status.DONE:
+            messages.success(
+                request,
+                ngettext("Imported %(count)d row.", "Imported %(count)d rows.", job.rows) % {"count": job.rows},
+            )
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
+        # A refused file or a small import with bad rows: the form again, with what to fix.
+        request.method = "GET"
+        response = super().import_action(request, **kwargs)
+        if isinstance(response, TemplateResponse) and response.context_data is not None:
+            response.context_data.update({"form": form, "job": job})
+        return response
+
+    def _import_job(self, request: HttpRequest, form: Any) -> ImportExportJob | None:
+        formats = self.get_import_formats()
+        file_format = formats[int(form.cleaned_data["format"])]()
+        upload = form.cleaned_data["import_file"]
+        content = b"".join(upload.chunks())
+        try:
+            dataset = read_dataset(file_format, content)
+        except Exception as error:
+            self.add_data_read_fail_error_to_form(form, error)
+            return None
+        resource = self.choose_import_resource_class(form, request)(**self.get_import_resource_kwargs(request))
+        missing, unknown = header_problems(resource, list(dataset.headers or []))
+        if missing:
+            form.add_error(
+                "import_file", gettext("The file lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)}
+            )
+        if unknown:
+            form.add_error(
+                "import_file",
+                gettext("The file has columns no field reads: %(columns)s. Use the column names listed above.")
+                % {"columns": ", ".join(unknown)},
+            )
+        if not form.errors and len(dataset) == 0:
+            form.add_error("import_file", gettext("The file has no rows to import."))
+        if form.errors:
+            return None
+        job = job_create(
+            kind=ImportExportJob.Kind.IMPORT,
+            model=self.model,
+            acting_user=request.user,
+            request=request,
+            resource=self.get_resource_index(form),
+            file_format=type(file_format).__name__,
+            file_name=upload.name[:200],
+            total=len(dataset),
+        )
+        job.file.save(upload.name, ContentFile(content), save=False)
+        job.save(update_fields=["file"])
+        return job_start(job)
+
+    # Export -------------------------------------------------------------------------------------
+
+    def export_action(self, request: HttpRequest) -> HttpResponse | FileResponse:
+        if request.method != "POST":
+            return super().export_action(request)
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        formats = self.get_export_formats()
+        form = self.get_export_form_class()(formats, self.get_export_resource_classes(request), data=request.POST)
+        if "export_items" in request.POST:
+            form.fields["export_items"] = forms.MultipleChoiceField(
+                widget=forms.MultipleHiddenInput,
+                required=False,
+                choices=[(pk, pk) for pk in self.get_export_queryset(request).values_list("pk", flat=True)],
+            )
+        if not form.is_valid():
+            return super().export_action(request)
+        file_format = formats[int(form.cleaned_data["format"])]
+        items = form.cleaned_data.get("export_items") or None
+        job = job_create(
+            kind=ImportExportJob.Kind.EXPORT,
+            model=self.model,
+            acting_user=request.user,
+            request=request,
+            resource=self.get_resource_index(form),
+            file_format=file_format.__name__,
+            fields=self.get_export_resource_fields_from_form(form) or [],
+            filters=dict(request.GET.lists()),
+            items=[str(pk) for pk in items] if items else None,
+        )
+        queryset = self.get_export_queryset(request)
+        job.total = (queryset.filter(pk__in=items) if items else queryset).count()
+        job.save(update_fields=["total"])
+        job = job_start(job)
+        if not job.runs_inline:
+            return HttpResponseRedirect(job_url(job))
+        if job.downloadable:
+            # Small: the file at once, as before the jobs.
+            return download_response(job)
+        if job.status == ImportExportJob.Status.FAILED:
+            messages.error(request, job.message)
+        return HttpResponseRedirect(request.get_full_path())
+
+
+def job_url(job: ImportExportJob) -> str:
+    return reverse("admin:xicheng_importexportjob_change", args=[job.pk])
+
+
+def download_response(job: ImportExportJob) -> FileResponse:
+    if not job.downloadable:
+        raise Http404
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=job.file_name)
+
+
+@admin.register(ImportExportJob)
+class ImportExportJobAdmin(admin.ModelAdmin):
+    """Each user's own imports and exports: progress, refused rows, download. Nobody sees another
+    user's job (404), and no one edits one."""
+
+    list_display = ["created_at", "kind", "register_name", "status", "progress_display", "rows", "download"]
+    list_filter = ["kind", "status"]
+    list_display_links = ["created_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return ImportExportJob.objects.visible_to(request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        if not self.has_module_permission(request):
+            return False
+        return obj is None or getattr(obj, "user_id", None) == request.user.pk
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    @admin.display(description=_("register"))
+    def register_name(self, job: ImportExportJob) -> str:
+        return job.model_verbose_name
+
+    @admin.display(description=_("progress"))
+    def progress_display(self, job: ImportExportJob) -> str:
+        return f"{job.percent()}%"
+
+    @admin.display(description=_("file"))
+    def download(self, job: ImportExportJob) -> str:
+        if not job.downloadable:
+            return ""
+        url = reverse("admin:xicheng_importexportjob_download", args=[job.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Download"))
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:pk>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="xicheng_importexportjob_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """The job's page: a progress bar the page polls (htmx) until the job ends."""
+        job = get_object_or_404(self.get_queryset(request), pk=object_id if object_id.isdigit() else 0)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "job": job,
+            "title": str(job),
+            "list_url": _changelist_url(job),
+            "retention_hours": settings.JOBS_RETENTION_HOURS,
+        }
+        if getattr(request, "htmx", False):
+            return TemplateResponse(request, "admin/xicheng/importexportjob/_job_status.html", context)
+        return TemplateResponse(request, "admin/xicheng/importexportjob/job.html", context)
+
+    def download_view(self, request: HttpRequest, pk: int) -> FileResponse:
+        return download_response(get_object_or_404(self.get_queryset(request), pk=pk))
+
+
+def _changelist_url(job: ImportExportJob) -> str:
+    meta = job.register._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
 
 
 @admin.register(Area)
@@ -83,7 +312,7 @@ class IndicatorAdmin(ScopedAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(ScopedAdmin, ImportExportModelAdmin):
+class TargetAdmin(ImportExportAdmin):
     list_display = ["indicator", "area", "period_start", "period_end", "value"]
     list_filter = ["indicator__work_line", "period_start"]
     search_fields = ["indicator__name", "area__name"]

@@ -391,3 +391,7 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.subject}"
+
+
+# Import and export jobs live beside their services (xicheng/jobs.py).
+from xicheng.jobs import ImportExportJob  # noqa: E402, F401

@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 from datetime import time, timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -187,11 +189,29 @@ STORAGES = {
 # Serve straight from the source folders until collectstatic has filled STATIC_ROOT.
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG or not STATIC_ROOT.exists())
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if os.environ.get("REDIS_URL"):
+
+def env_url(name: str, default: str, schemes: tuple[str, ...]) -> str:
+    """A service's address; a value of the wrong kind stops the start instead of failing later."""
+    value = os.environ.get(name, "").strip()
+    if value == "":
+        return default
+    if not value.startswith(tuple(f"{scheme}://" for scheme in schemes)):
+        kinds = ", ".join(f"{scheme}://" for scheme in schemes)
+        raise ImproperlyConfigured(f"{name} must be a URL starting with {kinds} (got a value of another kind).")
+    return value
+
+
+# One Redis serves the cache (and so the API throttling counts), the job progress and, unless
+# CELERY_BROKER_URL names another, the Celery broker. Without it everything stays in the process.
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+REDIS_URL = env_url("REDIS_URL", "", REDIS_SCHEMES)
+CACHES: dict[str, dict[str, Any]] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if REDIS_URL:
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": os.environ["REDIS_URL"],
+        "LOCATION": REDIS_URL,
+        # A cache that is down must not hang every request: fail fast, the health check says why.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 
 SESSION_COOKIE_HTTPONLY = True
@@ -265,6 +285,66 @@ PROGRESS_YELLOW_GAP = env_int("PROGRESS_YELLOW_GAP", 10)
 MEAL_CUTOFF = env_time("MEAL_CUTOFF", time(11, 30))
 # The day the demo data treats as today; empty means the real today.
 DEMO_TODAY = os.environ.get("DEMO_TODAY", "")
+
+# Background jobs (Celery). With a broker, tasks go to `celery -A xicheng worker`; without one
+# (development, tests) the same tasks run eagerly in the process that starts them, so `make run`
+# needs nothing but Python. See docs/deployment.md.
+CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", REDIS_URL, (*REDIS_SCHEMES, "amqp", "memory"))
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
+if not CELERY_BROKER_URL:
+    CELERY_BROKER_URL = "memory://"
+CELERY_TASK_EAGER_PROPAGATES = True
+# A job's state, progress and file live in ImportExportJob, so no result backend is needed.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_ENABLE_UTC = True
+# Jobs are long: a worker takes one at a time, and acknowledges it only when done, so a job of a
+# worker that died is given to another instead of being lost.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Longer than the longest job, or Redis hands an unacknowledged job to a second worker.
+    "visibility_timeout": 2 * 60 * 60,
+    "socket_connect_timeout": 2,
+}
+# A job that runs away is stopped; the soft limit lets it record the failure first.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("JOB_TIME_LIMIT_SECONDS", 30 * 60)
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_SEND_TASK_EVENTS = False
+
+
+def _minutes_after(moment: time, minutes: int) -> time:
+    total = moment.hour * 60 + moment.minute + minutes
+    return time((total // 60) % 24, total % 60)
+
+
+# Periodic tasks (`celery -A xicheng beat`), celery's own schedule: a fixed list reviewed with
+# the code, with no database tables and no admin page that could change it.
+SAFETY_CHECKS_AT = _minutes_after(MEAL_CUTOFF, 5)
+CELERY_BEAT_SCHEDULE = {
+    "raise-safety-checks": {
+        # A few minutes after the meal cut-off: lone elders nobody reached get a safety check.
+        "task": "welfare.tasks.raise_safety_checks",
+        "schedule": crontab(hour=SAFETY_CHECKS_AT.hour, minute=SAFETY_CHECKS_AT.minute),
+    },
+    "purge-expired-job-files": {
+        "task": "xicheng.tasks.purge_expired_jobs",
+        "schedule": crontab(minute=17),
+    },
+}
+
+# Imports and exports (xicheng/jobs.py): up to this many rows run in the request; more go to the
+# worker with a progress bar. The files are kept this many hours for their owner, then removed.
+JOBS_INLINE_ROWS = env_int("JOBS_INLINE_ROWS", 1000)
+JOBS_RETENTION_HOURS = env_int("JOBS_RETENTION_HOURS", 24)
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_URL = "/media/"  # never served: job files go through the owner-checked download view
+# Plain HTTP is allowed for the load balancer's health check, even when HTTPS is enforced.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 LOGGING = {
     "version": 1,

@@ -9,7 +9,6 @@ from axes.models import AccessFailureLog, AccessLog
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_POST
 from simple_history.models import registered_models
 
+from xicheng import health
 from xicheng.dashboard import workbench
 from xicheng.exports import overview_workbook
 from xicheng.filters import TargetFilter, TaskFilter
@@ -34,9 +34,10 @@ PAGE_SIZE = 50
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """For the load balancer and the monitoring: 200 when the database, the cache and the broker
+    answer, 503 naming the part that does not. Plain HTTP is allowed (SECURE_REDIRECT_EXEMPT)."""
+    healthy, checks = health.report()
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -12,7 +12,8 @@ from welfare.services import safety_checks_raise
 class Command(BaseCommand):
     help = (
         "Raise a safety check for every lone elder of a served village nobody reached by the cut-off "
-        "(not at home, or no meal recorded). Run by cron after MEAL_CUTOFF; running it twice raises nothing new."
+        "(not at home, or no meal recorded). celery beat runs it (welfare.tasks) after MEAL_CUTOFF; this command "
+        "is for a run by hand. Running it twice raises nothing new."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,0 +1,19 @@
+"""The kernel's background tasks (Celery). Each is a thin call into a service, so it can be run
+eagerly in a test or in `make run` exactly as the worker runs it."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from xicheng.jobs import job_run, jobs_purge_expired
+
+
+@shared_task(name="xicheng.tasks.run_import_export_job")
+def run_import_export_job(pk: int) -> None:
+    job_run(pk)
+
+
+@shared_task(name="xicheng.tasks.purge_expired_jobs")
+def purge_expired_jobs() -> int:
+    """Hourly (beat): job files and their refused values are not kept past the retention period."""
+    return jobs_purge_expired()
