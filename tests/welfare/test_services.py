@@ -17,7 +17,6 @@ from tests.welfare.factories import DAY, ElderFactory, MealDeliveryFactory, Worl
 from welfare.models import Elder, MealDelivery, MealReceipt, SafetyCheck
 from welfare.resources import ElderResource
 from welfare.services import (
-    Conflict,
     day_sheet_save,
     elder_enrol,
     elder_leave,
@@ -26,6 +25,7 @@ from welfare.services import (
     safety_check_resolve,
     safety_checks_raise,
 )
+from xicheng.locking import Conflict
 
 pytestmark = pytest.mark.django_db
 
