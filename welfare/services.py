@@ -16,7 +16,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage, served_on
 from xicheng import clock
-from xicheng.locking import locked_for_change, refuse_stale
+from xicheng.locking import Conflict, locked_for_change, refuse_stale
 from xicheng.roles import AnyUser
 from xicheng.scope import areas_changeable_by
 from xicheng.validators import check_event_date, normalise_phone
@@ -132,6 +132,12 @@ def _save_day(
         if delivery is not None and not whole_sheet:
             errors.append(_("This centre already delivered to this village on this day."))
             continue
+        if delivery is not None and row.version is None:
+            # Recorded by someone else since this sheet was read.
+            raise Conflict(
+                _("%(village)s was changed by someone else. Reload the sheet and try again.") % {"village": name},
+                current_version=delivery.version,
+            )
         if delivery is not None:
             # The one Conflict of every locked write, naming the village's delivery.
             refuse_stale(delivery, row.version, label=_("delivery to %(village)s") % {"village": name})

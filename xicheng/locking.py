@@ -50,15 +50,13 @@ def thing(obj: models.Model | type[models.Model]) -> str:
 
 def conflict_message(label: str, current: int, sent: int | None) -> str:
     return _(
-        "This %(thing)s was changed by someone else meanwhile (it is now at version %(current)s; "
-        "you read version %(sent)s). Nothing was saved: reload it and try again."
+        "This %(thing)s was changed by someone else meanwhile (it is now at version %(current)s; you read version %(sent)s). Nothing was saved: reload it and try again."
     ) % {"thing": label, "current": current, "sent": sent}
 
 
 def missing_version_message(label: str) -> str:
     return _(
-        "Send the version of the %(thing)s you read (the “version” field, or an If-Match header with "
-        "the ETag), so that no one else's change is overwritten."
+        "Send the version of the %(thing)s you read (the “version” field, or an If-Match header with the ETag), so that no one else's change is overwritten."
     ) % {"thing": label}
 
 

@@ -118,8 +118,7 @@ def validate_phone(value: str) -> None:
     if not (MOBILE.match(phone) or LANDLINE.match(phone)):
         raise ValidationError(
             _(
-                "Enter a mainland phone number: a mobile of 11 digits starting 13–19 (13812345678) "
-                "or a landline with its area code (0579-87654321)."
+                "Enter a mainland phone number: a mobile of 11 digits starting 13–19 (13812345678) or a landline with its area code (0579-87654321)."
             ),
             code="phone",
         )
