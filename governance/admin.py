@@ -133,7 +133,7 @@ class MigrantAdminForm(forms.ModelForm):  # type: ignore[type-arg]
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         # Fields the user may not see (the ID number, the phone) keep the values stored.
-        values = {name: data.get(name, getattr(self.instance, name, None)) for name in MIGRANT_FIELDS}
+        values: dict[str, Any] = {name: data.get(name, getattr(self.instance, name, None)) for name in MIGRANT_FIELDS}
         if self.errors or values["house"] is None or not values["id_number"] or values["registered_on"] is None:
             return data
         try:

@@ -27,6 +27,11 @@ from xicheng.locking import conflict_message, is_versioned, thing
 class VersionedAdminMixin:
     """Optimistic locking for the admin's change form of a model with a `version` field."""
 
+    def revert_disabled(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        # The history is read, never replayed: reverting would put a household back two steps, or
+        # a version back to an old number, with none of the services' rules.
+        return True
+
     def _versioned_change(self, obj: Model | None) -> bool:
         return obj is not None and obj.pk is not None and is_versioned(self.model)  # type: ignore[attr-defined]
 
@@ -45,17 +50,29 @@ class VersionedAdminMixin:
         # `version` is not editable on the model: the form declares it, hidden, itself.
         fields = [f for f in fields if f != "version"]
         base = super().get_form(request, obj, change=change, fields=fields, **kwargs)  # type: ignore[misc]
-        return type(base.__name__, (VersionedFormMixin, base), {"version": forms.IntegerField(widget=forms.HiddenInput)})
+        return type(
+            base.__name__, (VersionedFormMixin, base), {"version": forms.IntegerField(widget=forms.HiddenInput)}
+        )
 
-    def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not (change and self._versioned_change(obj) and "version" in getattr(form, "cleaned_data", {})):
             super().save_model(request, obj, form, change)  # type: ignore[misc]
             return
         # The form's clean() holds the row's lock for the rest of the admin's transaction.
         names = {f.name for f in obj._meta.concrete_fields}
         changed = [name for name in form.changed_data if name in names and name != "version"]
-        obj.version = form.cleaned_data["version"] + 1  # type: ignore[attr-defined]
+        obj.version = form.cleaned_data["version"] + 1
         obj.save(update_fields=[*changed, "version"])
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # A versioned row changed in an inline (a project's stages, its squads) moves on a version
+        # too, so that a change read before it is refused.
+        if is_versioned(formset.model):
+            deleted = set(getattr(formset, "deleted_forms", []))
+            for inline in formset.forms:
+                if inline.instance.pk is not None and inline.has_changed() and inline not in deleted:
+                    inline.instance.version += 1
+        super().save_formset(request, form, formset, change)  # type: ignore[misc]
 
 
 class VersionedFormMixin(forms.ModelForm):  # type: ignore[type-arg]
@@ -80,10 +97,10 @@ class VersionedFormMixin(forms.ModelForm):  # type: ignore[type-arg]
 
 
 def service_action(
-    description: str,
+    description: Any,
     run: Callable[[HttpRequest, Any], Any],
     *,
-    done: str,
+    done: Any,
     name: str,
     permissions: tuple[str, ...] = ("change",),
 ) -> Callable[..., None]:

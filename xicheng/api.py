@@ -121,7 +121,7 @@ class VersionedUpdateMixin(mixins.UpdateModelMixin):
         if header is not None:
             request.version_from_if_match = True  # type: ignore[attr-defined]
             serializer.validated_data["version"] = header
-        self.perform_update(serializer)
+        self.perform_update(serializer)  # type: ignore[misc]
         return Response(serializer.data)
 
 

@@ -80,7 +80,7 @@ def require_assigner(user: AnyUser, fields: list[str], model: type[models.Model]
     """Refuse a change of assignment fields by anyone but a leader or a data admin, naming them."""
     if not fields or may_assign(user):
         return
-    names = "、".join(str(model._meta.get_field(f).verbose_name) for f in fields)
+    names = "、".join(str(getattr(model._meta.get_field(f), "verbose_name", f)) for f in fields)
     raise PermissionDenied(
         _("Only a leader or a data admin may change %(fields)s of a %(thing)s.")
         % {"fields": names, "thing": thing(model)}

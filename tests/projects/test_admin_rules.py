@@ -159,3 +159,16 @@ def test_a_cadre_may_not_reassign_a_households_squad(site: Site, cast: Cast) -> 
         household_assign_squad(household=site.household, squad=other, version=1, acting_user=cast.li)
     moved = household_assign_squad(household=site.household, squad=other, version=1, acting_user=cast.zhao)
     assert (moved.squad, moved.version) == (other, 2)
+
+
+def test_the_admin_history_is_read_never_replayed(client: Client, site: Site, cast: Cast) -> None:
+    from projects.services import household_advance
+
+    household_advance(household=site.household, on=date(2026, 5, 2), version=1, acting_user=cast.wang)
+    earlier = site.household.history.earliest()
+    client.force_login(cast.admin)
+    assert client.get(f"/admin/projects/household/{site.household.pk}/history/").status_code == 200
+    revert = f"/admin/projects/household/{site.household.pk}/history/{earlier.history_id}/"
+    assert client.post(revert, {"version": 1}).status_code == 403
+    site.household.refresh_from_db()
+    assert (site.household.status, site.household.version) == ("signed", 2)
