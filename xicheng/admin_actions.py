@@ -32,6 +32,12 @@ class VersionedAdminMixin:
         # a version back to an old number, with none of the services' rules.
         return True
 
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str, **kwargs: Any) -> Any:
+        # django-simple-history hides the revert button but would still save a posted old version.
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, **kwargs)  # type: ignore[misc]
+
     def _versioned_change(self, obj: Model | None) -> bool:
         return obj is not None and obj.pk is not None and is_versioned(self.model)  # type: ignore[attr-defined]
 
