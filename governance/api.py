@@ -32,7 +32,17 @@ from governance.services import (
     rental_house_edit,
     zero_report_submit,
 )
-from xicheng.api import LogsPersonalDataReads, ScopedViewSet, action, extend_schema, router
+from xicheng.api import (
+    ETAG,
+    LogsPersonalDataReads,
+    ScopedViewSet,
+    VersionedUpdateMixin,
+    action,
+    extend_schema,
+    extend_schema_view,
+    router,
+    versioned_update_schema,
+)
 from xicheng.models import AuditEvent
 from xicheng.personal import blind_index, may_see_personal_data
 from xicheng.scope import can_change
@@ -45,7 +55,10 @@ class _Writable(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateM
     http_method_names = ["get", "post", "head", "options"]
 
 
-class RentalHouseViewSet(LogsPersonalDataReads, mixins.UpdateModelMixin, _Writable):
+@extend_schema_view(
+    partial_update=versioned_update_schema(s.RentalHouseSerializer), retrieve=extend_schema(parameters=[ETAG])
+)
+class RentalHouseViewSet(LogsPersonalDataReads, VersionedUpdateMixin, _Writable):
     personal_data_subject = "api rental house"
     queryset = RentalHouse.objects.select_related("area")
     serializer_class = s.RentalHouseSerializer
@@ -55,11 +68,14 @@ class RentalHouseViewSet(LogsPersonalDataReads, mixins.UpdateModelMixin, _Writab
     http_method_names = WRITE_METHODS
 
     def perform_create(self, serializer: Any) -> None:
-        serializer.instance = rental_house_create(acting_user=self.request.user, **serializer.validated_data)
+        fields = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        serializer.instance = rental_house_create(acting_user=self.request.user, **fields)
 
     def perform_update(self, serializer: Any) -> None:
+        fields = dict(serializer.validated_data)
+        version = fields.pop("version", None)
         serializer.instance = rental_house_edit(
-            house=serializer.instance, acting_user=self.request.user, **serializer.validated_data
+            house=serializer.instance, acting_user=self.request.user, version=version, **fields
         )
 
 
@@ -133,7 +149,8 @@ class HazardViewSet(_Writable):
     @extend_schema(request=s.HazardRectifySerializer, responses=s.HazardSerializer)
     @action(detail=True, methods=["post"])
     def rectify(self, request: Request, pk: str | None = None) -> Response:
-        """Mark the hazard rectified on a day."""
+        """Mark the hazard rectified on a day; on a rectified hazard, correct that day (null: it
+        was not rectified after all). 409 with the current version if it changed meanwhile."""
         hazard = self.get_object()
         if not can_change(request.user, hazard):
             raise PermissionDenied(_("You may not change this hazard."))

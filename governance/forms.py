@@ -11,16 +11,21 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.models import Dispute, Force, Hazard
 from governance.validators import normalise_id_number, validate_id_number
+from xicheng.validators import EVENT_DATE, NOTE_LENGTH, PLAN_DATE, normalise_phone, validate_phone
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class InspectionForm(forms.Form):
-    inspected_on = forms.DateField(label=_("Inspection date"), initial=timezone.localdate, widget=DATE)
+    inspected_on = forms.DateField(
+        label=_("Inspection date"), initial=timezone.localdate, widget=DATE, validators=EVENT_DATE
+    )
     forces = forms.MultipleChoiceField(
         label=_("Forces present"), choices=Force.choices, widget=forms.CheckboxSelectMultiple
     )
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=NOTE_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -30,7 +35,7 @@ class InspectionForm(forms.Form):
 class HazardRowForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=Hazard.Category.choices)
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
-    deadline = forms.DateField(label=_("Deadline"), widget=DATE)
+    deadline = forms.DateField(label=_("Deadline"), widget=DATE, validators=PLAN_DATE)
 
 
 class MigrantRowForm(forms.Form):
@@ -39,7 +44,11 @@ class MigrantRowForm(forms.Form):
         label=_("ID number"), max_length=18, widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"})
     )
     phone = forms.CharField(
-        label=_("Phone"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
+        label=_("Phone"),
+        max_length=20,
+        required=False,
+        validators=[validate_phone],
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
     origin = forms.CharField(label=_("Origin"), max_length=100, required=False)
 
@@ -48,25 +57,32 @@ class MigrantRowForm(forms.Form):
         validate_id_number(number)
         return number
 
+    def clean_phone(self) -> str:
+        return normalise_phone(self.cleaned_data.get("phone", ""))
+
 
 HazardFormSet = formset_factory(HazardRowForm, extra=1, max_num=20)
 MigrantFormSet = formset_factory(MigrantRowForm, extra=2, max_num=50)
 
 
 class RectifyForm(forms.Form):
-    rectified_on = forms.DateField(label=_("Rectified on"), initial=timezone.localdate, widget=DATE)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    """Marks a hazard rectified, or corrects the day of a rectification already recorded."""
+
+    rectified_on = forms.DateField(
+        label=_("Rectified on"), initial=timezone.localdate, widget=DATE, validators=EVENT_DATE
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class DisputeMoveForm(forms.Form):
     to_status = forms.ChoiceField(label=_("Next step"), choices=Dispute.Status.choices)
-    on = forms.DateField(label=_("Date"), initial=timezone.localdate, widget=DATE)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    on = forms.DateField(label=_("Date"), initial=timezone.localdate, widget=DATE, validators=EVENT_DATE)
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class ZeroReportForm(forms.Form):
     village = forms.IntegerField(widget=forms.HiddenInput)
-    incidents = forms.IntegerField(label=_("Incidents"), min_value=0, initial=0)
+    incidents = forms.IntegerField(label=_("Incidents"), min_value=0, max_value=1000, initial=0)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 

@@ -6,15 +6,26 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from governance.validators import validate_id_number
+from xicheng import clock
 from xicheng.history import audited_history
 from xicheng.models import Area
 from xicheng.personal import EncryptedCharField
 from xicheng.scope import ScopedQuerySet, ScopeRule
+from xicheng.validators import (
+    EVENT_DATE,
+    NOTE_LENGTH,
+    PLAN_DATE,
+    count_validators,
+    note_validators,
+    validate_field_worker,
+    validate_phone,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User  # noqa: F401
@@ -44,8 +55,9 @@ class RentalHouse(models.Model):
     area = models.ForeignKey(Area, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="rental_houses")
     address = models.CharField(_("address"), max_length=200)
     landlord = models.CharField(_("landlord"), max_length=50)
-    landlord_phone = EncryptedCharField(_("landlord phone"), blank=True)
-    rooms = models.PositiveSmallIntegerField(_("rooms"), default=1)
+    landlord_phone = EncryptedCharField(_("landlord phone"), blank=True, validators=[validate_phone])
+    # A let house has at least one room; a few hundred is a dormitory block, more is a typo.
+    rooms = models.PositiveSmallIntegerField(_("rooms"), default=1, validators=count_validators(1, 500))
     active = models.BooleanField(_("active"), default=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -71,7 +83,7 @@ class Inspection(models.Model):
     house = models.ForeignKey(
         RentalHouse, verbose_name=_("rental house"), on_delete=models.PROTECT, related_name="inspections"
     )
-    inspected_on = models.DateField(_("inspection date"))
+    inspected_on = models.DateField(_("inspection date"), validators=EVENT_DATE)
     with_street = models.BooleanField(_("Subdistrict"), default=False)
     with_police = models.BooleanField(_("Police"), default=False)
     with_enforcement = models.BooleanField(_("Law enforcement"), default=False)
@@ -81,7 +93,7 @@ class Inspection(models.Model):
     inspector = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("inspector"), on_delete=models.PROTECT, related_name="+"
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=NOTE_LENGTH, validators=note_validators())
 
     history = audited_history()
     objects = InspectionQuerySet.as_manager()
@@ -150,10 +162,10 @@ class Migrant(models.Model):
     id_number = EncryptedCharField(_("ID number"), validators=[validate_id_number])
     # A keyed hash of the ID number: exact search and the "same person twice" check without decrypting.
     id_number_index = models.CharField(max_length=64, db_index=True, editable=False)
-    phone = EncryptedCharField(_("phone"), blank=True)
+    phone = EncryptedCharField(_("phone"), blank=True, validators=[validate_phone])
     origin = models.CharField(_("origin"), max_length=100, blank=True)
-    registered_on = models.DateField(_("registered on"))
-    left_on = models.DateField(_("left on"), null=True, blank=True)
+    registered_on = models.DateField(_("registered on"), validators=EVENT_DATE)
+    left_on = models.DateField(_("left on"), null=True, blank=True, validators=EVENT_DATE)
 
     history = audited_history(excluded_fields=["id_number_index"])
     objects = MigrantQuerySet.as_manager()
@@ -219,9 +231,9 @@ class Hazard(models.Model):
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="hazards")
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     description = models.CharField(_("description"), max_length=200, blank=True)
-    found_on = models.DateField(_("found on"))
-    deadline = models.DateField(_("deadline"))
-    rectified_on = models.DateField(_("rectified on"), null=True, blank=True)
+    found_on = models.DateField(_("found on"), validators=EVENT_DATE)
+    deadline = models.DateField(_("deadline"), validators=PLAN_DATE)
+    rectified_on = models.DateField(_("rectified on"), null=True, blank=True, validators=EVENT_DATE)
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("reported by"),
@@ -315,7 +327,7 @@ class Dispute(models.Model):
 
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="disputes")
-    summary = models.TextField(_("parties and summary"))
+    summary = models.TextField(_("parties and summary"), max_length=NOTE_LENGTH, validators=note_validators())
     mediator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("mediator"),
@@ -323,12 +335,13 @@ class Dispute(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        validators=[validate_field_worker],
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
-    received_on = models.DateField(_("received on"))
-    mediating_on = models.DateField(_("mediation started on"), null=True, blank=True)
-    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
-    escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
+    received_on = models.DateField(_("received on"), validators=EVENT_DATE)
+    mediating_on = models.DateField(_("mediation started on"), null=True, blank=True, validators=EVENT_DATE)
+    resolved_on = models.DateField(_("resolved on"), null=True, blank=True, validators=EVENT_DATE)
+    escalated_on = models.DateField(_("escalated on"), null=True, blank=True, validators=EVENT_DATE)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     history = audited_history()
@@ -389,8 +402,8 @@ class ZeroReport(models.Model):
         related_name="zero_reports",
         limit_choices_to={"level": Area.Level.VILLAGE},
     )
-    day = models.DateField(_("day"))
-    incidents = models.PositiveIntegerField(_("incidents"), default=0)
+    day = models.DateField(_("day"), validators=EVENT_DATE)
+    incidents = models.PositiveIntegerField(_("incidents"), default=0, validators=count_validators(0, 1000))
     note = models.CharField(_("note"), max_length=200, blank=True)
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -418,3 +431,16 @@ class ZeroReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.village} {self.day}"
+
+    def clean(self) -> None:
+        # A report says how the day went: sent that day, or the next morning at the latest.
+        if self._state.adding and self.day is not None:
+            check_zero_report_day(self.day)
+
+
+def check_zero_report_day(day: date) -> None:
+    today = clock.today()
+    if day not in (today, today - timedelta(days=1)):
+        raise ValidationError(
+            {"day": _("A zero report is sent for today or yesterday, not for %(day)s.") % {"day": day.isoformat()}}
+        )

@@ -10,6 +10,8 @@ from rest_framework import serializers
 from governance.models import Dispute, Force, Hazard, Inspection, Migrant, RentalHouse, ZeroReport
 from xicheng.personal import mask_id_number, mask_phone, may_see_personal_data
 from xicheng.scope import areas_changeable_by
+from xicheng.serializers import VersionField
+from xicheng.validators import validate_phone
 
 
 def _may_see(serializer: serializers.Serializer[Any]) -> bool:
@@ -32,12 +34,12 @@ class _AreaLimited:
 
 class RentalHouseSerializer(_AreaLimited, serializers.ModelSerializer[RentalHouse]):
     area_name = serializers.CharField(source="area.name", read_only=True)
-    landlord_phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    landlord_phone = serializers.CharField(required=False, allow_blank=True, max_length=20, validators=[validate_phone])
+    version = VersionField()
 
     class Meta:
         model = RentalHouse
         fields = ["id", "area", "area_name", "address", "landlord", "landlord_phone", "rooms", "active", "version"]
-        read_only_fields = ["version"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -75,7 +77,7 @@ class MigrantSerializer(serializers.ModelSerializer[Migrant]):
     """`id_number` and `phone` come masked unless the caller may see personal data."""
 
     id_number = serializers.CharField(max_length=18)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=20, validators=[validate_phone])
     house_address = serializers.CharField(source="house.address", read_only=True)
 
     class Meta:
@@ -137,8 +139,10 @@ class HazardSerializer(_AreaLimited, serializers.ModelSerializer[Hazard]):
 
 
 class HazardRectifySerializer(serializers.Serializer[Any]):
-    rectified_on = serializers.DateField()
-    version = serializers.IntegerField(required=False)
+    rectified_on = serializers.DateField(
+        allow_null=True, help_text="The day it was rectified; null on a rectified hazard reopens it."
+    )
+    version = VersionField(required=True, help_text="The hazard's version you read.")
 
 
 class DisputeSerializer(_AreaLimited, serializers.ModelSerializer[Dispute]):
@@ -170,7 +174,7 @@ class DisputeSerializer(_AreaLimited, serializers.ModelSerializer[Dispute]):
 class DisputeMoveSerializer(serializers.Serializer[Any]):
     to_status = serializers.ChoiceField(choices=Dispute.Status.choices)
     on = serializers.DateField()
-    version = serializers.IntegerField(required=False)
+    version = VersionField(required=True, help_text="The dispute's version you read.")
 
 
 class ZeroReportSerializer(serializers.ModelSerializer[ZeroReport]):

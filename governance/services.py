@@ -19,12 +19,14 @@ from governance.models import (
     Migrant,
     RentalHouse,
     ZeroReport,
+    check_zero_report_day,
 )
 from governance.validators import normalise_id_number, validate_id_number
+from xicheng.locking import locked_for_change
 from xicheng.models import Area
 from xicheng.personal import blind_index
 from xicheng.scope import areas_changeable_by, can_change
-from xicheng.services import Conflict
+from xicheng.validators import check_event_date, normalise_phone
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -47,31 +49,29 @@ def _require_area(user: Any, area: Area, perm: str) -> None:
 HOUSE_FIELDS = ("area", "address", "landlord", "landlord_phone", "rooms", "active")
 
 
+def _house_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    known = {k: v for k, v in fields.items() if k in HOUSE_FIELDS}
+    if "landlord_phone" in known:
+        known["landlord_phone"] = normalise_phone(known["landlord_phone"] or "")
+    return known
+
+
 @transaction.atomic
 def rental_house_create(*, acting_user: Any, **fields: Any) -> RentalHouse:
     _require_area(acting_user, fields["area"], "governance.add_rentalhouse")
-    house = RentalHouse(**{k: v for k, v in fields.items() if k in HOUSE_FIELDS})
+    house = RentalHouse(**_house_fields(fields))
     house.full_clean()
     house.save()
     return house
 
 
 @transaction.atomic
-def rental_house_edit(
-    *, house: RentalHouse, acting_user: Any, version: int | None = None, **fields: Any
-) -> RentalHouse:
-    _require_change(acting_user, house, _("You may not change this rental house."))
+def rental_house_edit(*, house: RentalHouse, acting_user: Any, version: int | None, **fields: Any) -> RentalHouse:
     if "area" in fields:
         _require_area(acting_user, fields["area"], "governance.change_rentalhouse")
-    locked = RentalHouse.objects.select_for_update().get(pk=house.pk)
-    if version is not None and locked.version != version:
-        raise Conflict(_("This rental house was changed by someone else. Reload and try again."))
-    changed = [k for k in fields if k in HOUSE_FIELDS]
-    for name in changed:
-        setattr(locked, name, fields[name])
-    locked.version += 1
-    locked.full_clean()
-    locked.save(update_fields=[*changed, "version"])
+    with locked_for_change(house, version=version, by=acting_user) as locked:
+        for name, value in _house_fields(fields).items():
+            setattr(locked, name, value)
     return locked
 
 
@@ -99,7 +99,7 @@ def migrant_build(
         name=name,
         id_number=number,
         id_number_index=blind_index(number),
-        phone=phone.strip(),
+        phone=normalise_phone(phone),
         origin=origin.strip(),
         registered_on=registered_on,
         left_on=left_on,
@@ -112,6 +112,7 @@ def _refuse_second_stay_at_same_house(migrant: Migrant) -> None:
     # The same person twice at one house is a duplicate; at two houses it is flagged for review.
     if (
         Migrant.objects.filter(house=migrant.house, id_number_index=migrant.id_number_index)
+        .exclude(pk=migrant.pk)
         .staying_on(migrant.registered_on)
         .exists()
     ):
@@ -131,14 +132,44 @@ def migrant_register(*, house: RentalHouse, acting_user: Any, **fields: Any) -> 
     return migrant
 
 
+def migrant_check(*, house: RentalHouse, migrant: Migrant | None = None, **fields: Any) -> Migrant:
+    """Validate a registration as the services would save it, without saving (the admin's form)."""
+    built = migrant_build(house=house, **fields)
+    if migrant is not None:
+        built.pk = migrant.pk
+    _refuse_second_stay_at_same_house(built)
+    return built
+
+
+@transaction.atomic
+def migrant_edit(*, migrant: Migrant, acting_user: Any, **fields: Any) -> Migrant:
+    """Correct a registration: the same checks as registering (ID number, index, duplicates)."""
+    with locked_for_change(migrant, version=None, by=acting_user) as locked:
+        house = fields.pop("house", locked.house)
+        if house.pk != locked.house_id:
+            _require_change(acting_user, house, _("You may not register migrants at this house."))
+        values = {
+            "name": locked.name,
+            "id_number": locked.id_number,
+            "registered_on": locked.registered_on,
+            "phone": locked.phone,
+            "origin": locked.origin,
+            "left_on": locked.left_on,
+            **fields,
+        }
+        built = migrant_check(house=house, migrant=locked, **values)
+        for name in ("house", "name", "id_number", "id_number_index", "phone", "origin", "registered_on", "left_on"):
+            setattr(locked, name, getattr(built, name))
+    return locked
+
+
 @transaction.atomic
 def migrant_leave(*, migrant: Migrant, left_on: date, acting_user: Any) -> Migrant:
-    _require_change(acting_user, migrant, _("You may not change this registration."))
-    locked = Migrant.objects.select_for_update().get(pk=migrant.pk)
-    if left_on < locked.registered_on:
-        raise ValidationError({"left_on": _("A migrant cannot leave before being registered.")})
-    locked.left_on = left_on
-    locked.save(update_fields=["left_on"])
+    check_event_date(left_on, "left_on")
+    with locked_for_change(migrant, version=None, by=acting_user, label=_("registration")) as locked:
+        if left_on < locked.registered_on:
+            raise ValidationError({"left_on": _("A migrant cannot leave before being registered.")})
+        locked.left_on = left_on
     return locked
 
 
@@ -196,20 +227,23 @@ def hazard_report(*, acting_user: Any, **fields: Any) -> Hazard:
 
 
 @transaction.atomic
-def hazard_rectify(*, hazard: Hazard, rectified_on: date, acting_user: Any, version: int | None = None) -> Hazard:
-    """Mark a hazard rectified on a day (not before it was found)."""
-    _require_change(acting_user, hazard, _("You may not change this hazard."))
-    locked = Hazard.objects.select_for_update().get(pk=hazard.pk)
-    if version is not None and locked.version != version:
-        raise Conflict(_("This hazard was changed by someone else. Reload and try again."))
-    if locked.rectified_on is not None:
-        raise ValidationError(_("This hazard is already rectified."))
-    if rectified_on < locked.found_on:
-        raise ValidationError({"rectified_on": _("A hazard cannot be rectified before it was found.")})
-    locked.rectified_on = rectified_on
-    locked.version += 1
-    locked.save(update_fields=["rectified_on", "version"])
-    hazard.rectified_on, hazard.version = locked.rectified_on, locked.version
+def hazard_rectify(*, hazard: Hazard, rectified_on: date | None, acting_user: Any, version: int | None) -> Hazard:
+    """Mark a hazard rectified on a day (not before it was found, not after today).
+
+    A rectification already recorded is corrected the same way, by whoever may change the hazard:
+    another day, or none at all (it was not rectified after all). The history keeps both."""
+    if rectified_on is not None:
+        check_event_date(rectified_on, "rectified_on")
+    with locked_for_change(hazard, version=version, by=acting_user) as locked:
+        if rectified_on is None and locked.rectified_on is None:
+            raise ValidationError({"rectified_on": _("Give the day the hazard was rectified.")})
+        if rectified_on is not None and rectified_on == locked.rectified_on:
+            raise ValidationError(
+                _("This hazard is already rectified, on %(day)s.") % {"day": rectified_on.isoformat()}
+            )
+        if rectified_on is not None and rectified_on < locked.found_on:
+            raise ValidationError({"rectified_on": _("A hazard cannot be rectified before it was found.")})
+        locked.rectified_on = rectified_on
     return locked
 
 
@@ -271,33 +305,24 @@ def dispute_receive(
 
 
 @transaction.atomic
-def dispute_move(
-    *, dispute: Dispute, to_status: str, on: date, acting_user: Any, version: int | None = None
-) -> Dispute:
+def dispute_move(*, dispute: Dispute, to_status: str, on: date, acting_user: Any, version: int | None) -> Dispute:
     """Move a dispute one step: 受理 → 调解中 → 已化解 / 已上报, recording the day of the step."""
-    _require_change(acting_user, dispute, _("You may not change this dispute."))
-    locked = Dispute.objects.select_for_update().get(pk=dispute.pk)
-    if version is not None and locked.version != version:
-        raise Conflict(_("This dispute was changed by someone else. Reload and try again."))
-    if to_status not in locked.next_statuses:
-        raise ValidationError(
-            {
-                "to_status": _("A dispute that is “%(current)s” cannot move to “%(target)s”.")
-                % {
-                    "current": locked.get_status_display(),
-                    "target": dict(Dispute.Status.choices).get(to_status, to_status),
+    check_event_date(on, "on")
+    with locked_for_change(dispute, version=version, by=acting_user) as locked:
+        if to_status not in locked.next_statuses:
+            raise ValidationError(
+                {
+                    "to_status": _("A dispute that is “%(current)s” cannot move to “%(target)s”.")
+                    % {
+                        "current": locked.get_status_display(),
+                        "target": dict(Dispute.Status.choices).get(to_status, to_status),
+                    }
                 }
-            }
-        )
-    if on < locked.last_step_on:
-        raise ValidationError({"on": _("This step cannot be dated before the previous one.")})
-    field = Dispute.STEP_FIELD[Dispute.Status(to_status)]
-    locked.status = to_status
-    setattr(locked, field, on)
-    locked.version += 1
-    locked.save(update_fields=["status", field, "version"])
-    dispute.status, dispute.version = locked.status, locked.version
-    setattr(dispute, field, on)
+            )
+        if on < locked.last_step_on:
+            raise ValidationError({"on": _("This step cannot be dated before the previous one.")})
+        locked.status = to_status
+        setattr(locked, Dispute.STEP_FIELD[Dispute.Status(to_status)], on)
     return locked
 
 
@@ -310,6 +335,7 @@ def zero_report_submit(*, village: Area, day: date, acting_user: Any, incidents:
     if village.level != Area.Level.VILLAGE:
         raise ValidationError({"village": _("Zero reports are sent by villages and communities.")})
     _require_area(acting_user, village, "governance.add_zeroreport")
+    check_zero_report_day(day)
     if incidents < 0:
         raise ValidationError({"incidents": _("The number of incidents cannot be negative.")})
     if ZeroReport.objects.filter(village=village, day=day).exists():
@@ -317,11 +343,12 @@ def zero_report_submit(*, village: Area, day: date, acting_user: Any, incidents:
             _("%(village)s has already sent its report for %(day)s.")
             % {"village": village.name, "day": f"{day:%Y-%m-%d}"}
         )
+    report = ZeroReport(village=village, day=day, incidents=incidents, note=note.strip(), reported_by=acting_user)
+    report.full_clean(exclude=["village", "reported_by"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
-            return ZeroReport.objects.create(
-                village=village, day=day, incidents=incidents, note=note.strip(), reported_by=acting_user
-            )
+            report.save()
+            return report
     except IntegrityError:
         # Two taps at once: the database's unique constraint decides.
         raise ValidationError(
@@ -337,6 +364,8 @@ __all__ = [
     "hazard_rectify",
     "hazard_report",
     "inspection_log",
+    "migrant_check",
+    "migrant_edit",
     "migrant_leave",
     "migrant_register",
     "rental_house_create",

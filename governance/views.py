@@ -27,6 +27,7 @@ from governance.forms import (
 from governance.models import Dispute, Hazard, Inspection, Migrant, RentalHouse, ZeroReport
 from governance.selectors import show_personal, villages_missing_report, villages_reported_by
 from governance.services import dispute_move, hazard_rectify, inspection_log, zero_report_submit
+from xicheng.forms import add_service_error
 from xicheng.personal import blind_index, mask_phone, may_see_personal_data
 from xicheng.scope import can_change
 
@@ -106,7 +107,7 @@ def inspection_new(request: HttpRequest, pk: int) -> HttpResponse:
                     **form.cleaned_data,
                 )
             except ValidationError as e:
-                form.add_error(None, e)
+                add_service_error(form, e)
             else:
                 messages.success(request, _("Inspection saved."))
                 return redirect("governance:house_detail", pk=house.pk)
@@ -200,7 +201,13 @@ def hazard_rectify_view(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "governance/_hazard_row.html",
-            {"hazard": hazard, "today": timezone.localdate(), "error": error, "saved": not error},
+            {
+                "hazard": hazard,
+                "today": timezone.localdate(),
+                "error": error,
+                "saved": not error,
+                "typed": request.POST.get("rectified_on", "") if error else "",
+            },
             status=200 if not error else 400,
         )
     if error:

@@ -6,16 +6,22 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from projects.models import Household, InvestmentLead, Milestone, Project, ProjectIssue, Squad
 from projects.resources import HouseholdResource, InvestmentLeadResource
-from projects.services import check_squad_people
+from projects.services import check_squad_people, household_advance, lead_advance, milestone_complete
+from xicheng import clock
 from xicheng.admin import ImportExportAdmin, ScopedAdmin
+from xicheng.admin_actions import service_action
 
 
 class MilestoneInline(admin.TabularInline):
     model = Milestone
     fields = ["order", "name", "planned_start", "planned_end", "actual_start", "actual_end", "note"]
+    # A stage is completed through milestone_complete (the action on 项目阶段, the API).
+    readonly_fields = ["actual_start", "actual_end"]
     extra = 0
     can_delete = False
 
@@ -49,6 +55,18 @@ class ProjectAdmin(ScopedAdmin):
     inlines = [MilestoneInline, SquadInline]
 
 
+def _complete_stage(request: HttpRequest, milestone: Milestone) -> None:
+    milestone_complete(milestone=milestone, on=clock.today(), version=milestone.version, acting_user=request.user)
+
+
+def _advance_household(request: HttpRequest, household: Household) -> None:
+    household_advance(household=household, on=clock.today(), version=household.version, acting_user=request.user)
+
+
+def _advance_lead(request: HttpRequest, lead: InvestmentLead) -> None:
+    lead_advance(lead=lead, on=clock.today(), version=lead.version, acting_user=request.user)
+
+
 @admin.register(Milestone)
 class MilestoneAdmin(ScopedAdmin):
     list_display = ["project", "order", "name", "planned_end", "actual_end"]
@@ -56,6 +74,15 @@ class MilestoneAdmin(ScopedAdmin):
     search_fields = ["name", "project__name"]
     autocomplete_fields = ["project"]
     fields = ["project", "order", "name", "planned_start", "planned_end", "actual_start", "actual_end", "note"]
+    readonly_fields = ["actual_start", "actual_end"]
+    actions = [
+        service_action(
+            _("Complete the selected stages today"),
+            _complete_stage,
+            done=_("%(count)s stages completed."),
+            name="complete_stage",
+        )
+    ]
 
 
 class SquadAdminForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -108,6 +135,17 @@ class HouseholdAdmin(ImportExportAdmin):
         "problem_note",
         "created_on",
     ]
+    # Steps are taken one at a time through household_advance (the action below, the pages, the
+    # API), which dates them, checks their order and bumps the version.
+    readonly_fields = ["status", "evaluated_on", "signed_on", "vacated_on", "demolished_on"]
+    actions = [
+        service_action(
+            _("Move the selected households one step on, today"),
+            _advance_household,
+            done=_("%(count)s households moved one step on."),
+            name="advance_household",
+        )
+    ]
 
 
 @admin.register(ProjectIssue)
@@ -117,6 +155,8 @@ class ProjectIssueAdmin(ScopedAdmin):
     search_fields = ["title", "resolution"]
     autocomplete_fields = ["project", "household", "owner"]
     fields = ["project", "household", "title", "owner", "due_on", "status", "resolution", "created_on", "resolved_on"]
+    # The status moves through issue_set_status (the issue list, the API).
+    readonly_fields = ["status", "resolved_on"]
 
 
 @admin.register(InvestmentLead)
@@ -138,4 +178,13 @@ class InvestmentLeadAdmin(ImportExportAdmin):
         "landed_on",
         "producing_on",
         "note",
+    ]
+    readonly_fields = ["stage", "signed_on", "landed_on", "producing_on"]
+    actions = [
+        service_action(
+            _("Move the selected leads one stage on, today"),
+            _advance_lead,
+            done=_("%(count)s investment leads moved one stage on."),
+            name="advance_lead",
+        )
     ]

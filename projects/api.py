@@ -23,7 +23,7 @@ from projects.filters import (
 )
 from projects.models import Household, InvestmentLead, Milestone, Project, ProjectIssue, Squad
 from projects.selectors import funnels_by_project, squad_ranking, stages_by_project
-from projects.services import household_advance, issue_set_status, lead_advance
+from projects.services import household_advance, issue_set_status, lead_advance, milestone_complete
 from xicheng.api import (
     AS_OF,
     LogsPersonalDataReads,
@@ -83,9 +83,25 @@ class MilestoneViewSet(ReadOnlyScopedViewSet):
     serializer_class = s.MilestoneSerializer
     filterset_class = MilestoneFilter
     ordering_fields = ["order", "planned_end"]
+    action_permissions = {"complete": "change"}
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "as_of": as_of_from(self.request)}
+
+    @extend_schema(request=s.NextStepSerializer, responses=s.MilestoneSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str | None = None) -> Response:
+        """Record that the stage ended (today unless `on` is given); 409 if it changed meanwhile."""
+        milestone = self.get_object()
+        body = s.NextStepSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        milestone = milestone_complete(
+            milestone=milestone,
+            on=body.validated_on(),
+            version=body.validated_data["version"],
+            acting_user=request.user,
+        )
+        return Response(self.get_serializer(milestone).data)
 
 
 class HouseholdViewSet(LogsPersonalDataReads, ReadOnlyScopedViewSet):

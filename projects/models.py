@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -16,6 +17,15 @@ from xicheng.models import Area
 from xicheng.personal import EncryptedCharField, mask_name, mask_phone
 from xicheng.roles import AnyUser
 from xicheng.scope import ScopedQuerySet, ScopeRule
+from xicheng.validators import (
+    EVENT_DATE,
+    NOTE_LENGTH,
+    PLAN_DATE,
+    note_validators,
+    validate_field_worker,
+    validate_leader,
+    validate_phone,
+)
 
 
 def _null_or_after(later: str, earlier: str) -> Q:
@@ -49,13 +59,17 @@ class Project(models.Model):
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="projects")
     lead_leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("lead leader"), on_delete=models.PROTECT, related_name="led_projects"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lead leader"),
+        on_delete=models.PROTECT,
+        related_name="led_projects",
+        validators=[validate_leader],
     )
     responsible_unit = models.CharField(_("responsible unit"), max_length=100, blank=True)
-    planned_start = models.DateField(_("planned start"))
-    planned_end = models.DateField(_("planned end"))
+    planned_start = models.DateField(_("planned start"), validators=PLAN_DATE)
+    planned_end = models.DateField(_("planned end"), validators=PLAN_DATE)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNING)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=NOTE_LENGTH, validators=note_validators())
     version = models.PositiveIntegerField(default=1, editable=False)
 
     history = audited_history()
@@ -95,11 +109,12 @@ class Milestone(models.Model):
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="milestones")
     order = models.PositiveSmallIntegerField(_("order"))
     name = models.CharField(_("stage"), max_length=60)
-    planned_start = models.DateField(_("planned start"))
-    planned_end = models.DateField(_("planned end"))
-    actual_start = models.DateField(_("actual start"), null=True, blank=True)
-    actual_end = models.DateField(_("actual end"), null=True, blank=True)
+    planned_start = models.DateField(_("planned start"), validators=PLAN_DATE)
+    planned_end = models.DateField(_("planned end"), validators=PLAN_DATE)
+    actual_start = models.DateField(_("actual start"), null=True, blank=True, validators=EVENT_DATE)
+    actual_end = models.DateField(_("actual end"), null=True, blank=True, validators=EVENT_DATE)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     history = audited_history()
     objects = MilestoneQuerySet.as_manager()
@@ -156,10 +171,18 @@ class Squad(models.Model):
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="squads")
     name = models.CharField(_("name"), max_length=60)
     leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("leading leader"), on_delete=models.PROTECT, related_name="led_squads"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("leading leader"),
+        on_delete=models.PROTECT,
+        related_name="led_squads",
+        validators=[validate_leader],
     )
     head = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("group head"), on_delete=models.PROTECT, related_name="headed_squads"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("group head"),
+        on_delete=models.PROTECT,
+        related_name="headed_squads",
+        validators=[validate_field_worker],
     )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("members"), related_name="squads")
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -232,14 +255,21 @@ class Household(models.Model):
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="households")
     address = models.CharField(_("address"), max_length=200)
     owner_name = models.CharField(_("owner"), max_length=50)
-    owner_phone = EncryptedCharField(_("owner phone"), blank=True)
-    floor_area = models.DecimalField(_("floor area (m²)"), max_digits=9, decimal_places=2, default=0)
+    owner_phone = EncryptedCharField(_("owner phone"), blank=True, validators=[validate_phone])
+    # The largest house to clear in a subdistrict is a few thousand m²; 100,000 catches a typo.
+    floor_area = models.DecimalField(
+        _("floor area (m²)"),
+        max_digits=9,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100_000)],
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
-    evaluated_on = models.DateField(_("evaluated on"), null=True, blank=True)
-    signed_on = models.DateField(_("signed on"), null=True, blank=True)
-    vacated_on = models.DateField(_("vacated on"), null=True, blank=True)
-    demolished_on = models.DateField(_("demolished on"), null=True, blank=True)
-    last_step_on = models.DateField(_("last step on"), null=True, blank=True)
+    evaluated_on = models.DateField(_("evaluated on"), null=True, blank=True, validators=EVENT_DATE)
+    signed_on = models.DateField(_("signed on"), null=True, blank=True, validators=EVENT_DATE)
+    vacated_on = models.DateField(_("vacated on"), null=True, blank=True, validators=EVENT_DATE)
+    demolished_on = models.DateField(_("demolished on"), null=True, blank=True, validators=EVENT_DATE)
+    last_step_on = models.DateField(_("last step on"), null=True, blank=True, validators=EVENT_DATE)
     problem_title = models.BooleanField(_("property title problem"), default=False)
     problem_loan = models.BooleanField(_("loan transfer problem"), default=False)
     problem_other = models.BooleanField(_("other problem"), default=False)
@@ -281,6 +311,13 @@ class Household(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+    def clean(self) -> None:
+        # Whoever assigns the squad (a service, the admin, an import): one of the project's own.
+        if self.squad_id is not None and self.project_id is not None:
+            squad_project = Squad.objects.filter(pk=self.squad_id).values_list("project_id", flat=True).first()
+            if squad_project is not None and squad_project != self.project_id:
+                raise ValidationError({"squad": _("The squad works on another project.")})
 
     @staticmethod
     def stalled_q(as_of: date, days: int = 30) -> Q:
@@ -392,12 +429,13 @@ class ProjectIssue(models.Model):
         verbose_name=_("responsible person"),
         on_delete=models.PROTECT,
         related_name="project_issues",
+        validators=[validate_field_worker],
     )
-    due_on = models.DateField(_("due date"))
+    due_on = models.DateField(_("due date"), validators=PLAN_DATE)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ASKING)
-    resolution = models.TextField(_("resolution"), blank=True)
-    created_on = models.DateField(_("raised on"), default=timezone.localdate)
-    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True, max_length=NOTE_LENGTH, validators=note_validators())
+    created_on = models.DateField(_("raised on"), default=timezone.localdate, validators=EVENT_DATE)
+    resolved_on = models.DateField(_("resolved on"), null=True, blank=True, validators=EVENT_DATE)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     history = audited_history()
@@ -450,19 +488,26 @@ class InvestmentLead(models.Model):
 
     company = models.CharField(_("company"), max_length=100)
     industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices)
-    amount = models.DecimalField(_("amount (10k yuan)"), max_digits=12, decimal_places=2)
+    # In 万元: up to ten million (a thousand yuan billion) is a project; more is a typo.
+    amount = models.DecimalField(
+        _("amount (10k yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(10_000_000)],
+    )
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="investment_leads")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("responsible person"),
         on_delete=models.PROTECT,
         related_name="investment_leads",
+        validators=[validate_field_worker],
     )
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.TALKS)
-    talks_on = models.DateField(_("talks began on"))
-    signed_on = models.DateField(_("signed on"), null=True, blank=True)
-    landed_on = models.DateField(_("landed on"), null=True, blank=True)
-    producing_on = models.DateField(_("in production on"), null=True, blank=True)
+    talks_on = models.DateField(_("talks began on"), validators=EVENT_DATE)
+    signed_on = models.DateField(_("signed on"), null=True, blank=True, validators=EVENT_DATE)
+    landed_on = models.DateField(_("landed on"), null=True, blank=True, validators=EVENT_DATE)
+    producing_on = models.DateField(_("in production on"), null=True, blank=True, validators=EVENT_DATE)
     note = models.CharField(_("note"), max_length=300, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 

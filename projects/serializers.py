@@ -9,8 +9,10 @@ from rest_framework import serializers
 
 from projects.models import Household, InvestmentLead, Milestone, Project, ProjectIssue, Squad
 from projects.selectors import Funnel
+from xicheng import clock
 from xicheng.personal import may_see_personal_data
-from xicheng.serializers import PersonSerializer
+from xicheng.serializers import PersonSerializer, VersionField
+from xicheng.validators import NOTE_LENGTH
 
 
 class FunnelSerializer(serializers.Serializer[Funnel]):
@@ -38,7 +40,9 @@ class MilestoneSerializer(serializers.ModelSerializer[Milestone]):
             "actual_end",
             "overdue",
             "note",
+            "version",
         ]
+        read_only_fields = fields
 
     def get_overdue(self, milestone: Milestone) -> bool:
         return milestone.is_overdue(self.context.get("as_of") or timezone.localdate())
@@ -151,11 +155,11 @@ class HouseholdSerializer(serializers.ModelSerializer[Household]):
 
 
 class NextStepSerializer(serializers.Serializer[Any]):
-    version = serializers.IntegerField()
+    version = VersionField(required=True, help_text="The version you read.")
     on = serializers.DateField(required=False, help_text="The day of the step; today by default.")
 
     def validated_on(self) -> date:
-        return self.validated_data.get("on") or timezone.localdate()
+        return self.validated_data.get("on") or clock.today()
 
 
 class SquadSerializer(serializers.ModelSerializer[Squad]):
@@ -234,8 +238,8 @@ class ProjectIssueSerializer(serializers.ModelSerializer[ProjectIssue]):
 
 class IssueStatusSerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=ProjectIssue.Status.choices)
-    resolution = serializers.CharField(required=False, allow_blank=True, default="")
-    version = serializers.IntegerField()
+    resolution = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_LENGTH)
+    version = VersionField(required=True, help_text="The issue's version you read.")
 
 
 class InvestmentLeadSerializer(serializers.ModelSerializer[InvestmentLead]):

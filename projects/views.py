@@ -18,6 +18,7 @@ from projects.forms import IssueStatusForm, NextStepForm
 from projects.models import Household, InvestmentLead, Project, ProjectIssue, Squad
 from projects.selectors import funnel_of, funnels_by_project, squad_ranking, stages_by_project
 from projects.services import household_advance, issue_set_status
+from xicheng.forms import add_service_error
 from xicheng.models import AuditEvent
 from xicheng.personal import may_see_personal_data
 from xicheng.scope import can_change
@@ -147,7 +148,7 @@ def household_next_step(request: HttpRequest, pk: int) -> HttpResponse:
             )
             saved = True
         except ValidationError as e:
-            form.add_error(None, e)
+            add_service_error(form, e)
     if not request.htmx:  # type: ignore[attr-defined]
         for error in form.non_field_errors():
             messages.error(request, str(error))
@@ -198,7 +199,7 @@ def issue_status(request: HttpRequest, pk: int) -> HttpResponse:
             issue_set_status(issue=issue, acting_user=request.user, **form.cleaned_data)
             saved = True
         except ValidationError as e:
-            form.add_error(None, e)
+            add_service_error(form, e)
     if not request.htmx:  # type: ignore[attr-defined]
         for errors in form.errors.values():
             for error in errors:

@@ -107,7 +107,8 @@ class SafetyCheckAdmin(ScopedAdmin):
     date_hierarchy = "day"
     search_fields = ["elder__name", "finding"]
     fields = ["elder", "day", "reason", "raised_at", "resolved_at", "resolved_by", "finding"]
-    readonly_fields = ["elder", "day", "reason", "raised_at", "resolved_at", "resolved_by"]
+    # A check is followed up through safety_check_resolve (the safety-check list, the API).
+    readonly_fields = ["elder", "day", "reason", "raised_at", "resolved_at", "resolved_by", "finding"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

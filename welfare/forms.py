@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from welfare.models import Elder
 from welfare.services import VillageSheet
 from xicheng.scope import areas_changeable_by
+from xicheng.validators import NOTE_LENGTH, SCHEDULED_DATE
 
 
 def parse_sheet(data: QueryDict) -> list[VillageSheet]:
@@ -33,7 +34,7 @@ def parse_sheet(data: QueryDict) -> list[VillageSheet]:
                 village_id=vid,
                 delivered_at=parse_time(data.get(f"t-{vid}", "") or "") if _valid_time(data.get(f"t-{vid}")) else None,
                 courier=data.get(f"c-{vid}", ""),
-                note=data.get(f"n-{vid}", "")[:200],
+                note=data.get(f"n-{vid}", ""),
                 outcomes=outcomes,
                 version=int(version) if version.isdigit() else None,
             )
@@ -73,10 +74,14 @@ class ElderEnrolForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class ElderLeaveForm(forms.Form):
-    left_on = forms.DateField(label=_("Left on"), widget=forms.DateInput(attrs={"type": "date"}))
+    left_on = forms.DateField(
+        label=_("Left on"), widget=forms.DateInput(attrs={"type": "date"}), validators=SCHEDULED_DATE
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class SafetyCheckResolveForm(forms.Form):
-    finding = forms.CharField(label=_("What you found"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    finding = forms.CharField(
+        label=_("What you found"), widget=forms.Textarea(attrs={"rows": 2}), max_length=NOTE_LENGTH
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -21,6 +21,16 @@ from xicheng.history import audited_history
 from xicheng.models import Area
 from xicheng.personal import EncryptedCharField
 from xicheng.scope import ScopedQuerySet, ScopeRule, visible_q
+from xicheng.validators import (
+    EVENT_DATE,
+    NOTE_LENGTH,
+    SCHEDULED_DATE,
+    SHORT_TEXT_LENGTH,
+    count_validators,
+    note_validators,
+    validate_phone,
+    year_validators,
+)
 
 
 def meal_on_time() -> time:
@@ -62,7 +72,9 @@ class CareCenter(models.Model):
     )
     operator = models.CharField(_("operator"), max_length=100)
     caterer = models.CharField(_("caterer"), max_length=100, blank=True)
-    daily_capacity = models.PositiveIntegerField(_("daily capacity"), help_text=_("Meals it can deliver a day."))
+    daily_capacity = models.PositiveIntegerField(
+        _("daily capacity"), help_text=_("Meals it can deliver a day."), validators=count_validators(1, 10_000)
+    )
 
     history = audited_history()
     objects = CareCenterQuerySet.as_manager()
@@ -98,8 +110,8 @@ class ServedVillage(models.Model):
         CareCenter, verbose_name=_("care centre"), on_delete=models.PROTECT, related_name="served_villages"
     )
     village = models.ForeignKey(Area, verbose_name=_("village"), on_delete=models.PROTECT, related_name="served_by")
-    since = models.DateField(_("served since"))
-    until = models.DateField(_("served until"), null=True, blank=True)
+    since = models.DateField(_("served since"), validators=SCHEDULED_DATE)
+    until = models.DateField(_("served until"), null=True, blank=True, validators=SCHEDULED_DATE)
 
     history = audited_history()
     objects = ServedVillageQuerySet.as_manager()
@@ -144,13 +156,22 @@ class Elder(models.Model):
 
     name = models.CharField(_("name"), max_length=50)
     village = models.ForeignKey(Area, verbose_name=_("village"), on_delete=models.PROTECT, related_name="elders")
-    birth_year = models.PositiveSmallIntegerField(_("birth year"))
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), validators=year_validators())
     lives_alone = models.BooleanField(_("lives alone"), default=False)
-    phone = EncryptedCharField(_("phone"), blank=True)
-    emergency_contact = EncryptedCharField(_("emergency contact"), blank=True, help_text=_("Name and phone."))
+    phone = EncryptedCharField(_("phone"), blank=True, validators=[validate_phone])
+    emergency_contact = EncryptedCharField(
+        _("emergency contact"),
+        blank=True,
+        help_text=_("Name and phone."),
+        max_length=SHORT_TEXT_LENGTH,
+        validators=note_validators(SHORT_TEXT_LENGTH),
+    )
     dietary_needs = models.CharField(_("dietary needs"), max_length=200, blank=True)
-    enrolled_on = models.DateField(_("enrolled on"))
-    left_on = models.DateField(_("left on"), null=True, blank=True, help_text=_("The first day without meals."))
+    enrolled_on = models.DateField(_("enrolled on"), validators=EVENT_DATE)
+    # May lie a few days ahead: the elder is moving away next week.
+    left_on = models.DateField(
+        _("left on"), null=True, blank=True, help_text=_("The first day without meals."), validators=SCHEDULED_DATE
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
 
     history = audited_history()
@@ -187,7 +208,7 @@ class MealDelivery(models.Model):
         CareCenter, verbose_name=_("care centre"), on_delete=models.PROTECT, related_name="deliveries"
     )
     village = models.ForeignKey(Area, verbose_name=_("village"), on_delete=models.PROTECT, related_name="deliveries")
-    day = models.DateField(_("day"))
+    day = models.DateField(_("day"), validators=EVENT_DATE)
     delivered_at = models.TimeField(_("time delivered"))
     courier = models.CharField(_("courier"), max_length=50)
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -294,7 +315,7 @@ class SafetyCheck(models.Model):
         blank=True,
         related_name="+",
     )
-    finding = models.TextField(_("finding"), blank=True)
+    finding = models.TextField(_("finding"), blank=True, max_length=NOTE_LENGTH, validators=note_validators())
     version = models.PositiveIntegerField(default=1, editable=False)
 
     history = audited_history()

@@ -12,6 +12,8 @@ from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyC
 from welfare.selectors import api_name, mask_contact
 from xicheng.personal import mask_phone, may_see_personal_data
 from xicheng.scope import areas_changeable_by
+from xicheng.serializers import VersionField
+from xicheng.validators import NOTE_LENGTH
 
 
 class CareCenterSerializer(serializers.ModelSerializer[CareCenter]):
@@ -76,7 +78,7 @@ class ElderSerializer(serializers.ModelSerializer[Elder]):
 
 class ElderLeaveSerializer(serializers.Serializer[Any]):
     left_on = serializers.DateField()
-    version = serializers.IntegerField(required=False)
+    version = VersionField(required=True, help_text="The elder's version you read.")
 
 
 class MealReceiptSerializer(serializers.ModelSerializer[MealReceipt]):
@@ -170,5 +172,5 @@ class SafetyCheckSerializer(serializers.ModelSerializer[SafetyCheck]):
 
 
 class SafetyCheckResolveSerializer(serializers.Serializer[Any]):
-    finding = serializers.CharField(max_length=2000)
-    version = serializers.IntegerField(required=False)
+    finding = serializers.CharField(max_length=NOTE_LENGTH)
+    version = VersionField(required=True, help_text="The safety check's version you read.")

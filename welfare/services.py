@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage, served_on
+from xicheng import clock
+from xicheng.locking import Conflict, locked_for_change, refuse_stale
 from xicheng.roles import AnyUser
-from xicheng.scope import areas_changeable_by, can_change
-from xicheng.services import Conflict
+from xicheng.scope import areas_changeable_by
+from xicheng.validators import check_event_date, normalise_phone
 
 if TYPE_CHECKING:
     from xicheng.models import Area
@@ -90,8 +92,9 @@ def _save_day(
         raise PermissionDenied(_("You may not record this centre's deliveries."))
     # One writer per centre at a time: the capacity check counts the whole day.
     center = CareCenter.objects.select_for_update().get(pk=center.pk)
-    if day > timezone.localdate():
+    if day > clock.today():
         raise ValidationError(_("Deliveries cannot be recorded for a day still to come."))
+    check_event_date(day, "day")
 
     served = {
         sv.village_id: sv
@@ -129,14 +132,25 @@ def _save_day(
         if delivery is not None and not whole_sheet:
             errors.append(_("This centre already delivered to this village on this day."))
             continue
-        if delivery is not None and row.version != delivery.version:
+        if delivery is not None and row.version is None:
+            # Recorded by someone else since this sheet was read.
             raise Conflict(
-                _("%(village)s was changed by someone else. Reload the sheet and try again.") % {"village": name}
+                _("%(village)s was changed by someone else. Reload the sheet and try again.") % {"village": name},
+                current_version=delivery.version,
             )
+        if delivery is not None:
+            # The one Conflict of every locked write, naming the village's delivery.
+            refuse_stale(delivery, row.version, label=_("delivery to %(village)s") % {"village": name})
         if row.delivered_at is None:
             errors.append(_("%(village)s: give the time the meals arrived.") % {"village": name})
         if not row.courier.strip():
             errors.append(_("%(village)s: give the courier's name.") % {"village": name})
+        for label, value, limit in ((_("courier"), row.courier, 50), (_("note"), row.note, 200)):
+            if len(value.strip()) > limit:
+                errors.append(
+                    _("%(village)s: the %(field)s is longer than %(limit)s characters.")
+                    % {"village": name, "field": label, "limit": limit}
+                )
         enrolled = elders_by_village.get(vid, {})
         for elder_id, outcome in row.outcomes.items():
             elder = enrolled.get(elder_id)
@@ -296,25 +310,17 @@ def safety_checks_raise(*, day: date, now: datetime | None = None) -> list[Safet
 
 
 @transaction.atomic
-def safety_check_resolve(
-    *, check: SafetyCheck, finding: str, acting_user: AnyUser, version: int | None = None
-) -> SafetyCheck:
+def safety_check_resolve(*, check: SafetyCheck, finding: str, acting_user: AnyUser, version: int | None) -> SafetyCheck:
     """A cadre reached the elder: record what they found; the check closes."""
-    if not can_change(acting_user, check):
-        raise PermissionDenied(_("You may not follow up this elder."))
-    locked = SafetyCheck.objects.select_for_update().get(pk=check.pk)
-    if version is not None and locked.version != version:
-        raise Conflict(_("This safety check was changed by someone else. Reload and try again."))
-    if locked.resolved_at is not None:
-        raise ValidationError(_("This safety check was already followed up."))
     finding = finding.strip()
     if not finding:
         raise ValidationError({"finding": _("Write how you reached the elder and what you found.")})
-    locked.finding = finding
-    locked.resolved_at = timezone.now()
-    locked.resolved_by = acting_user  # type: ignore[assignment]
-    locked.version += 1
-    locked.save(update_fields=["finding", "resolved_at", "resolved_by", "version"])
+    with locked_for_change(check, version=version, by=acting_user, label=_("safety check")) as locked:
+        if locked.resolved_at is not None:
+            raise ValidationError(_("This safety check was already followed up."))
+        locked.finding = finding
+        locked.resolved_at = timezone.now()
+        locked.resolved_by = acting_user
     return locked
 
 
@@ -341,6 +347,8 @@ def elder_enrol(*, acting_user: AnyUser, **fields: Any) -> Elder:
     village = fields.get("village")
     if village is None or not areas_changeable_by(acting_user).filter(pk=village.pk).exists():
         raise ValidationError({"village": _("Choose a village you serve.")})
+    if fields.get("phone"):
+        fields["phone"] = normalise_phone(fields["phone"])
     elder = Elder(**fields)
     elder.full_clean()
     elder.save()
@@ -348,20 +356,14 @@ def elder_enrol(*, acting_user: AnyUser, **fields: Any) -> Elder:
 
 
 @transaction.atomic
-def elder_leave(*, elder: Elder, left_on: date, acting_user: AnyUser, version: int | None = None) -> Elder:
+def elder_leave(*, elder: Elder, left_on: date, acting_user: AnyUser, version: int | None) -> Elder:
     """Un-enrol an elder: from `left_on` on they get no meals."""
-    if not can_change(acting_user, elder):
-        raise PermissionDenied(_("You may not change this elder."))
-    locked = Elder.objects.select_for_update().get(pk=elder.pk)
-    if version is not None and locked.version != version:
-        raise Conflict(_("This elder was changed by someone else. Reload and try again."))
-    if locked.left_on is not None:
-        raise ValidationError(_("This elder has already left."))
-    if left_on <= locked.enrolled_on:
-        raise ValidationError({"left_on": _("An elder leaves after the day they enrolled.")})
-    locked.left_on = left_on
-    locked.version += 1
-    locked.save(update_fields=["left_on", "version"])
+    with locked_for_change(elder, version=version, by=acting_user) as locked:
+        if locked.left_on is not None:
+            raise ValidationError(_("This elder has already left."))
+        if left_on <= locked.enrolled_on:
+            raise ValidationError({"left_on": _("An elder leaves after the day they enrolled.")})
+        locked.left_on = left_on
     return locked
 
 

@@ -26,6 +26,7 @@ from welfare.services import (
     may_run_sheet,
     safety_check_resolve,
 )
+from xicheng.forms import add_service_error
 from xicheng.models import AuditEvent
 from xicheng.personal import mask_phone, may_see_personal_data
 from xicheng.scope import can_change
@@ -163,7 +164,7 @@ def elder_enrol_view(request: HttpRequest) -> HttpResponse:
         try:
             elder = elder_enrol(acting_user=request.user, **form.cleaned_data)
         except ValidationError as e:
-            form.add_error(None, e)
+            add_service_error(form, e)
         else:
             return redirect("welfare:elder_detail", pk=elder.pk)
     return render(request, "welfare/elder_form.html", {"form": form}, status=400 if form.errors else 200)
@@ -179,7 +180,7 @@ def elder_leave_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             elder_leave(elder=elder, acting_user=request.user, **form.cleaned_data)
         except ValidationError as e:
-            form.add_error(None, e)
+            add_service_error(form, e)
     if form.errors:
         return render(request, "welfare/elder_form.html", {"form": form, "leaving": elder}, status=400)
     return redirect("welfare:elder_detail", pk=elder.pk)
@@ -247,7 +248,7 @@ def safety_check_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             check = safety_check_resolve(check=check, acting_user=request.user, **form.cleaned_data)
         except ValidationError as e:
-            form.add_error(None, e)
+            add_service_error(form, e)
     card = safety_check_cards(request.user, [check])[0]
     card["form"] = form if form.errors else card["form"]
     card["saved"] = not form.errors

@@ -22,6 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
+from xicheng.admin_actions import VersionedAdminMixin
 from xicheng.jobs import ImportExportJob, header_problems, job_create, job_start, read_dataset
 from xicheng.models import (
     Area,
@@ -41,8 +42,9 @@ admin.site.site_title = _("Xicheng Subdistrict Work Progress")
 admin.site.index_title = _("Data administration")
 
 
-class ScopedAdmin(SimpleHistoryAdmin):
-    """Admin pages start from the same scope as every other page, and never hard-delete."""
+class ScopedAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
+    """Admin pages start from the same scope as every other page, never hard-delete, and save a
+    versioned row only at the version it was read (xicheng/admin_actions.py)."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)
@@ -353,6 +355,8 @@ class TaskAdmin(ScopedAdmin):
     date_hierarchy = "due_on"
     autocomplete_fields = ["area", "lead_leader", "responsible", "target"]
     fields = ["title", "description", "work_line", "area", "lead_leader", "responsible", "due_on", "status", "target"]
+    # The status moves with a progress note (task_add_update), on the task's page or the API.
+    readonly_fields = ["status"]
     inlines = [TaskUpdateInline]
 
 

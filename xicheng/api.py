@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -37,10 +37,92 @@ class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
 
     Subclasses set `queryset` (a ScopedQuerySet), `serializer_class`, `filterset_class`, and write
     through services in `perform_create` / `perform_update` / `@action`s. Nothing is deleted.
+    A versioned row answers with its version as an ETag, for an If-Match on the next change.
     """
 
     def get_queryset(self) -> QuerySet[Any]:
         return super().get_queryset().visible_to(self.request.user)  # type: ignore[attr-defined]
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        data = getattr(response, "data", None)
+        if (
+            getattr(self, "detail", False)
+            and response.status_code in (200, 201)
+            and isinstance(data, dict)
+            and isinstance(data.get("version"), int)
+        ):
+            response["ETag"] = etag(data["version"])
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def version_from_if_match(request: Request) -> int | None:
+    """The version an If-Match header names (`"3"`, `W/"3"` or `3`); None without the header."""
+    raw = request.headers.get("If-Match", "").strip()
+    if not raw:
+        return None
+    value = raw.split(",")[0].strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise ValidationError({"version": [_('If-Match carries the ETag the row was read with, e.g. "3".')]})
+    return int(value)
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description='The ETag of the row as read (e.g. `"3"`); an alternative to `version` in the body.',
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description="The row's version, for an If-Match on the next change.",
+)
+
+
+def versioned_update_schema(serializer: Any) -> Any:
+    """The schema of a PATCH of a versioned row: what a missing or stale version answers."""
+    return extend_schema(
+        parameters=[IF_MATCH, ETAG],
+        responses={
+            200: serializer,
+            400: OpenApiResponse(
+                description="A field is refused, or no version was sent (neither `version` nor If-Match)."
+            ),
+            403: OpenApiResponse(description="The row, or the field (an assignment), is not yours to change."),
+            409: OpenApiResponse(
+                kernel_serializers.ConflictSerializer,
+                description="Someone changed the row since it was read: nothing was saved; `version` is the current one.",
+            ),
+            412: OpenApiResponse(
+                kernel_serializers.ConflictSerializer,
+                description="The If-Match version is stale: nothing was saved; `version` is the current one.",
+            ),
+        },
+    )
+
+
+class VersionedUpdateMixin(mixins.UpdateModelMixin):
+    """PATCH of a versioned row. The version read comes in the body (`version`) or as If-Match
+    (the ETag the GET sent); without one the service answers 400, with a stale one 409 (412 for
+    If-Match) and the current version. `perform_update` passes it to the service with the rest."""
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()  # type: ignore[attr-defined]
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)  # type: ignore[attr-defined]
+        serializer.is_valid(raise_exception=True)
+        header = version_from_if_match(request)
+        if header is not None:
+            request.version_from_if_match = True  # type: ignore[attr-defined]
+            serializer.validated_data["version"] = header
+        self.perform_update(serializer)  # type: ignore[misc]
+        return Response(serializer.data)
 
 
 class ReadOnlyScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
@@ -79,17 +161,21 @@ AS_OF = OpenApiParameter("as_of", str, description="Compute figures as of this d
 
 __all__ = [
     "AS_OF",
+    "IF_MATCH",
     "LogsPersonalDataReads",
     "Pagination",
     "ReadOnlyScopedViewSet",
     "RolePermission",
     "ScopedViewSet",
+    "VersionedUpdateMixin",
     "action",
     "as_of_from",
+    "etag",
     "extend_schema",
     "extend_schema_view",
     "router",
     "serializers",
+    "versioned_update_schema",
 ]
 
 
@@ -141,8 +227,12 @@ class TargetViewSet(ReadOnlyScopedViewSet):
         return context
 
 
+@extend_schema_view(
+    partial_update=versioned_update_schema(kernel_serializers.TaskSerializer),
+    retrieve=extend_schema(parameters=[ETAG]),
+)
 class TaskViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, VersionedUpdateMixin, ScopedViewSet
 ):
     queryset = Task.objects.select_related("area", "lead_leader__cadre", "responsible__cadre")
     serializer_class = kernel_serializers.TaskSerializer
@@ -152,11 +242,14 @@ class TaskViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def perform_create(self, serializer: Any) -> None:
-        serializer.instance = task_create(acting_user=self.request.user, **serializer.validated_data)
+        fields = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        serializer.instance = task_create(acting_user=self.request.user, **fields)
 
     def perform_update(self, serializer: Any) -> None:
+        fields = dict(serializer.validated_data)
+        version = fields.pop("version", None)
         serializer.instance = task_edit(
-            task=serializer.instance, acting_user=self.request.user, **serializer.validated_data
+            task=serializer.instance, acting_user=self.request.user, version=version, **fields
         )
 
     @extend_schema(

@@ -60,9 +60,11 @@ def _model_of(view: Any) -> type[Model] | None:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Rules broken in services raise Django's ValidationError; answer them as a 400 (409 for a
-    conflicting concurrent change) with the messages the user can act on."""
-    from xicheng.services import Conflict
+    """Rules broken in services raise Django's ValidationError; answer them as a 400 with the
+    messages the user can act on. A conflicting concurrent change is a 409 carrying the row's
+    current `version` (412 when the stale version came in an If-Match header), so a client can
+    re-read and retry."""
+    from xicheng.locking import Conflict
 
     if isinstance(exc, DjangoValidationError):
         detail: Any = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
@@ -70,7 +72,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
         response = drf_exception_handler(ValidationError(detail=detail), context)
         if response is not None and isinstance(exc, Conflict):
-            response.status_code = status.HTTP_409_CONFLICT
+            request = context.get("request")
+            via_header = request is not None and getattr(request, "version_from_if_match", False)
+            response.status_code = status.HTTP_412_PRECONDITION_FAILED if via_header else status.HTTP_409_CONFLICT
+            if exc.current_version is not None:
+                response.data["version"] = exc.current_version
+                response["ETag"] = f'"{exc.current_version}"'
         return response
     from rest_framework.views import exception_handler as drf_exception_handler
 

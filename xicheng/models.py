@@ -14,6 +14,14 @@ from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from xicheng.history import audited_history
 from xicheng.scope import ScopedQuerySet, ScopeRule
+from xicheng.validators import (
+    EVENT_DATE,
+    NOTE_LENGTH,
+    PLAN_DATE,
+    note_validators,
+    validate_field_worker,
+    validate_leader,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -224,7 +232,7 @@ class ManualReading(models.Model):
         Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="readings"
     )
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="readings")
-    on = models.DateField(_("date"))
+    on = models.DateField(_("date"), validators=EVENT_DATE)
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
     note = models.CharField(_("note"), max_length=200, blank=True)
     entered_by = models.ForeignKey(
@@ -271,16 +279,24 @@ class Task(models.Model):
         DONE = "done", _("Done")
 
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=NOTE_LENGTH, validators=note_validators())
     work_line = models.ForeignKey(WorkLine, verbose_name=_("work line"), on_delete=models.PROTECT, related_name="tasks")
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="tasks")
     lead_leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("lead leader"), on_delete=models.PROTECT, related_name="led_tasks"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lead leader"),
+        on_delete=models.PROTECT,
+        related_name="led_tasks",
+        validators=[validate_leader],
     )
     responsible = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("responsible cadre"), on_delete=models.PROTECT, related_name="tasks"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible cadre"),
+        on_delete=models.PROTECT,
+        related_name="tasks",
+        validators=[validate_field_worker],
     )
-    due_on = models.DateField(_("due date"))
+    due_on = models.DateField(_("due date"), validators=PLAN_DATE)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
     target = models.ForeignKey(
         Target, verbose_name=_("target"), on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
@@ -315,7 +331,7 @@ class TaskUpdate(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
     )
-    note = models.TextField(_("progress note"))
+    note = models.TextField(_("progress note"), max_length=NOTE_LENGTH, validators=note_validators())
     status = models.CharField(_("status after"), max_length=20, choices=Task.Status.choices)
     created_at = models.DateTimeField(_("written at"), default=timezone.now)
 

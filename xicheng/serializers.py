@@ -35,12 +35,33 @@ class PersonSerializer(serializers.Serializer[Any]):
         return cadre.name if cadre else user.get_username()
 
 
+class VersionField(serializers.IntegerField):
+    """The version of the row the client read. On a PATCH it may come as If-Match instead, so the
+    field itself is optional there and the service answers a missing one with a 400."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault(
+            "help_text", "The version you read (or send it as If-Match). A stale one answers 409 with the current one."
+        )
+        super().__init__(**kwargs)
+
+
+class ConflictSerializer(serializers.Serializer[Any]):
+    """A 409/412: what happened, and the row's version now."""
+
+    detail = serializers.ListField(child=serializers.CharField())
+    version = serializers.IntegerField()
+
+
 class TaskUpdateSerializer(serializers.ModelSerializer[TaskUpdate]):
     author = PersonSerializer(read_only=True)
+    version = VersionField(write_only=True, required=True, help_text="The task's version you read.")
 
     class Meta:
         model = TaskUpdate
-        fields = ["id", "note", "status", "author", "created_at"]
+        fields = ["id", "note", "status", "author", "created_at", "version"]
         read_only_fields = ["id", "author", "created_at"]
 
 
@@ -49,6 +70,7 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
     responsible_name = serializers.SerializerMethodField()
     area_name = serializers.CharField(source="area.name", read_only=True)
     overdue = serializers.SerializerMethodField()
+    version = VersionField()
 
     class Meta:
         model = Task
@@ -69,7 +91,7 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
             "overdue",
             "version",
         ]
-        read_only_fields = ["status", "version"]
+        read_only_fields = ["status"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

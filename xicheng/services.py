@@ -10,35 +10,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xicheng.history import client_ip
-from xicheng.models import AuditEvent, Task, TaskUpdate
+from xicheng.locking import Conflict, locked_for_change, may_assign, require_assigner
+from xicheng.models import AuditEvent, Target, Task, TaskUpdate
 from xicheng.roles import AnyUser
-from xicheng.scope import can_change
+from xicheng.scope import areas_changeable_by
 
-
-class Conflict(ValidationError):
-    """The row changed since the user read it; nothing was written."""
+__all__ = ["Conflict", "audit_log", "task_add_update", "task_create", "task_edit"]
 
 
 @transaction.atomic
-def task_add_update(
-    *, task: Task, note: str, status: str, acting_user: AnyUser, version: int | None = None
-) -> TaskUpdate:
+def task_add_update(*, task: Task, note: str, status: str, acting_user: AnyUser, version: int | None) -> TaskUpdate:
     """Write a progress note on a task and move its status, as one change."""
-    if not can_change(acting_user, task):
-        raise PermissionDenied(_("You may not change this task."))
-    locked = Task.objects.select_for_update().get(pk=task.pk)
-    if version is not None and locked.version != version:
-        raise Conflict(_("This task was changed by someone else. Reload and try again."))
     note = note.strip()
     if not note:
         raise ValidationError({"note": _("Write what has been done.")})
     if status not in Task.Status.values:
         raise ValidationError({"status": _("Choose a valid status.")})
-    update = TaskUpdate.objects.create(task=locked, author=acting_user, note=note, status=status)
-    locked.status = status
-    locked.version += 1
-    locked.save(update_fields=["status", "version"])
-    task.status, task.version = locked.status, locked.version
+    with locked_for_change(task, version=version, by=acting_user) as locked:
+        update = TaskUpdate(task=locked, author=acting_user, note=note, status=status)
+        update.full_clean(exclude=["task", "author"])
+        update.save()
+        locked.status = status
     return update
 
 
@@ -67,13 +59,35 @@ def audit_log(
 
 
 TASK_EDITABLE_FIELDS = ("title", "description", "work_line", "area", "lead_leader", "responsible", "due_on", "target")
+# What makes the assignment: who leads it, who answers for it, where, by when, towards what. A
+# leader or a data admin sets these; the cadre who answers for the task reports its progress and
+# status (task_add_update) and may put its description in her own words.
+TASK_ASSIGNMENT_FIELDS = ("title", "work_line", "area", "lead_leader", "responsible", "due_on", "target")
+
+
+def _refuse_unknown(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - set(TASK_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+
+
+def _check_task_scope(acting_user: AnyUser, fields: dict[str, Any]) -> None:
+    """A task may only point at an area the writer serves and a target the writer can see."""
+    area = fields.get("area")
+    if area is not None and not areas_changeable_by(acting_user).filter(pk=area.pk).exists():
+        raise ValidationError({"area": _("Choose an area you serve.")})
+    target = fields.get("target")
+    if target is not None and not Target.objects.visible_to(acting_user).filter(pk=target.pk).exists():
+        raise ValidationError({"target": _("Choose a target you can see.")})
 
 
 @transaction.atomic
 def task_create(*, acting_user: AnyUser, **fields: Any) -> Task:
-    unknown = set(fields) - set(TASK_EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    """Set up a task: giving out work is a leader's or a data admin's."""
+    _refuse_unknown(fields)
+    if not may_assign(acting_user) or not acting_user.has_perm("xicheng.add_task"):
+        raise PermissionDenied(_("Only a leader or a data admin sets up tasks."))
+    _check_task_scope(acting_user, fields)
     task = Task(**fields)
     task.full_clean()
     task.save()
@@ -81,16 +95,15 @@ def task_create(*, acting_user: AnyUser, **fields: Any) -> Task:
 
 
 @transaction.atomic
-def task_edit(*, task: Task, acting_user: AnyUser, **fields: Any) -> Task:
-    if not can_change(acting_user, task):
-        raise PermissionDenied(_("You may not change this task."))
-    unknown = set(fields) - set(TASK_EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
-    locked = Task.objects.select_for_update().get(pk=task.pk)
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.version += 1
-    locked.full_clean()
-    locked.save(update_fields=[*fields, "version"])
+def task_edit(*, task: Task, acting_user: AnyUser, version: int | None, **fields: Any) -> Task:
+    """Change a task's fields; the assignment fields only by a leader or a data admin."""
+    _refuse_unknown(fields)
+    with locked_for_change(task, version=version, by=acting_user) as locked:
+        reassigned = [
+            name for name in TASK_ASSIGNMENT_FIELDS if name in fields and getattr(locked, name) != fields[name]
+        ]
+        require_assigner(acting_user, reassigned, Task)
+        _check_task_scope(acting_user, {name: fields[name] for name in reassigned})
+        for name, value in fields.items():
+            setattr(locked, name, value)
     return locked

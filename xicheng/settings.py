@@ -4,7 +4,7 @@ environment through the small helpers below, which refuse bad values instead of 
 from __future__ import annotations
 
 import os
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None or value.strip() == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_date(name: str, default: date) -> date:
+    value = os.environ.get(name, "").strip()
+    if value == "":
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a date like 2000-01-01, not {value!r}.") from None
 
 
 def env_time(name: str, default: time) -> time:
@@ -285,6 +295,10 @@ PROGRESS_YELLOW_GAP = env_int("PROGRESS_YELLOW_GAP", 10)
 MEAL_CUTOFF = env_time("MEAL_CUTOFF", time(11, 30))
 # The day the demo data treats as today; empty means the real today.
 DEMO_TODAY = os.environ.get("DEMO_TODAY", "")
+# Facts that can happen (xicheng/validators.py): no record dated before this day, and no due date
+# or deadline more than this many years ahead.
+EARLIEST_RECORD_DATE = env_date("EARLIEST_RECORD_DATE", date(2000, 1, 1))
+PLAN_HORIZON_YEARS = env_int("PLAN_HORIZON_YEARS", 5)
 
 # Background jobs (Celery). With a broker, tasks go to `celery -A xicheng worker`; without one
 # (development, tests) the same tasks run eagerly in the process that starts them, so `make run`

@@ -20,7 +20,7 @@ from xicheng import health
 from xicheng.dashboard import workbench
 from xicheng.exports import overview_workbook
 from xicheng.filters import TargetFilter, TaskFilter
-from xicheng.forms import TaskUpdateForm
+from xicheng.forms import TaskUpdateForm, add_service_error
 from xicheng.models import AuditEvent, Target, Task
 from xicheng.overview import area_breakdown, build_overview, overview_as_dict, period_from, records_url
 from xicheng.periods import Period
@@ -117,7 +117,7 @@ def task_add_update_view(request: HttpRequest, pk: int) -> HttpResponse:
             task_add_update(task=task, acting_user=request.user, **form.cleaned_data)
             saved = True
         except ValidationError as e:
-            form.add_error(None, e)
+            add_service_error(form, e)
     if request.htmx:  # type: ignore[attr-defined]
         task.refresh_from_db()
         fresh = TaskUpdateForm(initial={"status": task.status, "version": task.version}) if saved else form

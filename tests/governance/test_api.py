@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from governance.models import Dispute, Hazard, Inspection, Migrant, ZeroReport
 from tests.conftest import Cast, Places, assert_role_matrix
 from tests.governance.factories import DisputeFactory, HazardFactory, id_number, wrong_check_digit
+from xicheng import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +96,7 @@ def test_a_deadline_before_the_found_date_is_refused_by_the_api(
 
 def test_a_second_zero_report_is_refused_by_the_api(api_client: APIClient, cast: Cast, places: Places) -> None:
     api_client.force_login(cast.li)
-    data = {"village": places.sifang.pk, "day": "2026-03-10", "incidents": 0}
+    data = {"village": places.sifang.pk, "day": clock.today().isoformat(), "incidents": 0}
     assert api_client.post("/api/v1/zero-reports/", data, format="json").status_code == 201
     response = api_client.post("/api/v1/zero-reports/", data, format="json")
     assert response.status_code == 400 and "不能重复报送" in response.content.decode()
@@ -124,10 +125,14 @@ def test_hazards_are_rectified_through_the_api(api_client: APIClient, cast: Cast
 def test_disputes_move_through_the_api(api_client: APIClient, cast: Cast, places: Places) -> None:
     dispute = DisputeFactory(area=places.sifang_grid)
     api_client.force_login(cast.li)
-    response = api_client.post(f"/api/v1/disputes/{dispute.pk}/move/", {"to_status": "escalated", "on": "2026-03-11"})
+    response = api_client.post(
+        f"/api/v1/disputes/{dispute.pk}/move/", {"to_status": "escalated", "on": "2026-03-11", "version": 1}
+    )
     assert response.status_code == 200
     assert Dispute.objects.get().escalated_on == date(2026, 3, 11)
-    wrong = api_client.post(f"/api/v1/disputes/{dispute.pk}/move/", {"to_status": "resolved", "on": "2026-03-12"})
+    wrong = api_client.post(
+        f"/api/v1/disputes/{dispute.pk}/move/", {"to_status": "resolved", "on": "2026-03-12", "version": 2}
+    )
     assert wrong.status_code == 400
 
 

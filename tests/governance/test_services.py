@@ -86,7 +86,7 @@ def test_a_hazard_at_a_house_takes_the_houses_grid(cast: Cast, places: Places, s
 def test_a_hazard_cannot_be_rectified_before_it_was_found(cast: Cast, places: Places) -> None:
     hazard = HazardFactory(area=places.sifang_grid)
     with pytest.raises(ValidationError):
-        hazard_rectify(hazard=hazard, rectified_on=date(2026, 3, 1), acting_user=cast.li)
+        hazard_rectify(hazard=hazard, rectified_on=date(2026, 3, 1), version=1, acting_user=cast.li)
 
 
 def test_rectifying_a_stale_hazard_is_a_conflict(cast: Cast, places: Places) -> None:
@@ -134,7 +134,10 @@ def test_a_cadre_cannot_register_migrants_in_another_village(cast: Cast, feifeng
         )
 
 
-def test_a_second_zero_report_for_the_same_village_and_day_is_refused(cast: Cast, places: Places) -> None:
+def test_a_second_zero_report_for_the_same_village_and_day_is_refused(
+    cast: Cast, places: Places, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("xicheng.clock.today", lambda: DAY)
     zero_report_submit(village=places.sifang, day=DAY, acting_user=cast.li)
     with pytest.raises(ValidationError) as e:
         zero_report_submit(village=places.sifang, day=DAY, incidents=1, acting_user=cast.li)
@@ -156,8 +159,12 @@ def test_a_dispute_moves_through_its_steps_with_dates(cast: Cast, places: Places
     dispute = dispute_receive(
         category="neighbours", area=places.sifang_grid, summary="邻里纠纷", received_on=DAY, acting_user=cast.li
     )
-    dispute_move(dispute=dispute, to_status="mediating", on=date(2026, 3, 12), acting_user=cast.li)
-    dispute_move(dispute=dispute, to_status="resolved", on=date(2026, 3, 20), acting_user=cast.li)
+    dispute_move(
+        dispute=dispute, to_status="mediating", on=date(2026, 3, 12), version=dispute.version, acting_user=cast.li
+    )
+    dispute_move(
+        dispute=dispute, to_status="resolved", on=date(2026, 3, 20), version=dispute.version, acting_user=cast.li
+    )
     dispute.refresh_from_db()
     assert (dispute.status, dispute.mediating_on, dispute.resolved_on) == (
         Dispute.Status.RESOLVED,
@@ -170,16 +177,18 @@ def test_a_dispute_moves_through_its_steps_with_dates(cast: Cast, places: Places
 def test_a_resolved_dispute_does_not_move_again(cast: Cast, places: Places) -> None:
     dispute = DisputeFactory(area=places.sifang_grid, status="resolved", resolved_on=DAY)
     with pytest.raises(ValidationError):
-        dispute_move(dispute=dispute, to_status="escalated", on=DAY, acting_user=cast.li)
+        dispute_move(dispute=dispute, to_status="escalated", on=DAY, version=dispute.version, acting_user=cast.li)
 
 
 def test_a_dispute_step_cannot_be_dated_before_the_last(cast: Cast, places: Places) -> None:
     dispute = DisputeFactory(area=places.sifang_grid)
     with pytest.raises(ValidationError):
-        dispute_move(dispute=dispute, to_status="mediating", on=date(2026, 3, 1), acting_user=cast.li)
+        dispute_move(
+            dispute=dispute, to_status="mediating", on=date(2026, 3, 1), version=dispute.version, acting_user=cast.li
+        )
 
 
 def test_the_mediator_may_move_a_dispute_outside_their_areas(cast: Cast, places: Places) -> None:
     dispute = DisputeFactory(area=places.feifeng_grid, mediator=cast.li)
-    dispute_move(dispute=dispute, to_status="mediating", on=DAY, acting_user=cast.li)
+    dispute_move(dispute=dispute, to_status="mediating", on=DAY, version=dispute.version, acting_user=cast.li)
     assert Dispute.objects.get().status == "mediating"

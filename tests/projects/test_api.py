@@ -63,7 +63,7 @@ def test_the_api_advances_one_step_and_answers_409_to_a_stale_version(api_client
     assert (response.json()["status"], response.json()["signed_on"]) == ("signed", "2026-05-02")
     stale = api_client.post(url, {"version": 1}, format="json")
     assert stale.status_code == 409
-    assert "该户信息已被他人修改" in str(stale.json())
+    assert "该征迁户已被他人修改" in str(stale.json())
 
 
 def test_the_api_refuses_a_step_dated_before_the_previous(api_client: Any, site: Site, cast: Cast) -> None:

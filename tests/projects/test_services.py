@@ -88,7 +88,7 @@ def test_a_squad_is_built_1_plus_1_plus_n(site: Site, cast: Cast) -> None:
     )
     assert set(squad.members.all()) == {cast.wang, cast.li}
     with pytest.raises(ValidationError):
-        squad_set_members(squad=squad, members=[], acting_user=cast.admin)
+        squad_set_members(squad=squad, members=[], acting_user=cast.admin, version=squad.version)
 
 
 # The household pipeline ------------------------------------------------------------------------
@@ -145,7 +145,7 @@ def test_a_stale_change_is_refused_with_a_clear_message_and_the_first_survives(s
     household_advance(household=site.household, on=date(2026, 5, 2), version=1, acting_user=cast.wang)
     with pytest.raises(ValidationError) as e:
         household_advance(household=site.household, on=date(2026, 5, 3), version=1, acting_user=cast.li)
-    assert "该户信息已被他人修改" in e.value.messages[0]
+    assert "该征迁户已被他人修改" in e.value.messages[0]
     site.household.refresh_from_db()
     assert (site.household.status, site.household.signed_on, site.household.version) == ("signed", date(2026, 5, 2), 2)
 
@@ -183,7 +183,7 @@ def test_two_cadres_at_once_the_second_is_refused_and_the_first_change_survives(
         t.join()
     assert sorted(outcomes)[0] == "saved" or "saved" in outcomes
     assert outcomes.count("saved") == 1
-    assert any("该户信息已被他人修改" in o for o in outcomes)
+    assert any("该征迁户已被他人修改" in o for o in outcomes)
     site.household.refresh_from_db()
     assert site.household.status == "signed" and site.household.version == 2
     assert site.household.signed_on in (date(2026, 5, 2), date(2026, 5, 3))

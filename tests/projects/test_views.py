@@ -41,7 +41,7 @@ def test_a_stale_next_step_shows_the_message_and_changes_nothing(client: Client,
     client.post(_next_step(site), {"version": 1}, **HX)
     client.force_login(cast.li)
     response = client.post(_next_step(site), {"version": 1}, **HX)
-    assert "该户信息已被他人修改，请刷新后重试" in response.content.decode()
+    assert "该征迁户已被他人修改" in response.content.decode()
     site.household.refresh_from_db()
     assert (site.household.status, site.household.version) == ("signed", 2)
 
@@ -196,6 +196,6 @@ def test_without_htmx_a_stale_next_step_comes_back_as_a_message(client: Client, 
     client.force_login(cast.wang)
     client.post(_next_step(site), {"version": 1})
     response = client.post(_next_step(site), {"version": 1}, follow=True)
-    assert "该户信息已被他人修改，请刷新后重试" in response.content.decode()
+    assert "该征迁户已被他人修改" in response.content.decode()
     site.household.refresh_from_db()
     assert site.household.version == 2

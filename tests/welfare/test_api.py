@@ -135,7 +135,7 @@ def test_who_may_follow_up_a_safety_check(world: World, cast: Cast) -> None:
             "sysadmin": 403,
             "api": 403,
         },
-        data={"finding": "电话联系上，平安。"},
+        data={"finding": "电话联系上，平安。", "version": check.version},
         api=True,
     )
 
@@ -146,7 +146,9 @@ def test_following_up_through_the_api_closes_the_check(api_client: Any, world: W
     )
     check = SafetyCheck.objects.get()
     api_client.force_login(cast.li)
-    body = api_client.post(f"/api/v1/safety-checks/{check.pk}/resolve/", {"finding": "平安"}, format="json").json()
+    body = api_client.post(
+        f"/api/v1/safety-checks/{check.pk}/resolve/", {"finding": "平安", "version": check.version}, format="json"
+    ).json()
     assert body["open"] is False
     assert api_client.get("/api/v1/safety-checks/?open=true").json()["results"] == []
 

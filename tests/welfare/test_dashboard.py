@@ -66,7 +66,8 @@ def test_safety_checks_raised_and_resolved(world: World, cast: Cast, places: Pla
     assert _value("welfare.safety_checks_resolved", places) == 0
     from welfare.models import SafetyCheck
 
-    safety_check_resolve(check=SafetyCheck.objects.get(), finding="平安", acting_user=cast.li)
+    check = SafetyCheck.objects.get()
+    safety_check_resolve(check=check, finding="平安", acting_user=cast.li, version=check.version)
     year = Period.year(2026)
     assert _value("welfare.safety_checks_resolved", places, as_of=year.end, period=year) == 1
 

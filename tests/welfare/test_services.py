@@ -17,7 +17,6 @@ from tests.welfare.factories import DAY, ElderFactory, MealDeliveryFactory, Worl
 from welfare.models import Elder, MealDelivery, MealReceipt, SafetyCheck
 from welfare.resources import ElderResource
 from welfare.services import (
-    Conflict,
     day_sheet_save,
     elder_enrol,
     elder_leave,
@@ -26,6 +25,7 @@ from welfare.services import (
     safety_check_resolve,
     safety_checks_raise,
 )
+from xicheng.locking import Conflict
 
 pytestmark = pytest.mark.django_db
 
@@ -198,7 +198,7 @@ def test_recording_the_follow_up_clears_the_safety_check(world: World, cast: Cas
         center=world.center, day=DAY, villages=world.sheet(**{f"e{world.alone.pk}": "not_home"}), acting_user=cast.li
     )
     check = SafetyCheck.objects.get()
-    safety_check_resolve(check=check, finding="电话联系上，老人在女儿家，平安。", acting_user=cast.li)
+    safety_check_resolve(check=check, finding="电话联系上，老人在女儿家，平安。", acting_user=cast.li, version=1)
     check.refresh_from_db()
     assert not check.is_open and check.resolved_by == cast.li
     assert not SafetyCheck.objects.open().exists()
@@ -209,7 +209,7 @@ def test_a_follow_up_needs_a_finding(world: World, cast: Cast) -> None:
         center=world.center, day=DAY, villages=world.sheet(**{f"e{world.alone.pk}": "not_home"}), acting_user=cast.li
     )
     with pytest.raises(ValidationError):
-        safety_check_resolve(check=SafetyCheck.objects.get(), finding="  ", acting_user=cast.li)
+        safety_check_resolve(check=SafetyCheck.objects.get(), finding="  ", acting_user=cast.li, version=1)
 
 
 def test_a_cadre_of_another_village_may_not_resolve_the_check(world: World, cast: Cast) -> None:
@@ -217,7 +217,7 @@ def test_a_cadre_of_another_village_may_not_resolve_the_check(world: World, cast
         center=world.center, day=DAY, villages=world.sheet(**{f"e{world.alone.pk}": "not_home"}), acting_user=cast.li
     )
     with pytest.raises(PermissionDenied):
-        safety_check_resolve(check=SafetyCheck.objects.get(), finding="已见到", acting_user=cast.wang)
+        safety_check_resolve(check=SafetyCheck.objects.get(), finding="已见到", acting_user=cast.wang, version=1)
 
 
 def _after_cutoff(day: date) -> datetime:
@@ -258,7 +258,7 @@ def test_a_cadre_cannot_enrol_an_elder_elsewhere(cast: Cast, places: Places) -> 
 
 
 def test_an_elder_who_left_gets_no_meal_from_that_day(world: World, cast: Cast) -> None:
-    elder_leave(elder=world.sifang_elders[2], left_on=DAY, acting_user=cast.li)
+    elder_leave(elder=world.sifang_elders[2], left_on=DAY, acting_user=cast.li, version=1)
     rows = world.sheet()
     del rows[0].outcomes[world.sifang_elders[2].pk]
     day_sheet_save(center=world.center, day=DAY, villages=rows, acting_user=cast.li)

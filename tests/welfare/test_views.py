@@ -243,7 +243,7 @@ def test_who_may_record_a_follow_up(world: World, cast: Cast) -> None:
             "sysadmin": 404,
             "api": 403,
         },
-        data={"finding": "平安"},
+        data={"finding": "平安", "version": check.version},
     )
 
 

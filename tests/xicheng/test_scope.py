@@ -125,7 +125,7 @@ def test_adding_a_progress_note_over_the_api_role_matrix(cast: Cast, sifang_task
             "sysadmin": 403,
             "api": 403,
         },
-        data={"note": "推进中", "status": "in_progress"},
+        data={"note": "推进中", "status": "in_progress", "version": 1},
         api=True,
     )
 
@@ -180,10 +180,9 @@ def test_an_auditor_sees_no_domain_data(client: Client, api_client, cast: Cast, 
         assert api_client.get(url).status_code == 403, url
 
 
-def test_a_cadre_cannot_file_a_task_in_another_village(
+def test_a_leader_cannot_file_a_task_outside_her_areas_and_a_cadre_files_none(
     api_client, cast: Cast, places: Places, sifang_task: Task
 ) -> None:  # type: ignore[no-untyped-def]
-    api_client.force_login(cast.li)
     payload = {
         "title": "新任务",
         "work_line": sifang_task.work_line_id,
@@ -191,11 +190,15 @@ def test_a_cadre_cannot_file_a_task_in_another_village(
         "responsible": cast.li.pk,
         "due_on": "2026-12-31",
     }
-    refused = api_client.post("/api/v1/tasks/", {**payload, "area": places.feifeng.pk})
+    api_client.force_login(cast.zhao)  # 赵 serves 西城街道
+    refused = api_client.post("/api/v1/tasks/", {**payload, "area": places.dongcheng.pk})
     assert refused.status_code == 400
     assert "area" in refused.json()
     accepted = api_client.post("/api/v1/tasks/", {**payload, "area": places.yuehongwan.pk})
     assert accepted.status_code == 201, accepted.json()
+    # Giving out work is a leader's: a cadre files no task, even in her own village.
+    api_client.force_login(cast.li)
+    assert api_client.post("/api/v1/tasks/", {**payload, "area": places.yuehongwan.pk}).status_code == 403
 
 
 def test_a_stale_form_is_refused_and_the_first_change_survives(client: Client, cast: Cast, sifang_task: Task) -> None:
