@@ -14,6 +14,7 @@ The cast (a fixed, commented set of people, after healthchecks' BaseTestCase):
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -39,6 +40,13 @@ def pytest_configure(config: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Import and export job files go to a folder of this run, never into the project.
     settings.MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="xicheng-test-media-"))
+
+
+def pytest_unconfigure(config: Any) -> None:
+    from django.conf import settings
+
+    if "xicheng-test-media-" in str(settings.MEDIA_ROOT):
+        shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 
 
 CAST = ["anonymous", "nobody", "li", "wang", "zhao", "admin", "sysadmin", "auditor", "api"]
