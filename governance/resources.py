@@ -9,42 +9,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 
 from governance.models import Migrant, RentalHouse
 from governance.validators import normalise_id_number
 from xicheng.models import Area
 from xicheng.personal import blind_index, mask_id_number, mask_phone, may_see_personal_data
+from xicheng.resources import RegisterResource
 from xicheng.scope import areas_changeable_by
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-
-def defuse_formula(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe, so it stays text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-class SafeResource(resources.ModelResource):
-    """All or nothing on import; masked personal data and defused formulas on export."""
-
-    def __init__(self, user: Any = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.user = user
+class SafeResource(RegisterResource):
+    """Masked personal data on export, unless the user holds the right."""
 
     @property
     def whole_personal_data(self) -> bool:
         return self.user is not None and may_see_personal_data(self.user)
-
-    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
-        return defuse_formula(super().export_field(field, instance, **kwargs))
-
-    def import_data(self, dataset: Any, dry_run: bool = False, raise_errors: bool = False, **kwargs: Any) -> Any:
-        kwargs["use_transactions"] = True
-        kwargs["rollback_on_validation_errors"] = True
-        return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
 
 
 class RentalHouseResource(SafeResource):

@@ -11,21 +11,13 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 
 from projects.models import Household, InvestmentLead, Project, Squad
 from xicheng.models import Area
 from xicheng.personal import may_see_personal_data
+from xicheng.resources import RegisterResource
 from xicheng.scope import areas_changeable_by
-
-FORMULA_STARTS = ("=", "+", "-", "@")
-
-
-def defuse(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula is exported as plain text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 class ChoiceWidget(widgets.Widget):
@@ -80,25 +72,14 @@ class SquadWidget(widgets.ForeignKeyWidget):
             raise ValueError(_("No squad “%(value)s” in this project.") % {"value": value}) from None
 
 
-class SafeResource(resources.ModelResource):
-    def __init__(self, user: Any = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.user = user
-
-    def import_data(self, dataset: Any, *args: Any, **kwargs: Any) -> Any:
-        # All or nothing: one row refused and no row is written.
-        kwargs["use_transactions"] = True
-        kwargs["rollback_on_validation_errors"] = True
-        return super().import_data(dataset, *args, **kwargs)
-
-    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
-        return defuse(super().export_field(field, instance, **kwargs))
-
+class SafeResource(RegisterResource):
     def _areas(self) -> Any:
         return areas_changeable_by(self.user) if self.user is not None else Area.objects.all()
 
 
 class HouseholdResource(SafeResource):
+    # A household moves one step at a time, through household_advance.
+    moved_by_services = ("status", *Household.step_date_fields)
     project = fields.Field(attribute="project", column_name="project", widget=widgets.ForeignKeyWidget(Project, "name"))
     squad = fields.Field(attribute="squad", column_name="squad", widget=SquadWidget(Squad.objects.all()))
     area = fields.Field(attribute="area", column_name="area", widget=widgets.ForeignKeyWidget(Area, "code"))
@@ -158,6 +139,8 @@ class HouseholdResource(SafeResource):
 
 
 class InvestmentLeadResource(SafeResource):
+    # A lead moves one stage at a time, through lead_advance.
+    moved_by_services = ("stage", "signed_on", "landed_on", "producing_on")
     area = fields.Field(attribute="area", column_name="area", widget=widgets.ForeignKeyWidget(Area, "code"))
     owner = fields.Field(attribute="owner", column_name="owner", widget=widgets.ForeignKeyWidget(User, "username"))
     industry = fields.Field(attribute="industry", column_name="industry", widget=ChoiceWidget(InvestmentLead.Industry))

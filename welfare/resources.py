@@ -11,22 +11,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 
 from welfare.models import Elder
 from welfare.selectors import api_name, mask_contact
 from xicheng.models import Area
 from xicheng.personal import mask_phone, may_see_personal_data
-from xicheng.scope import areas_changeable_by, can_change
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def formula_safe(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+from xicheng.resources import RegisterResource
+from xicheng.scope import areas_changeable_by
 
 
 class AreaCodeWidget(widgets.ForeignKeyWidget):
@@ -42,7 +34,7 @@ class AreaCodeWidget(widgets.ForeignKeyWidget):
             raise ValueError(_("No area has the code %(code)s.") % {"code": value}) from None
 
 
-class ElderResource(resources.ModelResource):
+class ElderResource(RegisterResource):
     village = fields.Field(attribute="village", column_name="village", widget=AreaCodeWidget())
     village_name = fields.Field(column_name="village_name", readonly=True)
 
@@ -66,10 +58,6 @@ class ElderResource(resources.ModelResource):
         clean_model_instances = True
         skip_unchanged = True
 
-    def __init__(self, user: Any = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.user = user
-
     # Import ------------------------------------------------------------------------------------
 
     def import_instance(self, instance: Elder, row: Any, **kwargs: Any) -> None:
@@ -78,8 +66,6 @@ class ElderResource(resources.ModelResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as e:
             errors = e.update_error_dict(errors)
-        if instance.pk and not can_change(self.user, instance):
-            errors.setdefault("id", []).append(_("You may not change this elder."))
         village_id = getattr(instance, "village_id", None)
         if village_id and not areas_changeable_by(self.user).filter(pk=village_id).exists():
             errors.setdefault("village", []).append(_("Choose a village you serve."))
@@ -87,9 +73,6 @@ class ElderResource(resources.ModelResource):
             raise ValidationError(errors)
 
     # Export ------------------------------------------------------------------------------------
-
-    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
-        return formula_safe(super().export_field(field, instance, **kwargs))
 
     def dehydrate_village_name(self, elder: Elder) -> str:
         return elder.village.name

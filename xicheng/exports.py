@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from xicheng.overview import Overview, overview_as_dict
 from xicheng.progress import Light
+from xicheng.resources import defuse_formula
 
 FILLS = {
     Light.DONE.value: PatternFill("solid", fgColor="BFDBFE"),
@@ -19,14 +20,7 @@ FILLS = {
     Light.YELLOW.value: PatternFill("solid", fgColor="FDE68A"),
     Light.RED.value: PatternFill("solid", fgColor="FECACA"),
 }
-FORMULA_START = ("=", "+", "-", "@")
-
-
-def safe(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is kept as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+safe = defuse_formula
 
 
 def _sheet(wb: Workbook, title: str, columns: list[str], rows: list[list[Any]]) -> Any:

@@ -8,10 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from governance.models import Migrant, RentalHouse
-from governance.resources import MigrantResource, RentalHouseResource, defuse_formula
+from governance.resources import MigrantResource, RentalHouseResource
 from tests.conftest import Cast, Places
 from tests.governance.factories import MigrantFactory, RentalHouseFactory, id_number, wrong_check_digit
 from xicheng.models import AuditEvent
+from xicheng.resources import defuse_formula
 
 pytestmark = pytest.mark.django_db
 

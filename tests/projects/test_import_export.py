@@ -102,3 +102,40 @@ def test_investment_leads_import_all_or_nothing(places: Places, cast: Cast) -> N
     result = InvestmentLeadResource(user=cast.admin).import_data(data, dry_run=False)
     assert InvestmentLead.objects.count() == 0
     assert [line.split("：")[0] for line in row_errors(result)] == ["第 2 行"] or "2" in row_errors(result)[0]
+
+
+def _update(household: Household, **changes: str) -> tablib.Dataset:
+    """The household as an export shows it, with some cells changed."""
+    row = {
+        "id": household.pk,
+        "project": household.project.name,
+        "area": household.area.code,
+        "address": household.address,
+        "status": household.get_status_display(),
+        "evaluated_on": household.evaluated_on.isoformat() if household.evaluated_on else "",
+    }
+    row.update(changes)
+    data = tablib.Dataset(headers=list(row))
+    data.append(list(row.values()))
+    return data
+
+
+def test_an_import_cannot_move_an_existing_household_a_step(site: Site, cast: Cast) -> None:
+    household = site.household
+    with translation.override("zh-hans"):
+        result = HouseholdResource(user=cast.admin).import_data(_update(household, status="已拆除"), dry_run=False)
+        errors = row_errors(result)
+    household.refresh_from_db()
+    assert household.status != Household.Status.DEMOLISHED
+    assert errors and "页面上的步骤" in errors[0], errors
+
+
+def test_an_import_that_changes_a_household_bumps_its_version_so_a_stale_edit_is_refused(
+    site: Site, cast: Cast
+) -> None:
+    household = site.household
+    read = household.version
+    result = HouseholdResource(user=cast.admin).import_data(_update(household, address="周塘村新1号"), dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors(), row_errors(result)
+    household.refresh_from_db()
+    assert household.address == "周塘村新1号" and household.version == read + 1

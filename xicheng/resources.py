@@ -1,0 +1,81 @@
+"""The one base of every register's Excel resource (django-import-export).
+
+An import obeys the same rules as the pages, the API and the admin: it is all or nothing (one
+transaction; any refused row and nothing is written); a row it updates is locked for the whole
+import, must be in the importer's scope, and gets its version bumped, so an edit made from a page
+meanwhile is refused as stale instead of being overwritten; and the fields a register moves only
+through its services (a household's step and its dates, a lead's stage) may be set on a new row
+but never changed on an existing one. An export never writes text a spreadsheet would run as a
+formula."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError
+from django.db import connection, models
+from django.utils.translation import gettext as _
+from import_export import resources
+
+from xicheng.roles import AnyUser
+from xicheng.scope import can_change
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse_formula(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe, so it stays text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class RegisterResource(resources.ModelResource):
+    """Subclasses name their model and fields as django-import-export documents, and list in
+    `moved_by_services` the fields that only a service may change on an existing row."""
+
+    moved_by_services: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, user: AnyUser = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.user = user
+
+    def import_data(self, dataset: Any, *args: Any, **kwargs: Any) -> Any:
+        kwargs["use_transactions"] = True
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, *args, **kwargs)
+
+    def get_queryset(self) -> models.QuerySet[Any]:
+        queryset = super().get_queryset()
+        # Inside the import's transaction, a row it will update is locked until the import ends.
+        if connection.in_atomic_block and connection.features.has_select_for_update:
+            return queryset.select_for_update(of=("self",))
+        return queryset
+
+    def import_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:
+        # A row read from the database is being updated; a new one (even with an id given) is not.
+        existing = not instance._state.adding
+        before = {name: getattr(instance, name, None) for name in self.moved_by_services} if existing else {}
+        errors: dict[str, list[Any]] = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as e:
+            errors = e.update_error_dict(errors)
+        if existing:
+            if self.user is not None and not can_change(self.user, instance):
+                errors.setdefault("id", []).append(_("You may not change this record."))
+            for name, value in before.items():
+                if getattr(instance, name, None) != value:
+                    errors.setdefault(name, []).append(
+                        _("An import cannot change this on an existing record: use the step on its page.")
+                    )
+        if errors:
+            raise ValidationError(errors)
+
+    def save_instance(self, instance: Any, is_create: bool, row: Any, **kwargs: Any) -> None:
+        if not is_create and hasattr(instance, "version"):
+            instance.version += 1
+        super().save_instance(instance, is_create, row, **kwargs)
+
+    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
+        return defuse_formula(super().export_field(field, instance, **kwargs))
