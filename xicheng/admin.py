@@ -60,11 +60,15 @@ class AreaAdmin(TreeAdmin):
 
 @admin.register(Cadre)
 class CadreAdmin(ScopedAdmin):
-    list_display = ["name", "position", "user"]
+    list_display = ["name", "position", "user", "masked_phone"]
     list_filter = ["position"]
     search_fields = ["name", "user__username"]
     autocomplete_fields = ["user", "areas"]
     fields = ["user", "name", "phone", "position", "areas"]
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, cadre: Cadre) -> str:
+        return cadre.masked_phone
 
 
 @admin.register(WorkLine)
@@ -144,3 +148,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+# API tokens and the second factor's devices are the system administrator's (xicheng/admin_accounts.py).
+from xicheng import admin_accounts  # noqa: E402, F401
