@@ -228,9 +228,7 @@ def token_issue(
     ttl = token_ttl()
     if days is not None:
         if not 1 <= days <= settings.API_TOKEN_TTL_DAYS:
-            raise ValidationError(
-                _("A token lasts 1 to %(max)d days.") % {"max": settings.API_TOKEN_TTL_DAYS}
-            )
+            raise ValidationError(_("A token lasts 1 to %(max)d days.") % {"max": settings.API_TOKEN_TTL_DAYS})
         ttl = timedelta(days=days)
     token, key = AuthToken.objects.create(user=user, expiry=ttl)
     audit_log(
@@ -333,14 +331,12 @@ def lockout_response(
     if username and account_is_locked(username):
         until = _locked_until(username=username)
         message = _(
-            "This account is locked after %(limit)d failed logins. Try again after %(until)s, "
-            "or ask the system administrator to unlock it."
+            "This account is locked after %(limit)d failed logins. Try again after %(until)s, or ask the system administrator to unlock it."
         )
     else:
         until = _locked_until(ip_address=getattr(request, "axes_ip_address", None))
         message = _(
-            "Too many failed logins from this computer's address. Logins from it are paused until %(until)s; "
-            "ask the system administrator if this is a mistake."
+            "Too many failed logins from this computer's address. Logins from it are paused until %(until)s; ask the system administrator if this is a mistake."
         )
     shown = f"{timezone.localtime(until):%H:%M}" if until else ""
     form = AuthenticationForm(request, initial={"username": username})
@@ -388,7 +384,9 @@ def may_unlock(user: AnyUser) -> bool:
 
 
 @transaction.atomic
-def account_unlock(*, username: str, acting_user: AnyUser, request: HttpRequest | None = None, source: str = "web") -> int:
+def account_unlock(
+    *, username: str, acting_user: AnyUser, request: HttpRequest | None = None, source: str = "web"
+) -> int:
     """Clear an account's failed logins (and so its lock-out); audited as an unlock."""
     if not may_unlock(acting_user):
         raise PermissionDenied(_("Only the system administrator unlocks accounts."))
@@ -621,7 +619,9 @@ def new_temporary_password() -> str:
     alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     while True:
         candidate = "".join(secrets.choice(alphabet) for _ in range(12)) + secrets.choice("!#%+-=@")
-        if any(c.islower() for c in candidate) and any(c.isupper() for c in candidate) and any(
-            c.isdigit() for c in candidate
+        if (
+            any(c.islower() for c in candidate)
+            and any(c.isupper() for c in candidate)
+            and any(c.isdigit() for c in candidate)
         ):
             return candidate

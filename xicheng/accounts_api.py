@@ -41,9 +41,7 @@ class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gen
     queryset = AuthToken.objects.none()
 
     def get_queryset(self) -> QuerySet[AuthToken]:
-        return (
-            AuthToken.objects.filter(user=self.request.user).exclude(expiry__lt=timezone.now()).order_by("-created")
-        )
+        return AuthToken.objects.filter(user=self.request.user).exclude(expiry__lt=timezone.now()).order_by("-created")
 
     def perform_destroy(self, instance: AuthToken) -> None:
         token_revoke(token=instance, acting_user=self.request.user, request=self.request, source="api")

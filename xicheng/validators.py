@@ -30,11 +30,10 @@ class CharacterClassValidator:
 
     def get_error_message(self) -> str:
         return _(
-            "The password must mix at least %(n)d of these: lower-case letters, upper-case letters, "
-            "digits, symbols."
+            "The password must mix at least %(n)d of these: lower-case letters, upper-case letters, digits, symbols."
         ) % {"n": self.min_classes}
 
     def get_help_text(self) -> str:
-        return _(
-            "Use at least %(n)d of these: lower-case letters, upper-case letters, digits, symbols."
-        ) % {"n": self.min_classes}
+        return _("Use at least %(n)d of these: lower-case letters, upper-case letters, digits, symbols.") % {
+            "n": self.min_classes
+        }
