@@ -45,6 +45,7 @@ urlpatterns = [
     path("api/v1/dashboard/", DashboardAPIView.as_view(), name="api_dashboard"),
     # One way in: the admin's own login page would skip the lock-out message and the second factor.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    path("admin/password_change/", RedirectView.as_view(pattern_name="password_change")),
     # The admin's password forms, wrapped so that the owner must choose their own password next.
     path("admin/auth/user/add/", accounts.admin_user_add_view),
     path("admin/auth/user/<id>/password/", accounts.admin_user_password_view),
