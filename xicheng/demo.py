@@ -44,6 +44,7 @@ def demo_recovery_codes(username: str) -> list[str]:
     """Three single-use recovery codes per demo administrator; seed_demo restores used ones."""
     return [f"{username}-demo-{n}" for n in range(1, 4)]
 
+
 # (code, name, level, children). Codes are stable: domain demo data finds areas by code.
 TREE: tuple[Any, ...] = (
     "yongkang",

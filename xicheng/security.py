@@ -6,7 +6,10 @@
 - no response of the application may be kept by a browser or a proxy (`Cache-Control: no-store`).
 
 What the rules need to know about the account is read once, at sign-in, into the session, so a
-request costs no query for them."""
+request costs no query for them. The idle clock is a signed cookie renewed with every answer (bound
+to the session's key), not a session write: a page costs no extra query. Without a valid cookie the
+clock runs from sign-in, so deleting the cookie cannot keep a session alive, and an old cookie only
+makes it look idler."""
 
 from __future__ import annotations
 
@@ -32,12 +35,11 @@ from xicheng.roles import ADMINISTRATORS, roles_of
 
 # Session keys (prefix xs_: "xicheng security").
 LOGIN_AT = "xs_login_at"
-SEEN_AT = "xs_seen_at"
 HAS_DEVICE = "xs_otp"
 MUST_CHANGE_PASSWORD = "xs_pw"
-
-# The last-seen stamp is written at most once a minute, so that a page costs no session write.
-SEEN_RESOLUTION = 60
+# The signed cookie that carries "<session key>:<time of the last request>".
+SEEN_COOKIE = "xs_seen"
+SEEN_SALT = "xicheng.security.seen"
 
 # Always reachable, whatever is pending: signing out, the language switch, static files.
 ALWAYS_OPEN = ("/accounts/logout/", "/accounts/login/", "/i18n/", "/healthz", "/" + settings.STATIC_URL.lstrip("/"))
@@ -65,9 +67,7 @@ def remember_account_state(request: HttpRequest, user: Any) -> None:
 def _start_session(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if request is None or not hasattr(request, "session"):
         return
-    now = time.time()
-    request.session[LOGIN_AT] = now
-    request.session[SEEN_AT] = now
+    request.session[LOGIN_AT] = time.time()
     remember_account_state(request, user)
 
 
@@ -105,23 +105,50 @@ class AccountSecurityMiddleware:
         # served before this middleware and keep their long cache).
         add_never_cache_headers(response)
         patch_cache_control(response, private=True)
+        self._renew_idle_clock(request, response)
         return response
+
+    @staticmethod
+    def _last_seen(request: HttpRequest) -> float | None:
+        value = request.get_signed_cookie(SEEN_COOKIE, default=None, salt=SEEN_SALT)
+        if not value:
+            return None
+        key, _sep, stamp = value.rpartition(":")
+        if key != request.session.session_key:
+            return None
+        try:
+            return float(stamp)
+        except ValueError:
+            return None
+
+    @staticmethod
+    def _renew_idle_clock(request: HttpRequest, response: HttpResponse) -> None:
+        user: Any = getattr(request, "user", None)
+        key = request.session.session_key if hasattr(request, "session") else None
+        if user is None or not user.is_authenticated or not key:
+            return
+        response.set_signed_cookie(
+            SEEN_COOKIE,
+            f"{key}:{time.time()}",
+            salt=SEEN_SALT,
+            httponly=True,
+            secure=settings.SESSION_COOKIE_SECURE,
+            samesite="Lax",
+        )
 
     def _gate(self, request: HttpRequest) -> HttpResponse | None:
         user: Any = request.user
         if not user.is_authenticated:
             return None
-        session = request.session
         now = time.time()
-        login_at = session.get(LOGIN_AT)
-        seen_at = session.get(SEEN_AT, login_at)
-        if login_at is None or seen_at is None:
+        login_at = request.session.get(LOGIN_AT)
+        if login_at is None:
             # A session from before these rules: start counting now.
             _start_session(None, request, user)
-        elif now - login_at > settings.SESSION_COOKIE_AGE or now - seen_at > settings.SESSION_IDLE_TIMEOUT:
-            return self._signed_out(request, idle=now - login_at <= settings.SESSION_COOKIE_AGE)
-        elif now - seen_at > SEEN_RESOLUTION:
-            session[SEEN_AT] = now
+        else:
+            seen_at = max(login_at, self._last_seen(request) or login_at)
+            if now - login_at > settings.SESSION_COOKIE_AGE or now - seen_at > settings.SESSION_IDLE_TIMEOUT:
+                return self._signed_out(request, idle=now - login_at <= settings.SESSION_COOKIE_AGE)
 
         path = request.path_info
         if path.startswith(ALWAYS_OPEN):

@@ -89,9 +89,8 @@ def totp_code(username: str) -> str:
 
 def give_second_factor(username: str) -> None:
     """A confirmed TOTP device, as an administrator must have before any page."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     from django.contrib.auth.models import User
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     user = User.objects.get(username=username)
     if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
@@ -102,6 +101,7 @@ def login(page: Any, live_server: Any, username: str, password: str = PASSWORD) 
     """Sign in through the real login form, and the second factor's form when the account has one
     (an administrator always does: this gives them one if needed)."""
     from django.contrib.auth.models import User
+
     from xicheng.roles import ADMINISTRATORS, roles_of
 
     if roles_of(User.objects.get(username=username)) & ADMINISTRATORS:

@@ -326,3 +326,29 @@ def test_the_login_helper_reaches_the_admin_as_a_verified_administrator(client: 
     login(client, cast.admin)
     assert client.get("/admin/").status_code == 200
     assert User.objects.get(pk=cast.admin.pk).totpdevice_set.filter(confirmed=True).exists()
+
+
+def test_the_system_admin_resets_a_lost_second_factor_and_it_is_audited(cast: Cast) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    TOTPDevice.objects.create(user=cast.admin, name="TOTP", confirmed=True)
+    call_command("reset_second_factor", "admin", issuer="sysadmin", stdout=StringIO())
+    assert not TOTPDevice.objects.filter(user=cast.admin).exists()
+    event = AuditEvent.objects.get(action=AuditEvent.Action.OTP_REMOVE)
+    assert event.user == cast.sysadmin and event.target_user == cast.admin
+    client = Client()
+    sign_in(client, "admin")
+    assert client.get("/admin/").url.startswith("/accounts/otp/")  # must set one up again
+
+
+def test_without_its_idle_cookie_a_session_counts_from_sign_in(client: Client, cast: Cast) -> None:
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client.force_login(cast.li)
+        clock.shift(timedelta(minutes=20))
+        assert client.get("/my/").status_code == 200
+        clock.shift(timedelta(minutes=20))
+        del client.cookies["xs_seen"]  # dropping the clock does not keep the session alive
+        response = client.get("/my/")
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")

@@ -108,9 +108,7 @@ def test_the_system_admin_revokes_any_token_in_the_admin_and_it_is_audited(cast:
     client = Client()
     login(client, cast.sysadmin)
     assert client.get("/admin/knox/authtoken/").status_code == 200
-    response = client.post(
-        "/admin/knox/authtoken/", {"action": "revoke", "_selected_action": [token.pk], "index": 0}
-    )
+    response = client.post("/admin/knox/authtoken/", {"action": "revoke", "_selected_action": [token.pk], "index": 0})
     assert response.status_code == 302
     assert with_token(key).get("/api/v1/tasks/").status_code == 401
     event = AuditEvent.objects.get(action=AuditEvent.Action.TOKEN_REVOKE)
