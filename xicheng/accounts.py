@@ -551,12 +551,11 @@ def otp_remove_view(request: HttpRequest) -> HttpResponse:
 
 
 def token_list_view(request: HttpRequest) -> HttpResponse:
-    tokens = live_tokens(request.user)
+    user: Any = request.user
+    tokens = live_tokens(user)
     issued = {
         event.subject: event
-        for event in AuditEvent.objects.filter(action=AuditEvent.Action.TOKEN, target_user=request.user).select_related(
-            "user"
-        )
+        for event in AuditEvent.objects.filter(action=AuditEvent.Action.TOKEN, target_user=user).select_related("user")
     }
     rows = []
     for token in tokens:

@@ -29,7 +29,7 @@ class AuthTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ["created", "expiry"]
     search_fields = ["token_key", "user__username"]
     fields = ["token_key", "user", "created", "expiry"]
-    readonly_fields = fields
+    readonly_fields = ["token_key", "user", "created", "expiry"]
     actions = ["revoke"]
     ordering = ["-created"]
 
