@@ -150,5 +150,5 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
 
-# API tokens and the second factor's devices are the system administrator's (xicheng/admin_accounts.py).
-from xicheng import admin_accounts  # noqa: E402, F401
+# The API tokens, listed and revoked by the system administrator (xicheng/tokens_admin.py).
+from xicheng import tokens_admin  # noqa: E402, F401

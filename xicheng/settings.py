@@ -170,19 +170,19 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Five failures lock the ACCOUNT, from whatever address the next try comes; an address that fails
 # AXES_IP_FAILURE_LIMIT times across any accounts is locked too (password spraying). Axes counts
-# each parameter group apart; `xicheng.accounts.AxesHandler` gives the address its own threshold.
+# each parameter group apart; `xicheng.authentication.AxesHandler` gives the address its own threshold.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
-AXES_HANDLER = "xicheng.accounts.AxesHandler"
+AXES_HANDLER = "xicheng.authentication.AxesHandler"
 AXES_RESET_ON_SUCCESS = True
 # Every failed login is kept for the auditors, not only the counters that lock an account out.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # The lock-out answer is the login page itself, with a Chinese message saying until when.
-AXES_LOCKOUT_CALLABLE = "xicheng.accounts.lockout_response"
+AXES_LOCKOUT_CALLABLE = "xicheng.authentication.lockout_response"
 # Axes reads the same client address as the audit trail.
-AXES_CLIENT_IP_CALLABLE = "xicheng.accounts.axes_client_ip"
+AXES_CLIENT_IP_CALLABLE = "xicheng.authentication.axes_client_ip"
 
 # django-otp: TOTP (RFC 6238) with recovery codes; required for the three administrators.
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "西城街道工作进度")

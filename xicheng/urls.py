@@ -10,7 +10,7 @@ from django.utils.module_loading import autodiscover_modules
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from xicheng import accounts, accounts_api, views  # noqa: F401  (accounts_api registers /api/v1/tokens/)
+from xicheng import authentication, tokens_api, views  # noqa: F401  (tokens_api registers /api/v1/tokens/)
 from xicheng.api import DashboardAPIView, router
 
 # Domain apps register their viewsets on the kernel's router from their own `api.py`.
@@ -20,16 +20,16 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/", accounts.account_view, name="account"),
-    path("accounts/password/", accounts.OwnPasswordChangeView.as_view(), name="password_change"),
-    path("accounts/otp/", accounts.otp_setup_view, name="otp_setup"),
-    path("accounts/otp/verify/", accounts.otp_verify_view, name="otp_verify"),
-    path("accounts/otp/recovery-codes/", accounts.otp_recovery_codes_view, name="otp_recovery_codes"),
-    path("accounts/otp/remove/", accounts.otp_remove_view, name="otp_remove"),
-    path("accounts/tokens/", accounts.token_list_view, name="token_list"),
-    path("accounts/tokens/<str:token_key>/revoke/", accounts.token_revoke_view, name="token_revoke"),
-    path("accounts/lockouts/", accounts.lockout_list_view, name="lockout_list"),
-    path("accounts/lockouts/unlock/", accounts.lockout_unlock_view, name="lockout_unlock"),
+    path("accounts/", authentication.account_view, name="account"),
+    path("accounts/password/", authentication.OwnPasswordChangeView.as_view(), name="password_change"),
+    path("accounts/otp/", authentication.otp_setup_view, name="otp_setup"),
+    path("accounts/otp/verify/", authentication.otp_verify_view, name="otp_verify"),
+    path("accounts/otp/recovery-codes/", authentication.otp_recovery_codes_view, name="otp_recovery_codes"),
+    path("accounts/otp/remove/", authentication.otp_remove_view, name="otp_remove"),
+    path("accounts/tokens/", authentication.token_list_view, name="token_list"),
+    path("accounts/tokens/<str:token_key>/revoke/", authentication.token_revoke_view, name="token_revoke"),
+    path("accounts/lockouts/", authentication.lockout_list_view, name="lockout_list"),
+    path("accounts/lockouts/unlock/", authentication.lockout_unlock_view, name="lockout_unlock"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", views.home, name="home"),
     path("my/", views.my_work, name="my_work"),
@@ -47,8 +47,8 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/password_change/", RedirectView.as_view(pattern_name="password_change")),
     # The admin's password forms, wrapped so that the owner must choose their own password next.
-    path("admin/auth/user/add/", accounts.admin_user_add_view),
-    path("admin/auth/user/<id>/password/", accounts.admin_user_password_view),
+    path("admin/auth/user/add/", authentication.admin_user_add_view),
+    path("admin/auth/user/<id>/password/", authentication.admin_user_password_view),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -279,7 +279,7 @@ def test_an_administrator_enrols_a_second_factor_and_receives_recovery_codes(cli
 
 
 def test_a_recovery_code_signs_in_once(cast: Cast) -> None:
-    from xicheng.accounts import recovery_codes_renew
+    from xicheng.authentication import recovery_codes_renew
 
     TOTPDevice.objects.create(user=cast.admin, name="TOTP", confirmed=True)
     code = recovery_codes_renew(user=cast.admin)[0]

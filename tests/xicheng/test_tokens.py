@@ -16,7 +16,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from tests.conftest import Cast, login
-from xicheng.accounts import token_issue
+from xicheng.authentication import token_issue
 from xicheng.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

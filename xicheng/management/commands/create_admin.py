@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from xicheng.accounts import command_source, new_temporary_password
+from xicheng.authentication import command_source, new_temporary_password
 from xicheng.models import AccountSecurity, AuditEvent, Cadre
 from xicheng.roles import ADMINISTRATORS, Role
 from xicheng.services import audit_log

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from xicheng.accounts import command_source, otp_remove
+from xicheng.authentication import command_source, otp_remove
 from xicheng.roles import Role, roles_of
 
 

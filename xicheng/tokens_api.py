@@ -11,8 +11,8 @@ from knox.models import AuthToken
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.request import Request
 
-from xicheng.accounts import token_revoke
 from xicheng.api import router
+from xicheng.authentication import token_revoke
 from xicheng.roles import has_role
 
 

@@ -1,4 +1,4 @@
-"""Accounts (等保三级 身份鉴别): passwords, the second factor, API tokens and lock-outs.
+"""Authentication (等保三级 身份鉴别): passwords, the second factor, API tokens and lock-outs.
 
 Services first (every write that carries a rule, audited), then the lock-out policy that django-axes
 calls, then the thin views of the account pages."""

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from knox.models import AuthToken
 
-from xicheng.accounts import token_revoke
+from xicheng.authentication import token_revoke
 
 if admin.site.is_registered(AuthToken):
     admin.site.unregister(AuthToken)
