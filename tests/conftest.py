@@ -142,6 +142,27 @@ def api_client() -> APIClient:
     return APIClient()
 
 
+def login(client: Any, user: User) -> None:
+    """Sign `user` in on a test client as the real flow would leave them: the session started and,
+    for an administrator (who must have a second factor), a TOTP device verified in the session.
+    Everyone else is signed in as they are (with or without a device of their own)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from xicheng.roles import ADMINISTRATORS, roles_of
+    from xicheng.security import HAS_DEVICE
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None and roles_of(User.objects.get(pk=user.pk)) & ADMINISTRATORS:
+        device = TOTPDevice.objects.create(user=user, name="TOTP", confirmed=True)
+    client.force_login(user)
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session[HAS_DEVICE] = True
+        session.save()
+
+
 def assert_role_matrix(
     cast: Cast,
     method: str,
@@ -161,7 +182,7 @@ def assert_role_matrix(
         client = APIClient() if api else APIClient(enforce_csrf_checks=False)
         user = cast[role]
         if user is not None:
-            client.force_login(user)
+            login(client, user)
         with transaction.atomic():
             kwargs: dict[str, Any] = {"format": "json"} if api else {}
             response = getattr(client, method.lower())(url, data or {}, **kwargs)

@@ -291,11 +291,15 @@ class AreaAdmin(TreeAdmin):
 
 @admin.register(Cadre)
 class CadreAdmin(ScopedAdmin):
-    list_display = ["name", "position", "user"]
+    list_display = ["name", "position", "user", "masked_phone"]
     list_filter = ["position"]
     search_fields = ["name", "user__username"]
     autocomplete_fields = ["user", "areas"]
     fields = ["user", "name", "phone", "position", "areas"]
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, cadre: Cadre) -> str:
+        return cadre.masked_phone
 
 
 @admin.register(WorkLine)
@@ -377,3 +381,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+# The API tokens, listed and revoked by the system administrator (xicheng/tokens_admin.py).
+from xicheng import tokens_admin  # noqa: E402, F401

@@ -12,7 +12,8 @@ class XichengConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
-        from xicheng import history  # noqa: F401  (connects the IP recorder)
+        # history connects the IP recorder; security starts each session's clocks at sign-in.
+        from xicheng import history, security  # noqa: F401
         from xicheng.roles import sync_roles
 
         # Domain apps register their metrics and dashboard parts with the kernel.

@@ -32,6 +32,19 @@ from xicheng.roles import Role
 
 DEMO_PASSWORD = "xicheng2026"
 
+# The demo administrators' second factor: one TOTP secret, published here and printed by
+# seed_demo, so that a newcomer can add it to an authenticator app (or compute a code with
+# `oathtool --totp -b KEY`). A real install never uses it: create_admin makes each administrator
+# set up their own.
+DEMO_TOTP_KEY = "XICHENGDEMOTOTPKEYFORADMINS23456"
+DEMO_ADMINS = ["admin", "sysadmin", "audit"]
+
+
+def demo_recovery_codes(username: str) -> list[str]:
+    """Three single-use recovery codes per demo administrator; seed_demo restores used ones."""
+    return [f"{username}-demo-{n}" for n in range(1, 4)]
+
+
 # (code, name, level, children). Codes are stable: domain demo data finds areas by code.
 TREE: tuple[Any, ...] = (
     "yongkang",
@@ -286,6 +299,24 @@ def ensure_user(ctx: DemoContext, username: str, name: str, position: str, role:
     return user
 
 
+def ensure_demo_second_factor(user: User) -> None:
+    """The published demo TOTP key and recovery codes for a demo administrator."""
+    from base64 import b32decode
+
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    key = b32decode(DEMO_TOTP_KEY).hex()
+    if not TOTPDevice.objects.filter(user=user, confirmed=True, key=key).exists():
+        TOTPDevice.objects.filter(user=user).delete()
+        TOTPDevice.objects.create(user=user, name="demo", key=key, confirmed=True)
+    static, _created = StaticDevice.objects.get_or_create(user=user, name="recovery", defaults={"confirmed": True})
+    present = set(static.token_set.values_list("token", flat=True))
+    StaticToken.objects.bulk_create(
+        [StaticToken(device=static, token=code) for code in demo_recovery_codes(user.username) if code not in present]
+    )
+
+
 def seed_kernel(ctx: DemoContext) -> None:
     _build_tree(ctx, TREE, None)
     ctx.subdistricts = [ctx.areas["xicheng"]]
@@ -298,6 +329,8 @@ def seed_kernel(ctx: DemoContext) -> None:
 
     for person in PEOPLE:
         ensure_user(ctx, *person)
+    for username in DEMO_ADMINS:
+        ensure_demo_second_factor(ctx.users[username])
 
     lines = {}
     for order, name in enumerate(WORK_LINES, start=1):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from xicheng.history import audited_history
+from xicheng.personal import EncryptedCharField, mask_phone
 from xicheng.scope import ScopedQuerySet, ScopeRule
 from xicheng.validators import (
     EVENT_DATE,
@@ -95,7 +96,8 @@ class Cadre(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cadre")
     name = models.CharField(_("name"), max_length=50)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Personal data under PIPL: encrypted at rest here and in the history table, shown masked.
+    phone = EncryptedCharField(_("phone"), blank=True)
     position = models.CharField(_("position"), max_length=20, choices=Position.choices)
     areas: models.ManyToManyField[Area, Any] = models.ManyToManyField(
         Area, verbose_name=_("areas served"), related_name="cadres", blank=True
@@ -110,6 +112,10 @@ class Cadre(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone or "")
 
 
 class WorkLine(models.Model):
@@ -407,6 +413,25 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.subject}"
+
+
+class AccountSecurity(models.Model):
+    """What the login flow must know about an account beyond Django's user: whether its password
+    was set by someone else (an administrator's reset, a new account) and must be changed before
+    anything else. No row means nothing is pending."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="account_security"
+    )
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account security")
+        verbose_name_plural = _("account security")
+
+    def __str__(self) -> str:
+        return str(self.user)
 
 
 # Import and export jobs live beside their services (xicheng/jobs.py).

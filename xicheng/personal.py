@@ -23,22 +23,26 @@ def _fernet(key: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
-def encrypt(value: str) -> str:
-    return _fernet(settings.PERSONAL_DATA_KEY).encrypt(value.encode()).decode()
+# `key` is given only by the key rotation (`manage.py rotate_personal_data_key`); everything else
+# uses the configured PERSONAL_DATA_KEY.
 
 
-def decrypt(token: str) -> str:
+def encrypt(value: str, key: str | None = None) -> str:
+    return _fernet(key or settings.PERSONAL_DATA_KEY).encrypt(value.encode()).decode()
+
+
+def decrypt(token: str, key: str | None = None) -> str:
     try:
-        return _fernet(settings.PERSONAL_DATA_KEY).decrypt(token.encode()).decode()
+        return _fernet(key or settings.PERSONAL_DATA_KEY).decrypt(token.encode()).decode()
     except InvalidToken:
         raise ValueError("Personal data cannot be decrypted with the configured PERSONAL_DATA_KEY.") from None
 
 
-def blind_index(value: str) -> str:
+def blind_index(value: str, key: str | None = None) -> str:
     """A keyed hash for exact-match search: equal inputs match, the hash reveals nothing else."""
     normalised = value.strip().upper()
-    key = hashlib.sha256(("index:" + settings.PERSONAL_DATA_KEY).encode()).digest()
-    return hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()
+    digest_key = hashlib.sha256(("index:" + (key or settings.PERSONAL_DATA_KEY)).encode()).digest()
+    return hmac.new(digest_key, normalised.encode(), hashlib.sha256).hexdigest()
 
 
 class EncryptedCharField(models.TextField):

@@ -109,6 +109,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -123,13 +127,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The policy headers go on every response, static files included, so they sit above whitenoise.
+    "csp.middleware.CSPMiddleware",
+    "xicheng.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "xicheng.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session limits, the second factor, a forced password change; no-store.
+    "xicheng.security.AccountSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -159,22 +169,38 @@ TEMPLATES = [
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # 等保三级: passwords mix at least three of the four character classes.
+    {"NAME": "xicheng.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
 ]
 AUTHENTICATION_BACKENDS = [
     # Axes first, so that a locked-out user is refused before the password is checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Five failures lock the ACCOUNT, from whatever address the next try comes; an address that fails
+# AXES_IP_FAILURE_LIMIT times across any accounts is locked too (password spraying). Axes counts
+# each parameter group apart; `xicheng.authentication.AxesHandler` gives the address its own threshold.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_HANDLER = "xicheng.authentication.AxesHandler"
 AXES_RESET_ON_SUCCESS = True
 # Every failed login is kept for the auditors, not only the counters that lock an account out.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+# The lock-out answer is the login page itself, with a Chinese message saying until when.
+AXES_LOCKOUT_CALLABLE = "xicheng.authentication.lockout_response"
+# Axes reads the same client address as the audit trail.
+AXES_CLIENT_IP_CALLABLE = "xicheng.authentication.axes_client_ip"
+
+# django-otp: TOTP (RFC 6238) with recovery codes; required for the three administrators.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "西城街道工作进度")
+# Ten wrong codes in a row stop a device for a growing while (django-otp's throttling).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -225,7 +251,13 @@ if REDIS_URL:
     }
 
 SESSION_COOKIE_HTTPONLY = True
+# A session ends 12 hours after sign-in whatever happens, and after 30 minutes without a request
+# (等保三级 登录超时); both are enforced by `xicheng.security.AccountSecurityMiddleware`.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 60 * 30)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
@@ -236,7 +268,29 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # Intranet host names cannot be on the browsers' public HSTS preload list.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp 4.x format): our own origin only, no inline script or style,
+# no eval. Every handler lives in static/js; the Swagger UI loads its start-up script from a URL.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Swagger UI and the admin draw a few icons from data: URIs in their style sheets.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# No page uses a camera, microphone, location, payment or USB device.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -263,10 +317,14 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "xicheng.drf.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# API tokens expire after this many days; their owner lists and revokes them at /accounts/tokens/
+# (or /api/v1/tokens/), the system admin revokes anyone's in the admin.
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 90)
+if API_TOKEN_TTL_DAYS < 1:
+    raise ImproperlyConfigured("API_TOKEN_TTL_DAYS must be at least 1.")
 REST_KNOX = {
-    # Keys are kept only as SHA-512 digests; an API client's token does not expire by itself and
-    # is revoked by a data admin.
-    "TOKEN_TTL": None,
+    # Keys are kept only as SHA-512 digests; an expired key answers 401 and is deleted.
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
     "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {

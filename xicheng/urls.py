@@ -7,9 +7,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.module_loading import autodiscover_modules
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from xicheng import views
+from xicheng import authentication, tokens_api, views  # noqa: F401  (tokens_api registers /api/v1/tokens/)
 from xicheng.api import DashboardAPIView, router
 
 # Domain apps register their viewsets on the kernel's router from their own `api.py`.
@@ -19,6 +20,16 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", authentication.account_view, name="account"),
+    path("accounts/password/", authentication.OwnPasswordChangeView.as_view(), name="password_change"),
+    path("accounts/otp/", authentication.otp_setup_view, name="otp_setup"),
+    path("accounts/otp/verify/", authentication.otp_verify_view, name="otp_verify"),
+    path("accounts/otp/recovery-codes/", authentication.otp_recovery_codes_view, name="otp_recovery_codes"),
+    path("accounts/otp/remove/", authentication.otp_remove_view, name="otp_remove"),
+    path("accounts/tokens/", authentication.token_list_view, name="token_list"),
+    path("accounts/tokens/<str:token_key>/revoke/", authentication.token_revoke_view, name="token_revoke"),
+    path("accounts/lockouts/", authentication.lockout_list_view, name="lockout_list"),
+    path("accounts/lockouts/unlock/", authentication.lockout_unlock_view, name="lockout_unlock"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", views.home, name="home"),
     path("my/", views.my_work, name="my_work"),
@@ -32,10 +43,16 @@ urlpatterns = [
     path("dashboard/export.xlsx", views.dashboard_export, name="dashboard_export"),
     path("dashboard/targets/<int:pk>/areas/", views.dashboard_areas, name="dashboard_areas"),
     path("api/v1/dashboard/", DashboardAPIView.as_view(), name="api_dashboard"),
+    # One way in: the admin's own login page would skip the lock-out message and the second factor.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    path("admin/password_change/", RedirectView.as_view(pattern_name="password_change")),
+    # The admin's password forms, wrapped so that the owner must choose their own password next.
+    path("admin/auth/user/add/", authentication.admin_user_add_view),
+    path("admin/auth/user/<id>/password/", authentication.admin_user_password_view),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),
 ]
 
 # Each domain app's pages live under its own prefix.

@@ -16,7 +16,8 @@
       textStyle: { fontFamily: "Noto Sans CJK SC, sans-serif" },
       grid: { left: 48, right: 12, top: 28, bottom: 28 },
       legend: { top: 0, data: [el.dataset.actualLabel || "完成", el.dataset.paceLabel || "进度线"], textStyle: { color: screen ? "#e5e7eb" : "#334155" } },
-      tooltip: { trigger: "axis" },
+      // Drawn on the canvas: ECharts' HTML tooltip writes style attributes, which the CSP refuses.
+      tooltip: { trigger: "axis", renderMode: "richText" },
       xAxis: { type: "category", data: trend.weeks.map(function (w) { return w.slice(5); }), axisLabel: { color: screen ? "#cbd5e1" : "#475569" } },
       yAxis: { type: "value", axisLabel: { color: screen ? "#cbd5e1" : "#475569" } },
       series: [

@@ -53,5 +53,5 @@ def test_the_demo_has_lone_elders_late_deliveries_and_open_checks_today(seeded: 
 
 def test_seeding_twice_adds_nothing(seeded: None) -> None:
     before = MealReceipt.objects.count()
-    call_command("seed_demo", today=TODAY, stdout=StringIO())
+    call_command("seed_demo", today=TODAY, allow_demo_accounts=True, stdout=StringIO())
     assert MealReceipt.objects.count() == before

@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from governance.models import Dispute, Hazard, Inspection, Migrant, ZeroReport
-from tests.conftest import Cast, Places, assert_role_matrix
+from tests.conftest import Cast, Places, assert_role_matrix, login
 from tests.governance.factories import DisputeFactory, HazardFactory, id_number, wrong_check_digit
 from xicheng import clock
 
@@ -147,5 +147,5 @@ def test_the_api_filters_like_the_web(api_client: APIClient, cast: Cast, places:
 
 def test_nothing_is_deleted_through_the_api(api_client: APIClient, cast: Cast, places: Places) -> None:
     hazard = HazardFactory(area=places.sifang_grid)
-    api_client.force_login(cast.admin)
+    login(api_client, cast.admin)
     assert api_client.delete(f"/api/v1/hazards/{hazard.pk}/").status_code == 405

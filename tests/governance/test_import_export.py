@@ -9,7 +9,7 @@ from django.test import Client
 
 from governance.models import Migrant, RentalHouse
 from governance.resources import MigrantResource, RentalHouseResource
-from tests.conftest import Cast, Places
+from tests.conftest import Cast, Places, login
 from tests.governance.factories import MigrantFactory, RentalHouseFactory, id_number, wrong_check_digit
 from xicheng.models import AuditEvent
 from xicheng.resources import defuse_formula
@@ -51,7 +51,7 @@ def test_the_admin_import_page_names_the_bad_row_and_imports_nothing(
 ) -> None:
     house = RentalHouseFactory(area=places.sifang_grid)
     upload = SimpleUploadedFile("migrants.csv", _migrants(house.pk, bad_row=57).csv.encode(), content_type="text/csv")
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     response = client.post("/admin/governance/migrant/import/", {"import_file": upload, "format": "0", "resource": "0"})
     page = response.content.decode()
     assert response.status_code == 200
@@ -92,7 +92,7 @@ def test_exported_landlord_phones_are_masked_without_the_right(cast: Cast, place
 
 def test_an_admin_export_is_logged(client: Client, cast: Cast, places: Places) -> None:
     MigrantFactory(house=RentalHouseFactory(area=places.sifang_grid))
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     client.post(
         "/admin/governance/rentalhouse/export/",
         {"format": "0", "resource": "0", **{f"rentalhouseresource_{f}": "on" for f in ["id", "area", "address"]}},

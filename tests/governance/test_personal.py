@@ -10,7 +10,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from governance.models import Migrant
-from tests.conftest import Cast, Places
+from tests.conftest import Cast, Places, login
 from tests.governance.factories import MigrantFactory, RentalHouseFactory, id_number
 from xicheng.models import AuditEvent
 
@@ -154,7 +154,7 @@ def test_the_admin_export_is_masked_for_a_data_admin_without_the_right(
     admin.user_permissions.clear()
     group = admin.groups.get()
     group.permissions.remove(Permission.objects.get(codename="view_personal_data"))
-    client.force_login(User.objects.get(pk=admin.pk))
+    login(client, User.objects.get(pk=admin.pk))
     response = client.post("/admin/governance/migrant/export/", {"format": "0", "resource": "0", **_all_fields()})
     body = _body(response)
     assert response.status_code == 200, body[:500]
@@ -168,7 +168,7 @@ def test_the_admin_export_shows_whole_numbers_to_a_data_admin_with_the_right_and
 ) -> None:
     house = RentalHouseFactory(area=places.sifang_grid)
     MigrantFactory(house=house, id_number=NUMBER, phone=PHONE)
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     body = _body(client.post("/admin/governance/migrant/export/", {"format": "0", "resource": "0", **_all_fields()}))
     assert NUMBER in body
     assert AuditEvent.objects.filter(action=AuditEvent.Action.VIEW_PERSONAL, user=cast.admin).exists()

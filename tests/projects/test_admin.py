@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from projects.models import Squad
-from tests.conftest import Cast
+from tests.conftest import Cast, login
 from tests.projects.conftest import Site
 from tests.projects.factories import InvestmentLeadFactory, MilestoneFactory, ProjectIssueFactory
 
@@ -18,19 +18,19 @@ def test_every_model_has_a_searchable_admin_list(client: Client, site: Site, cas
     MilestoneFactory(project=site.project, name="签约")
     ProjectIssueFactory(project=site.project, owner=site.head)
     InvestmentLeadFactory(area=site.project.area, owner=cast.li)
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     assert client.get(f"/admin/projects/{model}/?q=周").status_code == 200
 
 
 def test_the_project_admin_shows_its_milestones_and_squads_inline(client: Client, site: Site, cast: Cast) -> None:
     MilestoneFactory(project=site.project, name="前期摸底调查")
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     page = client.get(f"/admin/projects/project/{site.project.pk}/change/").content.decode()
     assert "前期摸底调查" in page and "第一攻坚小组" in page
 
 
 def test_the_squad_form_refuses_the_leader_as_a_member(client: Client, site: Site, cast: Cast) -> None:
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     response = client.post(
         "/admin/projects/squad/add/",
         {

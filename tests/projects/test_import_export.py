@@ -11,7 +11,7 @@ from django.utils import translation
 
 from projects.models import Household, InvestmentLead
 from projects.resources import HouseholdResource, InvestmentLeadResource, row_errors
-from tests.conftest import Cast, Places
+from tests.conftest import Cast, Places, login
 from tests.projects.conftest import Site
 from tests.projects.factories import HouseholdFactory
 
@@ -68,7 +68,7 @@ def test_an_import_cannot_file_households_outside_the_importers_areas(site: Site
 
 
 def test_the_admin_import_page_refuses_the_file_and_names_the_bad_row(client: Client, site: Site, cast: Cast) -> None:
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     content = _rows(site, 50, bad=23).export("csv").encode()
     from django.core.files.uploadedfile import SimpleUploadedFile
 

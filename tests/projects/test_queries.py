@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from projects.models import Household
-from tests.conftest import Cast, count_queries
+from tests.conftest import Cast, count_queries, login
 from tests.projects.conftest import Site
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def _households(site: Site, n: int) -> None:
 def test_lists_and_the_project_page_cost_the_same_for_20_and_2000_households(
     client: Client, site: Site, cast: Cast, url: str, who: str
 ) -> None:
-    client.force_login(cast[who])
+    login(client, cast[who])
     url = url.format(project=site.project.pk)
     _households(site, 19)
     assert client.get(url).status_code == 200

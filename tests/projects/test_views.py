@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from projects.models import Household
-from tests.conftest import Cast, Places, assert_role_matrix
+from tests.conftest import Cast, Places, assert_role_matrix, login
 from tests.projects.conftest import Site
 from tests.projects.factories import HouseholdFactory, MilestoneFactory, ProjectIssueFactory, SquadFactory
 from xicheng.models import AuditEvent
@@ -77,7 +77,7 @@ def test_who_may_take_the_next_step(cast: Cast, site: Site) -> None:
         with transaction.atomic():
             client = Client()
             if cast[role] is not None:
-                client.force_login(cast[role])
+                login(client, cast[role])
             got[role] = client.post(_next_step(site), {"version": 1}).status_code
             transaction.set_rollback(True)
     assert got == expected

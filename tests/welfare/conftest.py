@@ -29,7 +29,7 @@ def assert_form_role_matrix(cast: Any, url: str, expected: dict[str, int], data:
     from django.db import transaction
     from django.test import Client
 
-    from tests.conftest import CAST
+    from tests.conftest import CAST, login
 
     assert set(expected) == set(CAST), f"list every role: missing {set(CAST) - set(expected)}"
     got: dict[str, int] = {}
@@ -37,7 +37,7 @@ def assert_form_role_matrix(cast: Any, url: str, expected: dict[str, int], data:
         client = Client()
         user = cast[role]
         if user is not None:
-            client.force_login(user)
+            login(client, user)
         with transaction.atomic():
             got[role] = client.post(url, data).status_code
             transaction.set_rollback(True)

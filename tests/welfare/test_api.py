@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
-from tests.conftest import Cast, assert_role_matrix, count_queries
+from tests.conftest import Cast, assert_role_matrix, count_queries, login
 from tests.welfare.factories import DAY, ElderFactory, World
 from welfare.models import MealDelivery, SafetyCheck
 from welfare.services import day_sheet_save
@@ -87,7 +87,7 @@ def test_elders_are_masked_in_the_api_without_the_right(api_client: Any, world: 
 
 
 def test_an_unmasked_api_read_is_logged(api_client: Any, world: World, cast: Cast) -> None:
-    api_client.force_login(cast.admin)
+    login(api_client, cast.admin)
     body = api_client.get(f"/api/v1/elders/{world.alone.pk}/").json()
     assert body["phone"] == "13812345678"
     assert AuditEvent.objects.filter(action=AuditEvent.Action.VIEW_PERSONAL, user=cast.admin).exists()

@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
-from tests.conftest import Cast, Places, add_area, assert_role_matrix, count_queries
+from tests.conftest import Cast, Places, add_area, assert_role_matrix, count_queries, login
 from tests.welfare.conftest import assert_form_role_matrix
 from tests.welfare.factories import DAY, CareCenterFactory, ElderFactory, ServedVillageFactory, World
 from welfare.models import Elder, MealDelivery, MealReceipt, SafetyCheck
@@ -265,7 +265,7 @@ def test_an_elder_s_phone_is_masked_without_the_right(client: Client, world: Wor
 
 
 def test_an_unmasked_view_is_logged(client: Client, world: World, cast: Cast) -> None:
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     page = client.get(f"/welfare/elders/{world.alone.pk}/").content.decode()
     assert "13812345678" in page
     event = AuditEvent.objects.get(action=AuditEvent.Action.VIEW_PERSONAL)
@@ -343,7 +343,7 @@ def test_lists_cost_the_same_for_few_and_many_rows(
 
 
 def test_the_data_admin_reads_and_exports_elders_in_the_admin(client: Client, world: World, cast: Cast) -> None:
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     assert client.get("/admin/welfare/elder/").status_code == 200
     assert client.get(f"/admin/welfare/elder/{world.alone.pk}/change/").status_code == 200
     assert client.get("/admin/welfare/elder/import/").status_code == 200
@@ -367,7 +367,7 @@ def test_an_admin_import_with_a_bad_row_names_it_and_imports_nothing(client: Cli
         ",吴月仙,sifang,1940,1,13800000001,,,2026-01-01,\n"
         ",楼法明,nowhere,1942,0,,,,2026-01-01,\n"
     ).encode()
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     response = client.post(
         "/admin/welfare/elder/import/",
         {"resource": "0", "format": "0", "import_file": SimpleUploadedFile("elders.csv", csv, "text/csv")},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.conftest import Cast, Places, assert_role_matrix
+from tests.conftest import Cast, Places, assert_role_matrix, login
 from tests.factories import TaskFactory
 from xicheng.models import Task, TaskUpdate
 
@@ -170,12 +170,12 @@ def test_an_api_client_cannot_write(api_client, cast: Cast, places: Places, sifa
 
 
 def test_an_auditor_sees_no_domain_data(client: Client, api_client, cast: Cast, sifang_task: Task) -> None:  # type: ignore[no-untyped-def]
-    client.force_login(cast.auditor)
+    login(client, cast.auditor)
     assert client.get("/tasks/").status_code == 200
     assert "最美巷道评选" not in client.get("/tasks/").content.decode()
     assert client.get(f"/tasks/{sifang_task.pk}/").status_code == 404
     assert client.get("/audit/").status_code == 200
-    api_client.force_login(cast.auditor)
+    login(api_client, cast.auditor)
     for url in ("/api/v1/tasks/", "/api/v1/targets/", "/api/v1/indicators/"):
         assert api_client.get(url).status_code == 403, url
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from xicheng.demo import DEMO_PASSWORD, PEOPLE, demo_today, seed
+from xicheng.demo import DEMO_ADMINS, DEMO_PASSWORD, DEMO_TOTP_KEY, PEOPLE, demo_recovery_codes, demo_today, seed
 
 
 class Command(BaseCommand):
@@ -14,8 +15,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scale", type=int, default=1, help="Multiply the volume: N subdistricts (benchmarks).")
         parser.add_argument("--today", type=date.fromisoformat, default=None, help="Treat this day as today.")
+        parser.add_argument(
+            "--allow-demo-accounts",
+            action="store_true",
+            help="Seed even with DEBUG off. The demo accounts have a published password: never on a real install.",
+        )
 
-    def handle(self, *args: Any, scale: int, today: date | None, **options: Any) -> None:
+    def handle(
+        self, *args: Any, scale: int, today: date | None, allow_demo_accounts: bool = False, **options: Any
+    ) -> None:
+        if not settings.DEBUG and not allow_demo_accounts:
+            raise CommandError(
+                "DEBUG is off: this looks like a real install, and the demo creates accounts whose password "
+                "is published. Run it with DEBUG=true, or add --allow-demo-accounts if you really mean it."
+            )
         if scale < 1:
             self.stderr.write("--scale must be at least 1.")
             raise SystemExit(2)
@@ -23,4 +36,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo data ready as of {ctx.today:%Y-%m-%d}."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, name, _position, role, _areas in PEOPLE:
-            self.stdout.write(f"  {username:<8} {role:<11} {name}")
+            self.stdout.write(f"  {username:<8} {role:<12} {name}")
+        self.stdout.write(
+            "\nThe administrators (" + ", ".join(DEMO_ADMINS) + ") also need a second-factor code after the password.\n"
+            f"  TOTP key (add it to an authenticator app, or run `oathtool --totp -b {DEMO_TOTP_KEY}`):\n"
+            f"    {DEMO_TOTP_KEY}\n"
+            f"  otpauth://totp/Xicheng-demo?secret={DEMO_TOTP_KEY}&issuer=Xicheng-demo\n"
+            "  or a single-use recovery code (running seed_demo again restores them):"
+        )
+        for username in DEMO_ADMINS:
+            self.stdout.write(f"    {username:<8} " + "  ".join(demo_recovery_codes(username)))

@@ -1,0 +1,28 @@
+// Behaviour every page shares, bound here because the Content Security Policy allows no inline
+// handler (onchange=, onclick=) and no style attribute.
+(function () {
+  "use strict";
+
+  // A select that submits its form when changed (the language switch, list filters).
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+
+  // The dashboard's period picker: its value is a query string; keep the chosen "as of" day.
+  document.querySelectorAll("select[data-period-choice]").forEach(function (select) {
+    select.addEventListener("change", function () {
+      var asOf = select.form.elements.as_of ? select.form.elements.as_of.value : "";
+      location.search = select.value + (asOf ? "&as_of=" + encodeURIComponent(asOf) : "");
+    });
+  });
+
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+
+  // Bars whose length is data (a funnel's share): set through the CSSOM, which the CSP allows.
+  document.querySelectorAll("[data-width]").forEach(function (bar) {
+    var share = parseFloat(bar.dataset.width);
+    if (!isNaN(share)) { bar.style.width = Math.max(0, Math.min(100, share)) + "%"; }
+  });
+})();
