@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from governance.models import Dispute, Hazard, Migrant, ZeroReport
-from tests.conftest import Cast, Places
+from tests.conftest import Cast, Places, login
 from tests.governance.factories import DisputeFactory, HazardFactory, ZeroReportFactory, id_number
 from xicheng import clock
 from xicheng.personal import blind_index
@@ -22,7 +22,7 @@ def test_an_admin_action_rectify_writes_history_and_bumps_the_version(
 ) -> None:
     hazard: Any = HazardFactory(area=places.sifang)
     done: Any = HazardFactory(area=places.sifang, description="已整改的", rectified_on=hazard.found_on)
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     response = client.post(
         "/admin/governance/hazard/",
         {"action": "rectify_today", "_selected_action": [hazard.pk]},
@@ -41,7 +41,7 @@ def test_an_admin_action_rectify_writes_history_and_bumps_the_version(
 
 def test_the_admin_dispute_form_has_no_status_to_jump(client: Client, cast: Cast, places: Places) -> None:
     dispute: Any = DisputeFactory(area=places.sifang)
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     page = client.get(f"/admin/governance/dispute/{dispute.pk}/change/").content.decode()
     assert 'name="status"' not in page and 'name="resolved_on"' not in page
     assert Dispute.objects.get().status == "received"
@@ -62,7 +62,7 @@ def _migrant_form(house: Any, **changes: Any) -> dict[str, Any]:
 
 
 def test_the_migrant_admin_registers_through_the_service(client: Client, cast: Cast, sifang_house: Any) -> None:
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     response = client.post("/admin/governance/migrant/add/", _migrant_form(sifang_house))
     assert response.status_code == 302
     migrant = Migrant.objects.get()
@@ -77,7 +77,7 @@ def test_the_migrant_admin_registers_through_the_service(client: Client, cast: C
 def test_the_migrant_admin_refuses_a_bad_phone_and_a_future_registration(
     client: Client, cast: Cast, sifang_house: Any
 ) -> None:
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     response = client.post(
         "/admin/governance/migrant/add/", _migrant_form(sifang_house, phone="abc", registered_on="2099-01-01")
     )
@@ -89,7 +89,7 @@ def test_the_migrant_admin_refuses_a_bad_phone_and_a_future_registration(
 def test_a_migrant_corrected_in_the_admin_keeps_a_true_search_index(
     client: Client, cast: Cast, sifang_house: Any
 ) -> None:
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     client.post("/admin/governance/migrant/add/", _migrant_form(sifang_house))
     migrant = Migrant.objects.get()
     response = client.post(
@@ -103,7 +103,7 @@ def test_a_migrant_corrected_in_the_admin_keeps_a_true_search_index(
 
 def test_a_sent_zero_report_keeps_its_day_and_village_in_the_admin(client: Client, cast: Cast, places: Places) -> None:
     report: Any = ZeroReportFactory(village=places.sifang)
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     page = client.get(f"/admin/governance/zeroreport/{report.pk}/change/").content.decode()
     assert 'name="day"' not in page and 'name="village"' not in page
     refused = client.post(
@@ -117,7 +117,7 @@ def test_rectifying_an_already_rectified_hazard_again_in_the_admin_is_refused_wi
     client: Client, cast: Cast, places: Places
 ) -> None:
     hazard: Any = HazardFactory(area=places.sifang, rectified_on=clock.today(), description="楼道堆物")
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     response = client.post(
         "/admin/governance/hazard/", {"action": "rectify_today", "_selected_action": [hazard.pk]}, follow=True
     )

@@ -11,7 +11,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from projects.models import Household, InvestmentLead, Milestone
-from tests.conftest import Cast
+from tests.conftest import Cast, login
 from tests.projects.conftest import Site
 from tests.projects.factories import InvestmentLeadFactory, MilestoneFactory, ProjectFactory, SquadFactory
 from xicheng import clock
@@ -38,7 +38,7 @@ def _household_form(household: Household, **changes: Any) -> dict[str, Any]:
 
 def test_the_admin_cannot_move_a_household_two_steps(client: Client, site: Site, cast: Cast) -> None:
     household = site.household  # 已评估
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     page = client.get(f"/admin/projects/household/{household.pk}/change/").content.decode()
     assert 'name="status"' not in page and 'name="signed_on"' not in page and 'name="vacated_on"' not in page
     # Posting the steps anyway changes nothing: they are not fields of the form.
@@ -62,7 +62,7 @@ def test_the_admin_cannot_move_a_household_two_steps(client: Client, site: Site,
 
 
 def test_a_household_saved_in_the_admin_bumps_its_version_with_history(client: Client, site: Site, cast: Cast) -> None:
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     response = client.post(
         f"/admin/projects/household/{site.household.pk}/change/", _household_form(site.household, address="周塘村88号")
     )
@@ -76,7 +76,7 @@ def test_a_stale_admin_form_is_refused_in_chinese_and_keeps_what_was_typed(
     client: Client, site: Site, cast: Cast
 ) -> None:
     Household.objects.filter(pk=site.household.pk).update(version=4)  # changed by a cadre meanwhile
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     response = client.post(
         f"/admin/projects/household/{site.household.pk}/change/",
         _household_form(site.household, address="周塘村99号", version=1),
@@ -91,7 +91,7 @@ def test_a_stale_admin_form_is_refused_in_chinese_and_keeps_what_was_typed(
 def test_the_admin_refuses_a_squad_of_another_project(client: Client, site: Site, cast: Cast) -> None:
     elsewhere: Any = ProjectFactory(area=site.project.area, lead_leader=cast.zhao)
     foreign: Any = SquadFactory(project=elsewhere, leader=cast.zhao, head=site.head, members=[cast.li])
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     response = client.post(
         f"/admin/projects/household/{site.household.pk}/change/", _household_form(site.household, squad=foreign.pk)
     )
@@ -102,7 +102,7 @@ def test_the_admin_refuses_a_squad_of_another_project(client: Client, site: Site
 
 def test_the_admin_completes_a_stage_through_the_service(client: Client, site: Site, cast: Cast) -> None:
     stage: Any = MilestoneFactory(project=site.project, name="评估入户", actual_start=date(2026, 3, 1))
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     page = client.get(f"/admin/projects/milestone/{stage.pk}/change/").content.decode()
     assert 'name="actual_end"' not in page
     client.post("/admin/projects/milestone/", {"action": "complete_stage", "_selected_action": [stage.pk]})
@@ -118,7 +118,7 @@ def test_the_admin_completes_a_stage_through_the_service(client: Client, site: S
 
 def test_the_admin_moves_an_investment_lead_one_stage_on(client: Client, cast: Cast, site: Site) -> None:
     lead: Any = InvestmentLeadFactory(area=site.project.area, owner=cast.li)
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     client.post("/admin/projects/investmentlead/", {"action": "advance_lead", "_selected_action": [lead.pk]})
     lead.refresh_from_db()
     assert (lead.stage, lead.signed_on, lead.version) == (InvestmentLead.Stage.SIGNED, clock.today(), 2)
@@ -166,7 +166,7 @@ def test_the_admin_history_is_read_never_replayed(client: Client, site: Site, ca
 
     household_advance(household=site.household, on=date(2026, 5, 2), version=1, acting_user=cast.wang)
     earlier = site.household.history.earliest()
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     assert client.get(f"/admin/projects/household/{site.household.pk}/history/").status_code == 200
     revert = f"/admin/projects/household/{site.household.pk}/history/{earlier.history_id}/"
     assert client.post(revert, {"version": 1}).status_code == 403

@@ -19,7 +19,7 @@ from django.test import Client
 from django.utils import timezone
 
 from governance.models import RentalHouse
-from tests.conftest import Cast, Places
+from tests.conftest import Cast, Places, login
 from tests.governance.factories import MigrantFactory, RentalHouseFactory, id_number
 from xicheng.jobs import ImportExportJob, job_run, jobs_purge_expired, progress_key
 from xicheng.models import AuditEvent
@@ -79,7 +79,7 @@ def _migrants(places: Places, n: int) -> RentalHouse:
 
 def test_a_small_export_downloads_at_once_as_before(client: Client, cast: Cast, places: Places) -> None:
     _migrants(places, 3)
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     response = _export(client)
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
@@ -90,7 +90,7 @@ def test_a_large_export_becomes_a_job_with_a_progress_bar_and_a_download_link(
     client: Client, cast: Cast, places: Places, through_the_worker: None
 ) -> None:
     _migrants(places, 5)
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     response = _export(client)
     job = ImportExportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/admin/xicheng/importexportjob/{job.pk}/change/"
@@ -125,7 +125,7 @@ def test_the_worker_keeps_the_lists_filter(
     house = _migrants(places, 3)
     other: Any = RentalHouseFactory(area=places.sifang_grid, address="四方路99号")
     MigrantFactory(house=other, id_number=id_number(500), name="只此一人")
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     _export(client, query="?q=只此一人")
     job = ImportExportJob.objects.get()
     rows = _rows(client.get(f"/admin/xicheng/importexportjob/{job.pk}/download/"))
@@ -151,7 +151,7 @@ def test_a_data_admin_exports_personal_data_whole_and_that_is_logged(
     client: Client, cast: Cast, places: Places, through_the_worker: None
 ) -> None:
     _migrants(places, 3)
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     _export(client)
     rows = _rows(client.get(f"/admin/xicheng/importexportjob/{ImportExportJob.objects.get().pk}/download/"))
     assert {row[rows[0].index("phone")] for row in rows[1:]} == {"13598765432"}
@@ -162,7 +162,7 @@ def test_an_export_is_audited_with_its_row_count(
     client: Client, cast: Cast, places: Places, through_the_worker: None
 ) -> None:
     _migrants(places, 4)
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     _export(client)
     event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
     assert event.user == cast.admin and event.subject == "admin export governance.migrant"
@@ -174,11 +174,11 @@ def test_only_the_owner_may_see_or_download_a_job(
     client: Client, cast: Cast, places: Places, through_the_worker: None
 ) -> None:
     _migrants(places, 3)
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     _export(client)
     job = ImportExportJob.objects.get()
     other = Client()
-    other.force_login(cast.sysadmin)  # staff, in the admin, but not the owner
+    login(other, cast.sysadmin)  # staff, in the admin, but not the owner
     assert other.get(f"/admin/xicheng/importexportjob/{job.pk}/download/").status_code == 404
     assert other.get(f"/admin/xicheng/importexportjob/{job.pk}/change/").status_code == 404
     assert (
@@ -196,7 +196,7 @@ def test_a_running_job_page_polls_and_shows_the_rows_done(client: Client, cast: 
         status=ImportExportJob.Status.RUNNING,
     )  # fmt: skip
     cache.set(progress_key(job.pk), 11002)
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     partial = client.get(f"/admin/xicheng/importexportjob/{job.pk}/change/", headers={"HX-Request": "true"})
     body = partial.content.decode()
     assert 'hx-trigger="every 1s"' in body and 'max="55010" value="11002"' in body
@@ -210,7 +210,7 @@ def test_a_running_job_page_polls_and_shows_the_rows_done(client: Client, cast: 
 def test_a_large_import_runs_as_a_job_and_saves_every_row(
     client: Client, cast: Cast, places: Places, through_the_worker: None
 ) -> None:
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     response = _import(client, _houses(30))
     job = ImportExportJob.objects.get()
     assert response.status_code == 302 and response["Location"].endswith(f"/{job.pk}/change/")
@@ -223,7 +223,7 @@ def test_a_large_import_runs_as_a_job_and_saves_every_row(
 def test_imported_rows_keep_who_imported_them_in_their_history(
     client: Client, cast: Cast, places: Places, through_the_worker: None
 ) -> None:
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     _import(client, _houses(3))
     house = RentalHouse.objects.first()
     assert house is not None and house.history.get().history_user == cast.admin  # type: ignore[attr-defined]
@@ -232,7 +232,7 @@ def test_imported_rows_keep_who_imported_them_in_their_history(
 def test_a_bad_row_imports_nothing_and_the_job_lists_row_column_and_value(
     client: Client, cast: Cast, places: Places, through_the_worker: None
 ) -> None:
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     response = _import(client, _houses(40, bad_rows={17: ("rooms", "十间"), 33: ("area", "nowhere")}))
     job = ImportExportJob.objects.get()
     assert RentalHouse.objects.count() == 0
@@ -248,7 +248,7 @@ def test_a_bad_row_imports_nothing_and_the_job_lists_row_column_and_value(
 def test_a_small_import_with_a_bad_row_shows_the_rows_on_the_import_page(
     client: Client, cast: Cast, places: Places
 ) -> None:
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     response = _import(client, _houses(3, bad_rows={2: ("rooms", "-4")}))
     page = response.content.decode()
     assert response.status_code == 200 and RentalHouse.objects.count() == 0
@@ -256,7 +256,7 @@ def test_a_small_import_with_a_bad_row_shows_the_rows_on_the_import_page(
 
 
 def test_a_good_import_is_audited_with_its_row_count(client: Client, cast: Cast, places: Places) -> None:
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     response = _import(client, _houses(3))
     assert response.status_code == 302 and response["Location"] == "/admin/governance/rentalhouse/"
     event = AuditEvent.objects.get(action=AuditEvent.Action.IMPORT)
@@ -264,7 +264,7 @@ def test_a_good_import_is_audited_with_its_row_count(client: Client, cast: Cast,
 
 
 def test_missing_columns_are_named_before_anything_is_imported(client: Client, cast: Cast, places: Places) -> None:
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     response = _import(client, _houses(3, headers=["id", "area", "landlord", "rooms"]))
     page = response.content.decode()
     assert response.status_code == 200
@@ -273,7 +273,7 @@ def test_missing_columns_are_named_before_anything_is_imported(client: Client, c
 
 
 def test_unknown_columns_are_named_before_anything_is_imported(client: Client, cast: Cast, places: Places) -> None:
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     headers = ["area", "adress", "landlord", "rooms", "地址"]
     response = _import(client, _houses(3, headers=headers))
     page = response.content.decode()
@@ -284,7 +284,7 @@ def test_unknown_columns_are_named_before_anything_is_imported(client: Client, c
 def test_the_uploaded_file_is_not_kept_once_read(
     client: Client, cast: Cast, places: Places, through_the_worker: None, settings: Any
 ) -> None:
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     before = set(settings.MEDIA_ROOT.rglob("*.csv"))  # other tests' files share the folder
     _import(client, _houses(5))
     job = ImportExportJob.objects.get()
@@ -321,7 +321,7 @@ def test_expired_jobs_lose_their_files_and_newer_ones_keep_them(
     client: Client, cast: Cast, places: Places, through_the_worker: None, settings: Any
 ) -> None:
     _migrants(places, 3)
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     _export(client)
     _export(client)
     old, new = ImportExportJob.objects.order_by("pk")

@@ -23,7 +23,7 @@ from django.test import Client
 from django.test.utils import override_settings
 
 from governance.models import Migrant, RentalHouse
-from tests.conftest import Cast, Places
+from tests.conftest import Cast, Places, login
 from tests.governance.factories import id_number
 from xicheng.celery import app
 from xicheng.jobs import ImportExportJob
@@ -128,7 +128,7 @@ def test_a_real_worker_exports_3000_migrants_while_the_page_shows_the_progress(
     client: Client, cast: Cast, places: Places, sent_to: str
 ) -> None:
     _migrants(places, ROWS)
-    client.force_login(cast.admin)
+    login(client, cast.admin)
     fields = {f"migrantresource_{f}": "on" for f in ["id", "house", "name", "id_number", "phone"]}
     response = client.post("/admin/governance/migrant/export/", {"format": "1", "resource": "0", **fields})
     job = ImportExportJob.objects.get()
