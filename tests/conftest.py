@@ -130,6 +130,12 @@ def api_client() -> APIClient:
     return APIClient()
 
 
+def login(client: Any, user: User) -> None:
+    """Sign a test client in as this user: the one way every test logs in, so that what a real
+    sign-in also establishes (a verified second factor, say) is set in one place."""
+    client.force_login(user)
+
+
 def assert_role_matrix(
     cast: Cast,
     method: str,
@@ -149,7 +155,7 @@ def assert_role_matrix(
         client = APIClient() if api else APIClient(enforce_csrf_checks=False)
         user = cast[role]
         if user is not None:
-            client.force_login(user)
+            login(client, user)
         with transaction.atomic():
             kwargs: dict[str, Any] = {"format": "json"} if api else {}
             response = getattr(client, method.lower())(url, data or {}, **kwargs)

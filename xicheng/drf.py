@@ -13,7 +13,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from xicheng.roles import has_role
+from xicheng.roles import has_role, reads_domain
 from xicheng.scope import can_change
 
 
@@ -42,7 +42,9 @@ class RolePermission(permissions.BasePermission):
             return False
         model = _model_of(view)
         if model is None:
-            return True
+            # The API root, the schema, the dashboard: for those who read the domain, not for the
+            # system admin or the auditor (三权分立).
+            return reads_domain(request.user)
         verb = self.perms_map.get(request.method or "", "change")
         action_verb = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
         verb = action_verb or verb
