@@ -76,4 +76,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return response
     from rest_framework.views import exception_handler as drf_exception_handler
 
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    request: Any = context.get("request")
+    user = getattr(request, "user", None)
+    if response is not None and response.status_code == 403 and user is not None and user.is_authenticated:
+        # A signed-in caller refused is worth the auditor's eye, as on the HTML side.
+        from xicheng.models import AuditEvent
+        from xicheng.services import audit_log
+
+        audit_log(
+            user=user, action=AuditEvent.Action.DENIED, subject=f"{request.method} {request.path}", request=request
+        )
+    return response

@@ -28,7 +28,15 @@ from django.utils import translation
 
 from xicheng.roles import Role, enters_admin, has_role, reads_domain, roles_of
 
-OPEN_PREFIXES = ("/accounts/login/", "/healthz", "/i18n/", "/" + settings.STATIC_URL.lstrip("/"))
+# What browsers ask for on their own (the icon, robots) is a plain 404, not a refusal on record.
+OPEN_PREFIXES = (
+    "/accounts/login/",
+    "/healthz",
+    "/i18n/",
+    "/" + settings.STATIC_URL.lstrip("/"),
+    "/favicon.ico",
+    "/robots.txt",
+)
 # A user's own account (password, second factor, sign-out): every signed-in user, role or not.
 ACCOUNT_PREFIXES = ("/accounts/", "/account/")
 AUDIT_PREFIX = "/audit/"

@@ -230,6 +230,8 @@ def test_api_refusals_stay_json(api_client: APIClient, cast: Cast) -> None:
     assert response["Content-Type"].startswith("application/json")
     assert "detail" in response.json()
     assert api_client.get("/api/v1/dashboard/").status_code == 403
+    refused = AuditEvent.objects.filter(action=AuditEvent.Action.DENIED, user=cast.auditor)
+    assert sorted(refused.values_list("subject", flat=True)) == ["GET /api/v1/dashboard/", "GET /api/v1/tasks/"]
 
 
 def test_each_role_is_sent_to_its_place_from_the_start_page(client: Client, cast: Cast) -> None:
@@ -258,3 +260,9 @@ def test_every_change_the_superuser_makes_is_audited(client: Client, cast: Cast,
     events = AuditEvent.objects.filter(action=AuditEvent.Action.SUPERUSER)
     assert [e.subject for e in events] == [f"POST /tasks/{task.pk}/updates/ → 302"]
     assert events[0].user == root
+
+
+def test_a_browser_asking_for_its_icon_is_no_refusal_on_record(client: Client, cast: Cast) -> None:
+    login(client, cast.auditor)
+    assert client.get("/favicon.ico").status_code == 404
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.DENIED).exists()
