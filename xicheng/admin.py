@@ -1,9 +1,12 @@
-"""Django admin for data admins: every kernel model, scoped like every other page."""
+"""Django admin: the data admin's kernel models, scoped like every other page; the system admin's
+accounts are in `xicheng.accounts_admin`. Audit records are read-only for everyone."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from axes.admin import AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessFailureLog, AccessLog
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -22,6 +25,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
+from xicheng import accounts_admin  # noqa: F401  (registers the accounts and roles pages)
 from xicheng.admin_actions import VersionedAdminMixin
 from xicheng.jobs import ImportExportJob, header_problems, job_create, job_start, read_dataset
 from xicheng.models import (
@@ -291,11 +295,18 @@ class AreaAdmin(TreeAdmin):
 
 @admin.register(Cadre)
 class CadreAdmin(ScopedAdmin):
+    """The data admin keeps what a cadre does: position, phone, the areas served. The person comes
+    with the account, which the system admin creates."""
+
     list_display = ["name", "position", "user", "masked_phone"]
     list_filter = ["position"]
     search_fields = ["name", "user__username"]
-    autocomplete_fields = ["user", "areas"]
+    autocomplete_fields = ["areas"]
     fields = ["user", "name", "phone", "position", "areas"]
+    readonly_fields = ["user"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
     @admin.display(description=_("phone"))
     def masked_phone(self, cadre: Cadre) -> str:
@@ -381,6 +392,32 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+class ReadOnlyLogAdmin:
+    """Axes' login logs: read, never edited or deleted, by anyone."""
+
+    actions = None
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class AccessLogReadOnlyAdmin(ReadOnlyLogAdmin, AccessLogAdmin):
+    pass
+
+
+class AccessFailureLogReadOnlyAdmin(ReadOnlyLogAdmin, AccessFailureLogAdmin):
+    pass
+
+
+for _model, _admin in ((AccessLog, AccessLogReadOnlyAdmin), (AccessFailureLog, AccessFailureLogReadOnlyAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin)
 
 
 # The API tokens, listed and revoked by the system administrator (xicheng/tokens_admin.py).

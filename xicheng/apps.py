@@ -10,12 +10,18 @@ class XichengConfig(AppConfig):
     verbose_name = _("Kernel")
 
     def ready(self) -> None:
+        from django.contrib.auth.models import Group
         from django.utils.module_loading import autodiscover_modules
 
-        # history connects the IP recorder; security starts each session's clocks at sign-in.
-        from xicheng import history, security  # noqa: F401
-        from xicheng.roles import sync_roles
+        # history connects the IP recorder, audit its receivers; security starts each session's
+        # clocks at sign-in.
+        from xicheng import audit, history, security  # noqa: F401
+        from xicheng.roles import group_label, sync_roles
 
         # Domain apps register their metrics and dashboard parts with the kernel.
         autodiscover_modules("metrics", "dashboard")
         post_migrate.connect(sync_roles, dispatch_uid="xicheng.sync_roles")
+        post_migrate.connect(audit.install_audit_triggers_after_migrate, dispatch_uid="xicheng.audit_triggers")
+        # Every group is a role: wherever one is shown (the admin's titles and lists) it reads as
+        # people say it, 审计员, not auditor.
+        Group.__str__ = group_label  # type: ignore[method-assign,assignment]

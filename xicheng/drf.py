@@ -13,7 +13,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from xicheng.roles import has_role
+from xicheng.roles import has_role, reads_domain
 from xicheng.scope import can_change
 
 
@@ -42,7 +42,9 @@ class RolePermission(permissions.BasePermission):
             return False
         model = _model_of(view)
         if model is None:
-            return True
+            # The API root, the schema, the dashboard: for those who read the domain, not for the
+            # system admin or the auditor (三权分立).
+            return reads_domain(request.user)
         verb = self.perms_map.get(request.method or "", "change")
         action_verb = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
         verb = action_verb or verb
@@ -72,8 +74,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
         response = drf_exception_handler(ValidationError(detail=detail), context)
         if response is not None and isinstance(exc, Conflict):
-            request = context.get("request")
-            via_header = request is not None and getattr(request, "version_from_if_match", False)
+            via_header = getattr(context.get("request"), "version_from_if_match", False)
             response.status_code = status.HTTP_412_PRECONDITION_FAILED if via_header else status.HTTP_409_CONFLICT
             if exc.current_version is not None:
                 response.data["version"] = exc.current_version
@@ -81,4 +82,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return response
     from rest_framework.views import exception_handler as drf_exception_handler
 
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    request: Any = context.get("request")
+    user = getattr(request, "user", None)
+    if response is not None and response.status_code == 403 and user is not None and user.is_authenticated:
+        # A signed-in caller refused is worth the auditor's eye, as on the HTML side.
+        from xicheng.models import AuditEvent
+        from xicheng.services import audit_log
+
+        audit_log(
+            user=user, action=AuditEvent.Action.DENIED, subject=f"{request.method} {request.path}", request=request
+        )
+    return response

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
+from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class WhereFrom(models.Model):
@@ -25,16 +30,56 @@ def audited_history(**kwargs: Any) -> HistoricalRecords:
     return HistoricalRecords(bases=[WhereFrom], **kwargs)
 
 
+def current_request() -> Any:
+    """The request being served on this thread (simple-history's middleware keeps it), or None in a
+    management command or the shell."""
+    return getattr(HistoricalRecords.context, "request", None)
+
+
+@cache
+def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+def _ip(value: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address((value or "").strip())
+    except ValueError:
+        return None
+
+
 def client_ip(request: Any) -> str | None:
-    # Behind the production proxy the first X-Forwarded-For hop is the client.
+    """The address a request came from, as far as this server can know it.
+
+    REMOTE_ADDR is the peer that opened the connection. Only when that peer is a proxy named in
+    TRUSTED_PROXIES (or when TRUSTED_PROXY_COUNT proxies stand in front of every app server) is
+    X-Forwarded-For read, from the right: each trusted proxy appends the address it saw, so the
+    entries on the left are whatever the client chose to send and prove nothing. A header that
+    is not a list of addresses is ignored, never trusted and never an error."""
+    remote = _ip(request.META.get("REMOTE_ADDR"))
+    if remote is None:
+        return None
+    trusted = tuple(getattr(settings, "TRUSTED_PROXIES", ()) or ())
+    count = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    if not forwarded or not (trusted or count):
+        return str(remote)
+    hops = [_ip(hop) for hop in forwarded.split(",")]
+    if any(hop is None for hop in hops):
+        return str(remote)
+    if count:
+        # Each of the `count` proxies appended one address; the first of those is the client's.
+        return str(hops[-count]) if len(hops) >= count else str(remote)
+    networks = _networks(trusted)
+    address = remote
+    # Walk back through the proxies we trust; the first address that is not one is the client.
+    while any(address in network for network in networks) and hops:
+        address = hops.pop()  # type: ignore[assignment]
+    return str(address)
 
 
 @receiver(pre_create_historical_record)
 def _record_ip(sender: Any, history_instance: Any, **kwargs: Any) -> None:
-    request = getattr(HistoricalRecords.context, "request", None)
+    request = current_request()
     if request is not None and hasattr(history_instance, "history_ip_address"):
         history_instance.history_ip_address = client_ip(request)

@@ -25,6 +25,12 @@ class Role(models.TextChoices):
 # The three administrators (三权分立): nobody holds two of them, none can grant itself anything.
 ADMINISTRATORS = frozenset({Role.DATA_ADMIN, Role.SYSTEM_ADMIN, Role.AUDITOR})
 
+# Who reads the domain's pages and API: the system admin and the auditor never do.
+DOMAIN_READERS = frozenset({Role.LEADER, Role.CADRE, Role.DATA_ADMIN, Role.API_CLIENT})
+
+# Who enters the Django admin: the data admin for domain data, the system admin for accounts.
+ADMIN_SITE_ROLES = frozenset({Role.DATA_ADMIN, Role.SYSTEM_ADMIN})
+
 
 # Models cadres and leaders write in the field. Domain apps add theirs through their AppConfig's
 # `field_models` (a list of model names), so the kernel needs to know none of them.
@@ -65,8 +71,13 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
     return {
         Role.LEADER: views | writes,
         Role.CADRE: {p for p in views if p[1] != "view_all_records"} | writes,
-        # Domain data, but no accounts, and not the audit trail (三权分立).
-        Role.DATA_ADMIN: everything - {("xicheng", "view_audit_trail"), ("xicheng", "view_auditevent")},
+        # Domain data, but no accounts, and nothing of the audit trail (三权分立): not its page, not
+        # its events, not the history tables (a change right would also let the admin show them).
+        Role.DATA_ADMIN: {
+            (app, code)
+            for app, code in everything
+            if code != "view_audit_trail" and not code.endswith("_auditevent") and "historical" not in code
+        },
         # Accounts, roles and tokens, but no domain data.
         Role.SYSTEM_ADMIN: {
             ("auth", "view_user"),
@@ -82,16 +93,40 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
 
 
 def sync_roles(**kwargs: Any) -> None:
-    """Create the role groups and set their permissions exactly; run on post_migrate."""
+    """Create the role groups and set their permissions exactly; run on post_migrate.
+
+    A role whose permissions a release changes is one audit event; creating the roles on a new
+    database is not."""
     from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Group, Permission
+
+    from xicheng.audit import audit_quiet
 
     for config in apps.get_app_configs():
         create_permissions(config, verbosity=0)
     lookup = {(p.content_type.app_label, p.codename): p for p in Permission.objects.select_related("content_type")}
     for role, pairs in role_permissions().items():
-        group, _created = Group.objects.get_or_create(name=role)
-        group.permissions.set([lookup[pair] for pair in pairs if pair in lookup])
+        group, created = Group.objects.get_or_create(name=role)
+        wanted = {lookup[pair] for pair in pairs if pair in lookup}
+        before = set(group.permissions.select_related("content_type"))
+        if before == wanted:
+            continue
+        with audit_quiet():
+            group.permissions.set(wanted)
+        if not created:
+            from xicheng.models import AuditEvent
+            from xicheng.services import audit_log
+
+            audit_log(
+                user=None,
+                action=AuditEvent.Action.PERMISSION_CHANGE,
+                subject=f"role {role}",
+                changes={"permissions": [_names(before), _names(wanted)]},
+            )
+
+
+def _names(permissions: set[Any]) -> list[str]:
+    return sorted(f"{p.content_type.app_label}.{p.codename}" for p in permissions)
 
 
 def roles_of(user: AnyUser) -> frozenset[str]:
@@ -110,3 +145,40 @@ def roles_of(user: AnyUser) -> frozenset[str]:
 
 def has_role(user: AnyUser) -> bool:
     return bool(roles_of(user))
+
+
+def reads_domain(user: AnyUser) -> bool:
+    return user.is_authenticated and (user.is_superuser or bool(roles_of(user) & DOMAIN_READERS))
+
+
+def enters_admin(user: AnyUser) -> bool:
+    return user.is_authenticated and user.is_active and (user.is_superuser or bool(roles_of(user) & ADMIN_SITE_ROLES))
+
+
+# What each role is for, and where it works: said on the refusal page, and where `/` sends a role
+# that has nothing to see on the dashboard or "my work".
+ROLE_DUTIES = {
+    Role.LEADER: _("reads every register and the dashboard, and leads tasks"),
+    Role.CADRE: _("works on the records of the areas and squads they serve"),
+    Role.DATA_ADMIN: _("keeps the domain data in the admin; no accounts, no audit trail"),
+    Role.SYSTEM_ADMIN: _("manages accounts, roles and API tokens; reads no domain data"),
+    Role.AUDITOR: _("reads the audit trail, and nothing else"),
+    Role.API_CLIENT: _("reads the data through the API"),
+}
+ROLE_PLACES: dict[str, list[tuple[Any, str]]] = {
+    Role.LEADER: [(_("Dashboard"), "dashboard"), (_("My work"), "my_work")],
+    Role.CADRE: [(_("My work"), "my_work"), (_("Tasks"), "task_list")],
+    Role.DATA_ADMIN: [(_("Data administration"), "admin:index"), (_("Dashboard"), "dashboard")],
+    Role.SYSTEM_ADMIN: [(_("Accounts and roles"), "admin:auth_user_changelist")],
+    Role.AUDITOR: [(_("Audit trail"), "audit_trail")],
+    Role.API_CLIENT: [(_("API documentation"), "api_docs"), (_("Tasks"), "task_list")],
+}
+
+
+def role_label(role: str) -> str:
+    """A role's name as people say it (数据管理员), not its code (data_admin)."""
+    return str(Role(role).label) if role in Role.values else role
+
+
+def group_label(group: Any) -> str:
+    return role_label(group.name)

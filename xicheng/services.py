@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xicheng.history import client_ip
+from xicheng.history import client_ip, current_request
 from xicheng.locking import Conflict, locked_for_change, may_assign, require_assigner
 from xicheng.models import AuditEvent, Target, Task, TaskUpdate
 from xicheng.roles import AnyUser
@@ -45,7 +45,12 @@ def audit_log(
     source: str = "",
 ) -> AuditEvent:
     """Record an event the history tables cannot see: a sign-in, an account or role change, a
-    token, an export, a view of personal data. `changes` is {"field": [before, after]}."""
+    token, an export, a view of personal data. `changes` is {"field": [before, after]}. The source
+    (web, admin, api, or the command and host) is found from the request when not given."""
+    from xicheng.audit import request_source
+
+    if request is None:
+        request = current_request()
     return AuditEvent.objects.create(
         at=timezone.now(),
         user=user if getattr(user, "is_authenticated", False) else None,
@@ -53,7 +58,7 @@ def audit_log(
         subject=subject[:200],
         target_user=target_user,
         changes=changes or {},
-        source=source[:100],
+        source=(source or request_source(request))[:100],
         ip_address=client_ip(request) if request is not None else None,
     )
 

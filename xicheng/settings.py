@@ -3,6 +3,7 @@ environment through the small helpers below, which refuse bad values instead of 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import date, time, timedelta
 from pathlib import Path
@@ -61,6 +62,17 @@ def env_date(name: str, default: date) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a date like 2000-01-01, not {value!r}.") from None
+
+
+def env_networks(name: str) -> list[str]:
+    """A comma-separated list of IP addresses or networks (10.0.0.5, 10.0.0.0/24)."""
+    values = env_list(name, [])
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} must list IP addresses or networks, not {value!r}.") from None
+    return values
 
 
 def env_time(name: str, default: time) -> time:
@@ -144,6 +156,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "xicheng.middleware.RoleRequiredMiddleware",
+    "xicheng.middleware.SuperuserAuditMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -180,6 +193,11 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Importing into a register needs the right to change it, exporting the right to read it: without
+# these, anyone who reaches the admin could import (django-import-export allows all by default).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
 # Five failures lock the ACCOUNT, from whatever address the next try comes; an address that fails
 # AXES_IP_FAILURE_LIMIT times across any accounts is locked too (password spraying). Axes counts
 # each parameter group apart; `xicheng.authentication.AxesHandler` gives the address its own threshold.
@@ -417,6 +435,24 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"  # never served: job files go through the owner-checked download view
 # Plain HTTP is allowed for the load balancer's health check, even when HTTPS is enforced.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Where a request comes from (xicheng.history.client_ip): REMOTE_ADDR, unless the request came
+# through a proxy named here — its addresses or networks (TRUSTED_PROXIES), or the number of proxies
+# in front of every app server (TRUSTED_PROXY_COUNT) — whose X-Forwarded-For is then read from the right.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXIES and TRUSTED_PROXY_COUNT:
+    raise ImproperlyConfigured("Set TRUSTED_PROXIES or TRUSTED_PROXY_COUNT, not both.")
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}.")
+
+# Audit records (AuditEvent, every history table, the login logs) are kept this many days;
+# `manage.py purge_audit` removes older ones. 等保三级 asks for at least six months.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
+if AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured(
+        f"AUDIT_RETENTION_DAYS must be at least 180 (six months of audit records), not {AUDIT_RETENTION_DAYS}."
+    )
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,10 @@ from xicheng.api import DashboardAPIView, router
 # Domain apps register their viewsets on the kernel's router from their own `api.py`.
 autodiscover_modules("api")
 
+# Refusals and missing pages in the site's layout, in Chinese (the API keeps JSON).
+handler403 = "xicheng.errors.permission_denied"
+handler404 = "xicheng.errors.page_not_found"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

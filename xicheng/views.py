@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from axes.models import AccessFailureLog, AccessLog
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -14,9 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_POST
-from simple_history.models import registered_models
 
 from xicheng import health
+from xicheng.audit_trail import AuditSearchForm, events_page, history_models, history_page
 from xicheng.dashboard import workbench
 from xicheng.exports import overview_workbook
 from xicheng.filters import TargetFilter, TaskFilter
@@ -41,14 +40,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """Each role to its place: cadres to their work, leaders and the data admin to the dashboard,
+    the auditor to the audit trail, the system admin to the accounts."""
     roles = roles_of(request.user)
-    if Role.AUDITOR in roles and not roles & {Role.CADRE, Role.LEADER, Role.DATA_ADMIN}:
-        return redirect("audit_trail")
     if Role.CADRE in roles:
         return redirect("my_work")
-    if roles & {Role.LEADER, Role.DATA_ADMIN}:
+    if roles & {Role.LEADER, Role.DATA_ADMIN} or request.user.is_superuser:
         return redirect("dashboard")
-    return redirect("task_list")
+    if Role.API_CLIENT in roles:
+        return redirect("task_list")
+    if Role.AUDITOR in roles:
+        return redirect("audit_trail")
+    if Role.SYSTEM_ADMIN in roles:
+        return redirect("admin:auth_user_changelist")
+    raise PermissionDenied
 
 
 def as_of_param(request: HttpRequest) -> date:
@@ -148,58 +153,18 @@ def target_list(request: HttpRequest) -> HttpResponse:
 
 @permission_required("xicheng.view_audit_trail", raise_exception=True)
 def audit_trail(request: HttpRequest) -> HttpResponse:
-    """留痕: who changed what, when and from where; read-only."""
-    histories = {
-        f"{model._meta.app_label}.{model._meta.model_name}": model
-        for model in registered_models.values()
-        if model._meta.app_label in ("xicheng", "projects", "governance", "welfare")
-    }
-    choices = sorted((key, str(model._meta.verbose_name)) for key, model in histories.items())
-    chosen = request.GET.get("model", "")
-    context: dict[str, Any] = {"choices": choices, "chosen": chosen}
-    if chosen in ("logins", "failed_logins"):
-        model = AccessLog if chosen == "logins" else AccessFailureLog
-        attempts = model.objects.only("attempt_time", "username", "ip_address", "path_info").order_by("-attempt_time")
-        context["logins"] = Paginator(attempts, PAGE_SIZE).get_page(request.GET.get("page"))
-    elif chosen in histories:
-        manager: Any = histories[chosen].history  # type: ignore[attr-defined]
-        records = manager.select_related("history_user").order_by("-history_date", "-history_id")
-        page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
-        page.object_list = list(page.object_list)
-        changes = _changed_fields(manager, page.object_list)
-        for record in page.object_list:
-            record.changed_fields = changes[record.history_id]
-        context["page"] = page
+    """留痕: who did what, to whom or to which record, when and from where; read-only."""
+    form = AuditSearchForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    models = history_models()
+    chosen = data.get("model", "")
+    context: dict[str, Any] = {"form": form, "chosen": chosen, "query": _query_without_page(request)}
+    if chosen in models:
+        context["model_label"] = models[chosen]._meta.verbose_name
+        context["page"] = history_page(models[chosen], data, request.GET.get("page"))
     else:
-        events = AuditEvent.objects.select_related("user").order_by("-at")
-        context["events"] = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+        context["events"] = events_page(data, request.GET.get("page"))
     return render(request, "xicheng/audit_trail.html", context)
-
-
-def _changed_fields(manager: Any, records: list[Any]) -> dict[int, list[str]]:
-    """What each history record changed: the fields that differ from the object's record before
-    it. The earlier records of the page's objects come in one query, not one per row."""
-    if not records:
-        return {}
-    model = records[0].instance_type
-    names = [f.name for f in model._meta.concrete_fields]
-    ids = {r.id for r in records}
-    earlier: dict[int, list[Any]] = {}
-    for row in manager.filter(id__in=ids, history_id__lt=max(r.history_id for r in records)).order_by("history_id"):
-        earlier.setdefault(row.id, []).append(row)
-    changes: dict[int, list[str]] = {}
-    for record in records:
-        before = [r for r in earlier.get(record.id, []) if r.history_id < record.history_id]
-        if not before:
-            changes[record.history_id] = []
-            continue
-        previous = before[-1]
-        changes[record.history_id] = [
-            str(model._meta.get_field(name).verbose_name)
-            for name in names
-            if getattr(previous, name if name != "id" else "id", None) != getattr(record, name, None)
-        ]
-    return changes
 
 
 def _query_without_page(request: HttpRequest) -> str:

@@ -102,8 +102,8 @@ def test_the_house_page_answers_each_role(cast: Cast, sifang_house: Any) -> None
         "wang": 404,
         "zhao": 200,
         "admin": 200,
-        "auditor": 404,
-        "sysadmin": 404,
+        "auditor": 403,
+        "sysadmin": 403,
     }
     assert_role_matrix(cast, "get", url, {**expected, "api": 200})
 
@@ -117,8 +117,8 @@ def test_the_inspection_form_answers_each_role(cast: Cast, sifang_house: Any) ->
         "wang": 404,
         "zhao": 200,
         "admin": 200,
-        "auditor": 404,
-        "sysadmin": 404,
+        "auditor": 403,
+        "sysadmin": 403,
     }
     # The API client reads every house but writes nothing.
     assert_role_matrix(cast, "get", url, {**expected, "api": 403})
@@ -134,8 +134,8 @@ def test_the_rectify_step_answers_each_role(cast: Cast, places: Places) -> None:
         "wang": 404,
         "zhao": 302,
         "admin": 302,
-        "auditor": 404,
-        "sysadmin": 404,
+        "auditor": 403,
+        "sysadmin": 403,
     }
     assert_role_matrix(cast, "post", url, {**expected, "api": 403}, data={"rectified_on": "2026-03-20"})
 

@@ -46,6 +46,10 @@ class Command(BaseCommand):
         if old == new:
             raise CommandError("The new key is the old key.")
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # The audit tables' trigger lets this transaction, and only it, re-encrypt history rows.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL xicheng.key_rotation = 'on'")
             total = 0
             for model, column, index_column in encrypted_columns():
                 total += self._rotate(model, column, index_column, old, new)
