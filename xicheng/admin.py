@@ -20,6 +20,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
@@ -215,7 +217,14 @@ class ImportExportJobAdmin(admin.ModelAdmin):
         return ImportExportJob.objects.visible_to(request.user)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_active and request.user.is_staff)
+        """Those who may import or export some register (the data admin), and no one else."""
+        if not (request.user.is_active and request.user.is_staff):
+            return False
+        return any(
+            isinstance(other, ImportExportAdmin)
+            and (other.has_export_permission(request) or other.has_import_permission(request))
+            for other in self.admin_site._registry.values()
+        )
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         if not self.has_module_permission(request):
@@ -422,3 +431,10 @@ for _model, _admin in ((AccessLog, AccessLogReadOnlyAdmin), (AccessFailureLog, A
 
 # The API tokens, listed and revoked by the system administrator (xicheng/tokens_admin.py).
 from xicheng import tokens_admin  # noqa: E402, F401
+
+# Second-factor devices are enrolled and removed by their owners at /accounts/otp/, and reset by
+# the system admin with `manage.py reset_second_factor`; django-otp's own admin pages would be a
+# second, unaudited way in.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

@@ -136,7 +136,7 @@ def test_the_trail_shows_every_kind_of_account_event_in_chinese(client: Client, 
     for action in (A.PASSWORD_CHANGE, A.PASSWORD_RESET, A.OTP_ENROL, A.TOKEN, A.TOKEN_REVOKE, A.UNLOCK):
         audit_log(user=cast.sysadmin, action=action, subject="x", target_user=cast.li)
     page = _page(client, cast)
-    for label in ("修改密码", "管理员重置密码", "绑定第二认证因子", "签发接口令牌", "吊销接口令牌", "账号解锁"):
+    for label in ("修改密码", "管理员重置密码", "绑定双因素认证", "签发接口令牌", "吊销接口令牌", "账号解锁"):
         assert label in page
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import openpyxl
 import pytest
 import tablib
+from django.contrib.auth.models import Group, Permission, User
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -23,6 +24,7 @@ from tests.conftest import Cast, Places, login
 from tests.governance.factories import MigrantFactory, RentalHouseFactory, id_number
 from xicheng.jobs import ImportExportJob, job_run, jobs_purge_expired, progress_key
 from xicheng.models import AuditEvent
+from xicheng.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -109,9 +111,13 @@ def test_the_worker_exports_only_the_rows_the_user_sees(
     feifeng: Any = RentalHouseFactory(area=places.feifeng_grid)
     for i in range(4):
         MigrantFactory(house=feifeng, id_number=id_number(100 + i))
-    cast.li.is_staff = True  # 李 in the admin: her scope, not the admin's
-    cast.li.save(update_fields=["is_staff"])
-    client.force_login(cast.li)
+    # A data admin who does not read every record (the right withdrawn) but serves 四方社区 as a
+    # cadre: the worker must export what his admin list shows, not every migrant.
+    admin = cast.admin
+    Group.objects.get(name=Role.DATA_ADMIN).permissions.remove(Permission.objects.get(codename="view_all_records"))
+    admin.groups.add(Group.objects.get(name=Role.CADRE))
+    admin.cadre.areas.set([places.sifang])
+    login(client, User.objects.get(pk=admin.pk))
     _export(client)
     job = ImportExportJob.objects.get()
     assert job.status == ImportExportJob.Status.DONE and job.rows == 3
@@ -136,9 +142,9 @@ def test_exported_personal_data_stays_masked_without_the_right(
     client: Client, cast: Cast, places: Places, through_the_worker: None
 ) -> None:
     _migrants(places, 3)
-    cast.zhao.is_staff = True  # a leader reads every record but holds no personal-data right
-    cast.zhao.save(update_fields=["is_staff"])
-    client.force_login(cast.zhao)
+    # A data admin without the personal-data right.
+    Group.objects.get(name=Role.DATA_ADMIN).permissions.remove(Permission.objects.get(codename="view_personal_data"))
+    login(client, User.objects.get(pk=cast.admin.pk))
     _export(client)
     rows = _rows(client.get(f"/admin/xicheng/importexportjob/{ImportExportJob.objects.get().pk}/download/"))
     header = rows[0]

@@ -89,6 +89,20 @@ WEB: dict[str, dict[str, dict[str, Any]]] = {
     "task_add_update": {"POST": WRITE_IN_AREA},
     "target_list": {"GET": READ},
     "audit_trail": {"GET": AUDIT_ONLY},
+    # One's own account: password, second factor, tokens — everyone signed in, role or not.
+    "account": {"GET": OWN_ACCOUNT},
+    "password_change": {"GET": OWN_ACCOUNT, "POST": OWN_ACCOUNT},
+    "otp_setup": {"GET": OWN_ACCOUNT, "POST": OWN_ACCOUNT},
+    "otp_verify": {"GET": OWN_ACCOUNT, "POST": OWN_ACCOUNT},
+    "otp_recovery_codes": {"POST": OWN_ACCOUNT},
+    # An administrator is told to keep it (tests/xicheng/test_accounts.py); the page answers all.
+    "otp_remove": {"POST": OWN_ACCOUNT},
+    "token_list": {"GET": OWN_ACCOUNT},
+    # Only one's own tokens are touched: anyone else is told there is no such token of theirs.
+    "token_revoke": {"POST": OWN_ACCOUNT},
+    # Lock-outs are the system admin's to lift.
+    "lockout_list": {"GET": ACCOUNTS_ADMIN},
+    "lockout_unlock": {"POST": ACCOUNTS_ADMIN},
     "dashboard": {"GET": READ},
     "dashboard_screen": {"GET": READ},
     "dashboard_export": {"GET": READ},
@@ -134,6 +148,12 @@ WEB: dict[str, dict[str, dict[str, Any]]] = {
 # The API, by the schema's paths: {method: policy}.
 API: dict[str, dict[str, dict[str, Any]]] = {
     "/api/v1/dashboard/": {"GET": READ},
+    # One's own tokens, listed and revoked; the API client's token is nobody else's to see.
+    # (The API answers only users with a role.)
+    "/api/v1/tokens/": {"GET": {**OWN_ACCOUNT, "nobody": DENIED}},
+    "/api/v1/tokens/{token_key}/": {
+        "DELETE": {**dict.fromkeys(CAST, HIDDEN), "anonymous": LOGIN, "nobody": DENIED, "api": OK}
+    },
     "/api/v1/areas/": {"GET": READ},
     "/api/v1/areas/{id}/": {"GET": READ},  # the place tree is no one's secret
     "/api/v1/work-lines/": {"GET": READ},
@@ -149,6 +169,7 @@ API: dict[str, dict[str, dict[str, Any]]] = {
     "/api/v1/projects/{id}/": {"GET": READ_IN_AREA},
     "/api/v1/milestones/": {"GET": READ},
     "/api/v1/milestones/{id}/": {"GET": READ_IN_AREA},
+    "/api/v1/milestones/{id}/complete/": {"POST": WRITE_IN_AREA},
     "/api/v1/squads/": {"GET": READ},
     "/api/v1/squads/{id}/": {"GET": READ_IN_AREA},
     "/api/v1/households/": {"GET": READ},
@@ -199,7 +220,8 @@ DATA_PAGES = {
     "change": {"GET": DATA_ADMIN, "POST": DATA_ADMIN},
     "object": {"GET": ADMIN_REDIRECT},
     "history": {"GET": DATA_ADMIN},
-    "revert": {"GET": DATA_ADMIN, "POST": DATA_ADMIN},
+    # History is read, never replayed: a record changes only through its form or its services.
+    "revert": {"GET": DATA_ADMIN, "POST": NO_ONE},
     # Nothing is hard-deleted from the UI: deleting archives.
     "delete": {"GET": NO_ONE, "POST": NO_ONE},
     "import": {"GET": DATA_ADMIN, "POST": DATA_ADMIN},
@@ -231,14 +253,15 @@ ROLE_PAGES = {
     "history": {"GET": ACCOUNTS_ADMIN},
     "delete": {"GET": NO_ONE, "POST": NO_ONE},
 }
-# API tokens: the system admin lists and revokes them; they are issued by command.
+# API tokens: the system admin lists and revokes them (an admin action); they are issued by command.
 TOKEN_PAGES = {
     "changelist": {"GET": ACCOUNTS_ADMIN},
     "add": {"GET": NO_ONE, "POST": NO_ONE},
     "change": {"GET": ACCOUNTS_ADMIN, "POST": NO_ONE},
     "object": {"GET": ADMIN_REDIRECT},
     "history": {"GET": ACCOUNTS_ADMIN},
-    "delete": {"GET": ACCOUNTS_ADMIN, "POST": ACCOUNTS_ADMIN},
+    # Revoking is an audited action on the list, not Django's delete page.
+    "delete": {"GET": NO_ONE, "POST": NO_ONE},
 }
 # The audit trail's raw tables and axes' bookkeeping: read-only, and for the superuser alone (the
 # auditor reads them at /audit/).
@@ -258,6 +281,15 @@ ADMIN_MODELS: dict[str, dict[str, dict[str, dict[str, Any]]]] = {
     "axes.accesslog": SUPERUSER_PAGES,
     "axes.accessfailurelog": SUPERUSER_PAGES,
     "xicheng.auditevent": SUPERUSER_PAGES,
+    # Each user's imports and exports: the job's page and file are its owner's alone (the world's
+    # job is the data admin's).
+    "xicheng.importexportjob": {
+        **DATA_PAGES_NO_ADD,
+        # Another admin's job does not exist for him (the history page sends him back to the index).
+        "change": {"GET": {**DATA_ADMIN, "sysadmin": HIDDEN}, "POST": {**DATA_ADMIN, "sysadmin": HIDDEN}},
+        "history": {"GET": {**DATA_ADMIN, "sysadmin": OK}},
+        "download": {"GET": {**DATA_ADMIN, "sysadmin": HIDDEN}},
+    },
     "xicheng.cadre": DATA_PAGES_NO_ADD,
     "welfare.mealdelivery": DATA_PAGES_NO_ADD,
     "welfare.safetycheck": DATA_PAGES_NO_ADD,
@@ -267,9 +299,11 @@ DATA_APPS = ("xicheng", "projects", "governance", "welfare")
 # The admin's own pages, by URL name.
 ADMIN_SITE_PAGES: dict[str, dict[str, dict[str, Any]]] = {
     "admin:index": {"GET": ADMIN_SITE},
-    "admin:login": {"GET": {**ADMIN_SITE, "anonymous": OK}},
+    # The admin signs in through the site's own login page (second factor included).
+    "admin:login": {"GET": {**ADMIN_SITE, "anonymous": LOGIN, "admin": LOGIN, "sysadmin": LOGIN}},
     "admin:logout": {"POST": _policy(anonymous=OK, admin=LOGIN, sysadmin=LOGIN)},  # signed out: to the login
-    "admin:password_change": {"GET": ADMIN_SITE},
+    # Sends everyone to /accounts/password/, which asks the anonymous to sign in.
+    "admin:password_change": {"GET": {**ADMIN_SITE, "anonymous": OK}},
     "admin:password_change_done": {"GET": ADMIN_SITE},
     "admin:jsi18n": {"GET": ADMIN_SITE},
     "admin:autocomplete": {"GET": DATA_ADMIN},  # asked for a task's area
@@ -320,6 +354,7 @@ ADMIN_MODEL_PAGE = [
     (r"move/$", "tree_move"),
     (r"children/<str:parent_id>/$", "tree_children"),
     (r"jsi18n/$", "tree_jsi18n"),
+    (r"<int:pk>/download/$", "download"),
 ]
 
 
@@ -519,11 +554,26 @@ class World:
         from knox.models import AuthToken
 
         now = timezone.now()
-        AccessAttempt.objects.create(username="li", ip_address="10.0.0.1", attempt_time=now, failures_since_start=1)
+        # Someone outside the cast: the cast's own sign-ins clear their counters.
+        AccessAttempt.objects.create(
+            username="stranger", ip_address="10.0.0.1", attempt_time=now, failures_since_start=1
+        )
         AccessLog.objects.create(username="li", ip_address="10.0.0.1", attempt_time=now)
         AccessFailureLog.objects.create(username="li", ip_address="10.0.0.1", attempt_time=now)
-        AuthToken.objects.create(user=cast.api)
+        self.token_key = AuthToken.objects.create(user=cast.api)[0].token_key
         AuditEvent.objects.create(action=AuditEvent.Action.EXPORT, subject="dashboard")
+        from xicheng.jobs import ImportExportJob
+
+        from django.core.files.base import ContentFile
+
+        job = ImportExportJob.objects.create(
+            kind=ImportExportJob.Kind.EXPORT,
+            status=ImportExportJob.Status.DONE,
+            user=cast.admin,
+            model="governance.migrant",
+            file_format="csv",
+        )
+        job.file.save("migrants.csv", ContentFile(b"id\n1\n"))
 
     def _add(self, key: str, record: models.Model) -> None:
         label = record._meta.label_lower
@@ -569,6 +619,7 @@ def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[tuple[World,
 
 def _fill(route: Route, world: World, where: str) -> str:
     path = route.template
+    path = path.replace("<str:token_key>", world.token_key).replace("{token_key}", world.token_key)
     if route.kind == "api":
         return path.replace("{id}", str(world.record(route.model_label, where).pk)) if route.model_label else path
     if route.kind == "admin-site":

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from xicheng.audit import audit_quiet
 from xicheng.authentication import command_source, new_temporary_password
 from xicheng.models import AccountSecurity, AuditEvent, Cadre
 from xicheng.roles import ADMINISTRATORS, Role
@@ -29,11 +30,13 @@ class Command(BaseCommand):
         if User.objects.filter(username=username).exists():
             raise CommandError(f"A user {username!r} already exists.")
         password = new_temporary_password()
-        user = User.objects.create_user(username=username, password=password, is_staff=True)
-        user.groups.add(Group.objects.get(name=role))
-        if name:
-            Cadre.objects.create(user=user, name=name, position=Cadre.Position.STAFF)
-        AccountSecurity.objects.create(user=user, must_change_password=True)
+        # One event says it all (below), rather than one per field from the account receivers.
+        with audit_quiet():
+            user = User.objects.create_user(username=username, password=password, is_staff=True)
+            user.groups.add(Group.objects.get(name=role))
+            if name:
+                Cadre.objects.create(user=user, name=name, position=Cadre.Position.STAFF)
+            AccountSecurity.objects.create(user=user, must_change_password=True)
         audit_log(
             user=None,
             action=AuditEvent.Action.USER_CHANGE,
