@@ -55,6 +55,11 @@ def test_a_cadres_phone_is_encrypted_in_its_table_and_in_its_history(cast: Cast)
 @pytest.mark.django_db
 def test_the_migration_encrypts_phones_kept_in_clear_text(cast: Cast) -> None:
     cadre = Cadre.objects.get(user=cast.wang)
+    if connection.vendor == "postgresql":
+        # The migration ran before the audit tables' trigger existed; let this test's transaction
+        # put a clear-text phone back into a history row, as the rows were then.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL xicheng.key_rotation = 'on'")
     raw("UPDATE xicheng_cadre SET phone = %s WHERE id = %s RETURNING id", "13711112222", cadre.pk)
     raw("UPDATE xicheng_historicalcadre SET phone = %s WHERE id = %s RETURNING id", "13711112222", cadre.pk)
     # Found by name, whatever number the migration ends up with.
