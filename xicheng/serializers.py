@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from xicheng.models import Area, Indicator, Target, Task, TaskUpdate, WorkLine
 from xicheng.progress import Light
+from xicheng.schema import TypedJSON
 from xicheng.scope import areas_changeable_by
 from xicheng.selectors import target_progress
 
@@ -35,7 +36,7 @@ class PersonSerializer(serializers.Serializer[Any]):
         return cadre.name if cadre else user.get_username()
 
 
-class TaskUpdateSerializer(serializers.ModelSerializer[TaskUpdate]):
+class TaskUpdateSerializer(TypedJSON, serializers.ModelSerializer[TaskUpdate]):
     author = PersonSerializer(read_only=True)
 
     class Meta:
@@ -44,7 +45,7 @@ class TaskUpdateSerializer(serializers.ModelSerializer[TaskUpdate]):
         read_only_fields = ["id", "author", "created_at"]
 
 
-class TaskSerializer(serializers.ModelSerializer[Task]):
+class TaskSerializer(TypedJSON, serializers.ModelSerializer[Task]):
     lead_leader_name = serializers.SerializerMethodField()
     responsible_name = serializers.SerializerMethodField()
     area_name = serializers.CharField(source="area.name", read_only=True)

@@ -4,7 +4,7 @@ environment through the small helpers below, which refuse bad values instead of 
 from __future__ import annotations
 
 import os
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -59,6 +59,16 @@ def env_time(name: str, default: time) -> time:
         return time.fromisoformat(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a time like 11:30, not {value!r}.") from None
+
+
+def env_date(name: str, default: date) -> date:
+    value = os.environ.get(name, "").strip()
+    if value == "":
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a date like 2000-01-01, not {value!r}.") from None
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -217,7 +227,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "xicheng.drf.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "xicheng.drf.Pagination",
     "PAGE_SIZE": 50,
@@ -229,7 +239,7 @@ REST_FRAMEWORK = {
         "anon": env_str("API_THROTTLE_ANON", "30/minute"),
         "user": env_str("API_THROTTLE_USER", "2000/minute"),
     },
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "xicheng.schema.AutoSchema",
     "EXCEPTION_HANDLER": "xicheng.drf.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -263,6 +273,8 @@ SPECTACULAR_SETTINGS = {
 PROGRESS_YELLOW_GAP = env_int("PROGRESS_YELLOW_GAP", 10)
 # Elders living alone not reached by this time of day raise a safety check.
 MEAL_CUTOFF = env_time("MEAL_CUTOFF", time(11, 30))
+# The first day the system keeps records for: no figure is asked, and no event dated, before it.
+EARLIEST_RECORD_DATE = env_date("EARLIEST_RECORD_DATE", date(2000, 1, 1))
 # The day the demo data treats as today; empty means the real today.
 DEMO_TODAY = os.environ.get("DEMO_TODAY", "")
 

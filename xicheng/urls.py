@@ -38,6 +38,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
 ]
 
+# A path no route matches answers JSON under /api/, a page elsewhere.
+handler404 = "xicheng.views.not_found"
+
 # Each domain app's pages live under its own prefix.
 urlpatterns += [
     path(f"{app}/", include(f"{app}.urls")) for app in settings.DOMAIN_APPS if find_spec(f"{app}.urls") is not None

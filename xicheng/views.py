@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 from axes.models import AccessFailureLog, AccessLog
 from django.contrib.auth.decorators import permission_required
@@ -13,8 +15,9 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django.views.defaults import page_not_found
 from simple_history.models import registered_models
 
 from xicheng.dashboard import workbench
@@ -22,7 +25,8 @@ from xicheng.exports import overview_workbook
 from xicheng.filters import TargetFilter, TaskFilter
 from xicheng.forms import TaskUpdateForm
 from xicheng.models import AuditEvent, Target, Task
-from xicheng.overview import area_breakdown, build_overview, overview_as_dict, period_from, records_url
+from xicheng.overview import area_breakdown, build_overview, overview_as_dict, records_url
+from xicheng.params import DateParams, ParamError, read_as_of, read_dates
 from xicheng.periods import Period
 from xicheng.roles import Role, roles_of
 from xicheng.scope import can_change
@@ -30,6 +34,14 @@ from xicheng.selectors import target_progress
 from xicheng.services import audit_log, task_add_update
 
 PAGE_SIZE = 50
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A path no route matches: the API answers JSON like its own 404s (the schema documents
+    them so), the pages keep Django's page."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return page_not_found(request, exception)
 
 
 @require_GET
@@ -51,7 +63,40 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def as_of_param(request: HttpRequest) -> date:
-    return parse_date(request.GET.get("as_of", "") or "") or timezone.localdate()
+    """The page's `as_of` (today by default); a bad one raises ParamError, which the
+    `answers_bad_params` decorator turns into the page's 400."""
+    return read_as_of(request.GET)
+
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+def bad_params_page(
+    request: HttpRequest, error: ParamError, retry_url: str | None = None, retry_label: str | None = None
+) -> HttpResponse:
+    """A page asked with parameters it cannot read: say which and why, in the user's language, and
+    offer the same page without them."""
+    if retry_url is None:
+        query = request.GET.copy()
+        for name in error.errors:
+            query.pop(name, None)
+        retry_url = request.path + (f"?{query.urlencode()}" if query else "")
+    context = {"errors": error.messages, "retry_url": retry_url, "retry_label": retry_label}
+    return render(request, "bad_params.html", context, status=400)
+
+
+def answers_bad_params(view: View) -> View:
+    """Pages that read dates answer a bad one with a 400 page naming it, never a 500 and never the
+    default period in its place."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except ParamError as error:
+            return bad_params_page(request, error)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def my_work(request: HttpRequest) -> HttpResponse:
@@ -132,6 +177,7 @@ def task_add_update_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@answers_bad_params
 def target_list(request: HttpRequest) -> HttpResponse:
     as_of = as_of_param(request)
     base = Target.objects.visible_to(request.user).select_related("indicator__work_line", "area")
@@ -210,9 +256,8 @@ def _query_without_page(request: HttpRequest) -> str:
 # The leaders' dashboard (领导驾驶舱) -----------------------------------------------------------
 
 
-def _overview_request(request: HttpRequest) -> tuple[Period, date]:
-    today = timezone.localdate()
-    return period_from(request.GET, today), as_of_param(request)
+def _overview_request(request: HttpRequest) -> DateParams:
+    return read_dates(request.GET, timezone.localdate())
 
 
 def _period_choices(today: date) -> list[tuple[str, str]]:
@@ -226,25 +271,27 @@ def _period_choices(today: date) -> list[tuple[str, str]]:
 
 
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    period, as_of = _overview_request(request)
-    overview = build_overview(request.user, period, as_of)
-    return render(
-        request,
-        "xicheng/dashboard.html",
-        {
-            "ov": overview,
-            "trend_data": overview_as_dict(overview)["trends"],
-            "query": request.GET.urlencode(),
-            "period_choices": _period_choices(timezone.localdate()),
-            "screen": False,
-        },
-    )
+    context: dict[str, Any] = {
+        "query": request.GET.urlencode(),
+        "period_choices": _period_choices(timezone.localdate()),
+        "screen": False,
+    }
+    try:
+        asked = _overview_request(request)
+    except ParamError as error:
+        # The controls stay, holding what was typed, so the leader can mend the date in place.
+        context.update(errors=error.messages, asked=request.GET)
+        return render(request, "xicheng/dashboard.html", context, status=400)
+    overview = build_overview(request.user, asked.period, asked.as_of)
+    context.update(ov=overview, trend_data=overview_as_dict(overview)["trends"])
+    return render(request, "xicheng/dashboard.html", context)
 
 
+@answers_bad_params
 def dashboard_screen(request: HttpRequest) -> HttpResponse:
     """大屏: the overview full-screen for a meeting-room display; it reloads itself."""
-    period, as_of = _overview_request(request)
-    overview = build_overview(request.user, period, as_of)
+    asked = _overview_request(request)
+    overview = build_overview(request.user, asked.period, asked.as_of)
     return render(
         request,
         "xicheng/dashboard_screen.html",
@@ -257,8 +304,10 @@ def dashboard_screen(request: HttpRequest) -> HttpResponse:
     )
 
 
+@answers_bad_params
 def dashboard_export(request: HttpRequest) -> HttpResponse:
-    period, as_of = _overview_request(request)
+    asked = _overview_request(request)
+    period, as_of = asked.period, asked.as_of
     overview = build_overview(request.user, period, as_of)
     content = overview_workbook(overview)
     audit_log(
@@ -272,6 +321,7 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@answers_bad_params
 def dashboard_areas(request: HttpRequest, pk: int) -> HttpResponse:
     """Drill-down: a target's indicator by area, each level of the tree rolled up."""
     target = get_object_or_404(
