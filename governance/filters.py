@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import Dispute, Hazard, Inspection, Migrant, RentalHouse, ZeroReport, hazard_overdue_q
-from xicheng.filters import AreaWithinFilter, BooleanFilter
+from xicheng.filters import AreaWithinFilter, BooleanFilter, IdFilter
 
 DATES = django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
 
@@ -31,7 +31,7 @@ class RentalHouseFilter(django_filters.FilterSet):
 class InspectionFilter(django_filters.FilterSet):
     area = AreaWithinFilter(area_path="house__area", field_name="house__area")
     date = django_filters.DateFromToRangeFilter(field_name="inspected_on", label=_("Inspection date"), widget=DATES)
-    house = django_filters.NumberFilter(field_name="house_id", label=_("Rental house"))
+    house = IdFilter(field_name="house_id", label=_("Rental house"))
 
     class Meta:
         model = Inspection
@@ -46,7 +46,7 @@ class MigrantFilter(django_filters.FilterSet):
     area = AreaWithinFilter(area_path="house__area", field_name="house__area")
     registered = django_filters.DateFromToRangeFilter(field_name="registered_on", label=_("Registered"), widget=DATES)
     staying = BooleanFilter(label=_("Still staying"), method="filter_staying")
-    house = django_filters.NumberFilter(field_name="house_id", label=_("Rental house"))
+    house = IdFilter(field_name="house_id", label=_("Rental house"))
 
     class Meta:
         model = Migrant

@@ -81,6 +81,7 @@ class OrderingFilter(filters.OrderingFilter):
                 # A comma-separated list of the fields offered, each optionally descending.
                 parameter["schema"] = {
                     "type": "array",
+                    "minItems": 1,
                     "items": {"type": "string", "enum": [*offered, *(f"-{f}" for f in offered)]},
                 }
                 parameter["style"] = "form"

@@ -9,6 +9,8 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from xicheng.models import Area, Indicator, Target, Task, WorkLine
 
@@ -38,6 +40,8 @@ class RawNullBooleanSelect(forms.NullBooleanSelect):
         return data.get(name)
 
 
+# Documented as what it reads: the schema cannot see the type through a `method=` filter.
+@extend_schema_field(OpenApiTypes.BOOL)
 class BooleanFilter(django_filters.BooleanFilter):
     field_class = StrictNullBooleanField
 
@@ -46,6 +50,14 @@ class BooleanFilter(django_filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.NumberFilter):
+    """A row named by its id: a whole number, not any decimal that rounds to one."""
+
+    field_class = forms.IntegerField
+
+
+@extend_schema_field(OpenApiTypes.INT)
 class AreaWithinFilter(django_filters.ModelChoiceFilter):
     """Rows whose area is the chosen one or anywhere below it."""
 
