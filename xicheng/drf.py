@@ -57,6 +57,17 @@ class Pagination(PageNumberPagination):
         return parameters
 
 
+class SearchFilter(filters.SearchFilter):
+    """DRF refuses a search term it cannot read (a NUL character) with a bare list; name the
+    parameter, as every other refusal does."""
+
+    def get_search_terms(self, request: Request) -> list[str]:
+        try:
+            return list(super().get_search_terms(request))
+        except ValidationError as error:
+            raise ValidationError({self.search_param: error.detail}) from None
+
+
 class OrderingFilter(filters.OrderingFilter):
     """`ordering=field,-other`: a field the view does not offer is a 400 naming it, not ignored."""
 

@@ -226,7 +226,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["xicheng.drf.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "xicheng.drf.SearchFilter",
         "xicheng.drf.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "xicheng.drf.Pagination",

@@ -90,6 +90,7 @@ def test_a_tasks_progress_notes_come_in_pages(api_client: Any, cast: Cast, place
         ("due_before=2026-02-30", "due_before"),
         ("status=", "status"),
         ("area=1&area=2", "area"),
+        ("search=a%00b", "search"),
     ],
 )
 def test_a_wrongly_typed_parameter_is_refused_with_its_name(
@@ -134,3 +135,9 @@ def test_a_path_no_route_matches_answers_json_under_the_api(api_client: Any, cas
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"detail": "未找到。"}
+
+
+def test_a_list_page_says_which_filter_it_could_not_read(client: Any, cast: Cast) -> None:
+    client.force_login(cast.zhao)
+    page = client.get("/tasks/?overdue=maybe").content.decode()
+    assert "以下筛选条件有误，未予应用" in page and "请填写 true 或 false。" in page
