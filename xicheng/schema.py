@@ -4,7 +4,10 @@ surprise.
 
 - `AutoSchema` adds the error answers to every operation: 400 where it reads parameters or a body,
   401 and 403 everywhere, 404 where a row is named in the path or a list is cut into pages, 409 on
-  writes (the row changed meanwhile), 429 when the throttle says wait.
+  writes (the row changed meanwhile), 429 when the throttle says wait, and gunicorn's own 414 for a
+  request line longer than it reads.
+- `TypedJSON` holds a JSON body to the types the schema gives; `LocalTimeField` documents a time
+  of day as what it is (OpenAPI's `format: time` would demand an offset).
 - The dashboard's serializers describe the overview (`xicheng.overview.overview_as_dict`) as typed
   components; the API answers through them, so the figures and their schema cannot drift apart.
 - The shared query parameters (`as_of`, the period) are declared once here.
