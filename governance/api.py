@@ -114,10 +114,11 @@ class MigrantViewSet(LogsPersonalDataReads, _Writable):
                 user=self.request.user, action=AuditEvent.Action.VIEW_PERSONAL, subject=subject, request=self.request
             )
 
-    @extend_schema(request=s.MigrantSearchSerializer, responses=s.MigrantSerializer(many=True))
-    @action(detail=False, methods=["post"])
+    @extend_schema(request=s.MigrantSearchSerializer, responses={200: s.MigrantSerializer(many=True)})
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     def search(self, request: Request) -> Response:
-        """Registrations of the person with this exact ID number, within the caller's scope."""
+        """Registrations of the person with this exact ID number, within the caller's scope: a
+        plain list (one person's registrations, at most 100), not pages."""
         query = s.MigrantSearchSerializer(data=request.data)
         query.is_valid(raise_exception=True)
         found = self.get_queryset().filter(id_number_index=blind_index(query.validated_data["id_number"]))[:100]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import Dispute, Hazard, Inspection, Migrant, RentalHouse, ZeroReport, hazard_overdue_q
-from xicheng.filters import AreaWithinFilter
+from xicheng.filters import AreaWithinFilter, BooleanFilter, IdFilter
 
 DATES = django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
 
@@ -18,7 +18,7 @@ DATES = django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
 class RentalHouseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Address or landlord"), method="filter_q")
     area = AreaWithinFilter()
-    active = django_filters.BooleanFilter(label=_("Active"))
+    active = BooleanFilter(label=_("Active"))
 
     class Meta:
         model = RentalHouse
@@ -31,7 +31,7 @@ class RentalHouseFilter(django_filters.FilterSet):
 class InspectionFilter(django_filters.FilterSet):
     area = AreaWithinFilter(area_path="house__area", field_name="house__area")
     date = django_filters.DateFromToRangeFilter(field_name="inspected_on", label=_("Inspection date"), widget=DATES)
-    house = django_filters.NumberFilter(field_name="house_id", label=_("Rental house"))
+    house = IdFilter(field_name="house_id", label=_("Rental house"))
 
     class Meta:
         model = Inspection
@@ -45,8 +45,8 @@ class MigrantFilter(django_filters.FilterSet):
     name = django_filters.CharFilter(label=_("Name"), lookup_expr="icontains")
     area = AreaWithinFilter(area_path="house__area", field_name="house__area")
     registered = django_filters.DateFromToRangeFilter(field_name="registered_on", label=_("Registered"), widget=DATES)
-    staying = django_filters.BooleanFilter(label=_("Still staying"), method="filter_staying")
-    house = django_filters.NumberFilter(field_name="house_id", label=_("Rental house"))
+    staying = BooleanFilter(label=_("Still staying"), method="filter_staying")
+    house = IdFilter(field_name="house_id", label=_("Rental house"))
 
     class Meta:
         model = Migrant
@@ -63,8 +63,8 @@ class HazardFilter(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(choices=Hazard.Category.choices, label=_("Category"))
     found = django_filters.DateFromToRangeFilter(field_name="found_on", label=_("Found"), widget=DATES)
     rectified = django_filters.DateFromToRangeFilter(field_name="rectified_on", label=_("Rectified"), widget=DATES)
-    open = django_filters.BooleanFilter(label=_("Not yet rectified"), method="filter_open")
-    overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue")
+    open = BooleanFilter(label=_("Not yet rectified"), method="filter_open")
+    overdue = BooleanFilter(label=_("Overdue"), method="filter_overdue")
 
     class Meta:
         model = Hazard
@@ -88,7 +88,7 @@ class DisputeFilter(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(choices=Dispute.Category.choices, label=_("Category"))
     received = django_filters.DateFromToRangeFilter(field_name="received_on", label=_("Received"), widget=DATES)
     resolved = django_filters.DateFromToRangeFilter(field_name="resolved_on", label=_("Resolved"), widget=DATES)
-    long_open = django_filters.BooleanFilter(label=_("Open for more than 30 days"), method="filter_long_open")
+    long_open = BooleanFilter(label=_("Open for more than 30 days"), method="filter_long_open")
 
     class Meta:
         model = Dispute
@@ -104,7 +104,7 @@ class DisputeFilter(django_filters.FilterSet):
 class ZeroReportFilter(django_filters.FilterSet):
     area = AreaWithinFilter(area_path="village", field_name="village")
     day = django_filters.DateFromToRangeFilter(label=_("Day"), widget=DATES)
-    with_incidents = django_filters.BooleanFilter(label=_("With incidents"), method="filter_with_incidents")
+    with_incidents = BooleanFilter(label=_("With incidents"), method="filter_with_incidents")
 
     class Meta:
         model = ZeroReport

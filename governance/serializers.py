@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from governance.models import Dispute, Force, Hazard, Inspection, Migrant, RentalHouse, ZeroReport
 from xicheng.personal import mask_id_number, mask_phone, may_see_personal_data
+from xicheng.schema import TypedJSON
 from xicheng.scope import areas_changeable_by
 from xicheng.serializers import VersionField
 from xicheng.validators import validate_phone
@@ -32,7 +33,7 @@ class _AreaLimited:
             self.fields["house"].queryset = RentalHouse.objects.changeable_by(request.user)
 
 
-class RentalHouseSerializer(_AreaLimited, serializers.ModelSerializer[RentalHouse]):
+class RentalHouseSerializer(TypedJSON, _AreaLimited, serializers.ModelSerializer[RentalHouse]):
     area_name = serializers.CharField(source="area.name", read_only=True)
     landlord_phone = serializers.CharField(required=False, allow_blank=True, max_length=20, validators=[validate_phone])
     version = VersionField()
@@ -52,7 +53,7 @@ class RentalHouseSerializer(_AreaLimited, serializers.ModelSerializer[RentalHous
         return data
 
 
-class InspectionSerializer(serializers.ModelSerializer[Inspection]):
+class InspectionSerializer(TypedJSON, serializers.ModelSerializer[Inspection]):
     forces = serializers.MultipleChoiceField(choices=Force.choices)
     house_address = serializers.CharField(source="house.address", read_only=True)
     inspector: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(read_only=True)
@@ -73,7 +74,7 @@ class InspectionSerializer(serializers.ModelSerializer[Inspection]):
         return data
 
 
-class MigrantSerializer(serializers.ModelSerializer[Migrant]):
+class MigrantSerializer(TypedJSON, serializers.ModelSerializer[Migrant]):
     """`id_number` and `phone` come masked unless the caller may see personal data."""
 
     id_number = serializers.CharField(max_length=18)
@@ -99,15 +100,15 @@ class MigrantSerializer(serializers.ModelSerializer[Migrant]):
         return data
 
 
-class MigrantSearchSerializer(serializers.Serializer[Any]):
+class MigrantSearchSerializer(TypedJSON, serializers.Serializer[Any]):
     id_number = serializers.CharField(max_length=18)
 
 
-class MigrantLeaveSerializer(serializers.Serializer[Any]):
+class MigrantLeaveSerializer(TypedJSON, serializers.Serializer[Any]):
     left_on = serializers.DateField()
 
 
-class HazardSerializer(_AreaLimited, serializers.ModelSerializer[Hazard]):
+class HazardSerializer(TypedJSON, _AreaLimited, serializers.ModelSerializer[Hazard]):
     area_name = serializers.CharField(source="area.name", read_only=True)
     overdue = serializers.SerializerMethodField()
 
@@ -138,14 +139,14 @@ class HazardSerializer(_AreaLimited, serializers.ModelSerializer[Hazard]):
         return hazard.is_overdue(timezone.localdate())
 
 
-class HazardRectifySerializer(serializers.Serializer[Any]):
+class HazardRectifySerializer(TypedJSON, serializers.Serializer[Any]):
     rectified_on = serializers.DateField(
         allow_null=True, help_text="The day it was rectified; null on a rectified hazard reopens it."
     )
     version = VersionField(required=True, help_text="The hazard's version you read.")
 
 
-class DisputeSerializer(_AreaLimited, serializers.ModelSerializer[Dispute]):
+class DisputeSerializer(TypedJSON, _AreaLimited, serializers.ModelSerializer[Dispute]):
     area_name = serializers.CharField(source="area.name", read_only=True)
 
     class Meta:
@@ -171,13 +172,13 @@ class DisputeSerializer(_AreaLimited, serializers.ModelSerializer[Dispute]):
         self.limit()
 
 
-class DisputeMoveSerializer(serializers.Serializer[Any]):
+class DisputeMoveSerializer(TypedJSON, serializers.Serializer[Any]):
     to_status = serializers.ChoiceField(choices=Dispute.Status.choices)
     on = serializers.DateField()
     version = VersionField(required=True, help_text="The dispute's version you read.")
 
 
-class ZeroReportSerializer(serializers.ModelSerializer[ZeroReport]):
+class ZeroReportSerializer(TypedJSON, serializers.ModelSerializer[ZeroReport]):
     village_name = serializers.CharField(source="village.name", read_only=True)
 
     class Meta:

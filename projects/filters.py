@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Household, InvestmentLead, Milestone, Project, ProjectIssue, Squad
-from xicheng.filters import AreaWithinFilter
+from xicheng.filters import AreaWithinFilter, BooleanFilter
 
 
 def _request_user(filterset: django_filters.FilterSet) -> Any:
@@ -53,7 +53,7 @@ class HouseholdFilter(django_filters.FilterSet):
         ],
     )
     area = AreaWithinFilter()
-    mine = django_filters.BooleanFilter(label=_("My squads only"), method="filter_mine")
+    mine = BooleanFilter(label=_("My squads only"), method="filter_mine")
 
     class Meta:
         model = Household
@@ -89,7 +89,7 @@ class SquadFilter(django_filters.FilterSet):
 class ProjectIssueFilter(django_filters.FilterSet):
     project = django_filters.ModelChoiceFilter(queryset=Project.objects.none(), label=_("Project"))
     status = django_filters.ChoiceFilter(choices=ProjectIssue.Status.choices, label=_("Status"))
-    open = django_filters.BooleanFilter(label=_("Open"), method="filter_open")
+    open = BooleanFilter(label=_("Open"), method="filter_open")
     area = AreaWithinFilter(area_path="project__area", field_name="project__area")
 
     class Meta:

@@ -11,6 +11,7 @@ from projects.models import Household, InvestmentLead, Milestone, Project, Proje
 from projects.selectors import Funnel
 from xicheng import clock
 from xicheng.personal import may_see_personal_data
+from xicheng.schema import TypedJSON
 from xicheng.serializers import PersonSerializer, VersionField
 from xicheng.validators import NOTE_LENGTH
 
@@ -112,7 +113,8 @@ class HouseholdSerializer(serializers.ModelSerializer[Household]):
     owner_name = serializers.SerializerMethodField()
     owner_phone = serializers.SerializerMethodField()
     area_name = serializers.CharField(source="area.name", read_only=True)
-    squad_name = serializers.CharField(source="squad.name", read_only=True, default=None)
+    # A household not yet given to a squad has none: null, like `squad`.
+    squad_name = serializers.CharField(source="squad.name", read_only=True, allow_null=True, default=None)
     problems = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
@@ -154,7 +156,7 @@ class HouseholdSerializer(serializers.ModelSerializer[Household]):
         return (household.owner_phone or "") if self._unmasked() else household.masked_owner_phone
 
 
-class NextStepSerializer(serializers.Serializer[Any]):
+class NextStepSerializer(TypedJSON, serializers.Serializer[Any]):
     version = VersionField(required=True, help_text="The version you read.")
     on = serializers.DateField(required=False, help_text="The day of the step; today by default.")
 
@@ -236,7 +238,7 @@ class ProjectIssueSerializer(serializers.ModelSerializer[ProjectIssue]):
         return issue.is_overdue(timezone.localdate())
 
 
-class IssueStatusSerializer(serializers.Serializer[Any]):
+class IssueStatusSerializer(TypedJSON, serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=ProjectIssue.Status.choices)
     resolution = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_LENGTH)
     version = VersionField(required=True, help_text="The issue's version you read.")

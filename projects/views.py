@@ -23,7 +23,7 @@ from xicheng.models import AuditEvent
 from xicheng.personal import may_see_personal_data
 from xicheng.scope import can_change
 from xicheng.services import audit_log
-from xicheng.views import as_of_param
+from xicheng.views import answers_bad_params, as_of_param
 
 PAGE_SIZE = 50
 
@@ -46,6 +46,7 @@ def households_for_cards(qs: QuerySet[Household]) -> QuerySet[Household]:
     return qs.select_related("project", "squad", "area")
 
 
+@answers_bad_params
 def project_list(request: HttpRequest) -> HttpResponse:
     as_of = as_of_param(request)
     base = Project.objects.visible_to(request.user).select_related("area", "lead_leader__cadre")
@@ -62,6 +63,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@answers_bad_params
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A project: its stages as a timeline, the household funnel, the squad ranking and its issues.
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage, enrolled_on
-from xicheng.filters import AreaWithinFilter
+from xicheng.filters import AreaWithinFilter, BooleanFilter
 
 
 class CareCenterFilter(django_filters.FilterSet):
@@ -30,8 +30,8 @@ class ServedVillageFilter(django_filters.FilterSet):
 class ElderFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name"), method="filter_q")
     area = AreaWithinFilter(area_path="village", field_name="village")
-    lives_alone = django_filters.BooleanFilter(label=_("Lives alone"))
-    enrolled = django_filters.BooleanFilter(label=_("Enrolled today"), method="filter_enrolled")
+    lives_alone = BooleanFilter(label=_("Lives alone"))
+    enrolled = BooleanFilter(label=_("Enrolled today"), method="filter_enrolled")
 
     class Meta:
         model = Elder
@@ -51,7 +51,7 @@ class MealDeliveryFilter(django_filters.FilterSet):
     area = AreaWithinFilter(area_path="village", field_name="village")
     day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte", label=_("From"))
     day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte", label=_("To"))
-    late = django_filters.BooleanFilter(label=_("Late"), method="filter_late")
+    late = BooleanFilter(label=_("Late"), method="filter_late")
 
     class Meta:
         model = MealDelivery
@@ -78,7 +78,7 @@ class MealReceiptFilter(django_filters.FilterSet):
 
 class SafetyCheckFilter(django_filters.FilterSet):
     area = AreaWithinFilter(area_path="elder__village", field_name="elder__village")
-    open = django_filters.BooleanFilter(label=_("Open"), method="filter_open")
+    open = BooleanFilter(label=_("Open"), method="filter_open")
     reason = django_filters.ChoiceFilter(choices=SafetyCheck.Reason.choices, label=_("Reason"))
     day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte", label=_("From"))
     day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte", label=_("To"))

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage
 from welfare.selectors import api_name, mask_contact
 from xicheng.personal import mask_phone, may_see_personal_data
+from xicheng.schema import LocalTimeField, TypedJSON
 from xicheng.scope import areas_changeable_by
 from xicheng.serializers import VersionField
 from xicheng.validators import NOTE_LENGTH
@@ -37,7 +38,7 @@ def _user(serializer: serializers.Serializer[Any]) -> Any:
     return request.user if request is not None else None
 
 
-class ElderSerializer(serializers.ModelSerializer[Elder]):
+class ElderSerializer(TypedJSON, serializers.ModelSerializer[Elder]):
     """Reads mask the name, phone and emergency contact unless the user holds the personal-data right."""
 
     village_name = serializers.CharField(source="village.name", read_only=True)
@@ -76,7 +77,7 @@ class ElderSerializer(serializers.ModelSerializer[Elder]):
         return data
 
 
-class ElderLeaveSerializer(serializers.Serializer[Any]):
+class ElderLeaveSerializer(TypedJSON, serializers.Serializer[Any]):
     left_on = serializers.DateField()
     version = VersionField(required=True, help_text="The elder's version you read.")
 
@@ -93,13 +94,14 @@ class MealReceiptSerializer(serializers.ModelSerializer[MealReceipt]):
         return api_name(_user(self), receipt.elder.name)
 
 
-class ReceiptInSerializer(serializers.Serializer[Any]):
+class ReceiptInSerializer(TypedJSON, serializers.Serializer[Any]):
     elder = serializers.IntegerField()
     outcome = serializers.ChoiceField(choices=MealReceipt.Outcome.choices)
 
 
-class MealDeliverySerializer(serializers.ModelSerializer[MealDelivery]):
+class MealDeliverySerializer(TypedJSON, serializers.ModelSerializer[MealDelivery]):
     village_name = serializers.CharField(source="village.name", read_only=True)
+    delivered_at = LocalTimeField(label=MealDelivery._meta.get_field("delivered_at").verbose_name)
     receipts = ReceiptInSerializer(many=True, write_only=True, help_text="Every enrolled elder of the village.")
     meals_delivered = serializers.SerializerMethodField()
 
@@ -171,6 +173,6 @@ class SafetyCheckSerializer(serializers.ModelSerializer[SafetyCheck]):
         return api_name(_user(self), check.elder.name)
 
 
-class SafetyCheckResolveSerializer(serializers.Serializer[Any]):
+class SafetyCheckResolveSerializer(TypedJSON, serializers.Serializer[Any]):
     finding = serializers.CharField(max_length=NOTE_LENGTH)
     version = VersionField(required=True, help_text="The safety check's version you read.")

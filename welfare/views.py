@@ -7,10 +7,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -28,9 +28,11 @@ from welfare.services import (
 )
 from xicheng.forms import add_service_error
 from xicheng.models import AuditEvent
+from xicheng.params import ParamError, read_path_day
 from xicheng.personal import mask_phone, may_see_personal_data
 from xicheng.scope import can_change
 from xicheng.services import Conflict, audit_log
+from xicheng.views import bad_params_page
 
 PAGE_SIZE = 50
 
@@ -58,10 +60,12 @@ def sheet_today(request: HttpRequest, pk: int) -> HttpResponse:
 
 def sheet(request: HttpRequest, pk: int, day: str) -> HttpResponse:
     """The day's delivery sheet: every served village, each enrolled elder, saved in one submit."""
-    on = parse_date(day) if len(day) == 10 else None
-    if on is None:
-        raise Http404
     center = get_object_or_404(CareCenter.objects.visible_to(request.user).select_related("area"), pk=pk)
+    try:
+        on = read_path_day(day)
+    except ParamError as error:
+        today_url = reverse("welfare:sheet_today", args=[center.pk])
+        return bad_params_page(request, error, retry_url=today_url, retry_label=_("Today's sheet"))
     may_change = may_run_sheet(request.user, center)
     errors: list[str] = []
     posted: dict[int, VillageSheet] = {}

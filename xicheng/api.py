@@ -4,13 +4,13 @@ own `api.py`."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+import django_filters
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -24,15 +24,41 @@ from xicheng import filters as kernel_filters
 from xicheng import serializers as kernel_serializers
 from xicheng.drf import Pagination, RolePermission
 from xicheng.models import Area, AuditEvent, Indicator, Target, Task, WorkLine
-from xicheng.overview import build_overview, overview_as_dict, period_from
+from xicheng.overview import build_overview, overview_as_dict
+from xicheng.params import ParamError, read_as_of, read_dates
 from xicheng.personal import may_see_personal_data
+from xicheng.schema import AS_OF, PERIOD_PARAMETERS, DashboardSerializer
 from xicheng.scope import can_change
 from xicheng.services import audit_log, task_add_update, task_create, task_edit
 
 router = DefaultRouter()
 
 
-class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
+class StrictQuery:
+    """Query parameters read strictly, on every endpoint: each given at most once, and a typed one
+    (a date, a number, a choice, true/false) never empty. `area=1&area=2` or `as_of=` would
+    otherwise be read as one of the values or as no filter at all, and the caller would never know."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        method = (request.method or "").lower()
+        if method not in self.http_method_names or not hasattr(self, method):  # type: ignore[attr-defined]
+            return  # the method is not allowed: that is the answer (405), whatever the parameters
+        free_text = {"search"}
+        filterset = getattr(self, "filterset_class", None)
+        if filterset is not None:
+            free_text |= {name for name, f in filterset.base_filters.items() if type(f) is django_filters.CharFilter}
+        errors: dict[str, list[str]] = {}
+        for name, values in request.query_params.lists():
+            if len(values) > 1:
+                errors[name] = [_("%(name)s is given more than once; give it once.") % {"name": name}]
+            elif values[0] == "" and name not in free_text:
+                errors[name] = [_("%(name)s is empty; give a value or leave the parameter out.") % {"name": name}]
+        if errors:
+            raise ValidationError(errors)
+
+
+class ScopedViewSet(StrictQuery, viewsets.GenericViewSet):  # type: ignore[type-arg]
     """Base of every viewset: the queryset is the user's scope, so a row outside it is a 404.
 
     Subclasses set `queryset` (a ScopedQuerySet), `serializer_class`, `filterset_class`, and write
@@ -147,17 +173,13 @@ class LogsPersonalDataReads:
         return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
 
 
-def as_of_from(request: Request) -> Any:
-    raw = request.query_params.get("as_of", "")
-    if not raw:
-        return timezone.localdate()
-    parsed = parse_date(raw)
-    if parsed is None:
-        raise ValidationError({"as_of": _("Give a date as YYYY-MM-DD.")})
-    return parsed
+def as_of_from(request: Request) -> date:
+    """The `as_of` of an API request (today by default); a bad one is a 400 naming it."""
+    try:
+        return read_as_of(request.query_params)
+    except ParamError as error:
+        raise ValidationError(error.errors) from None
 
-
-AS_OF = OpenApiParameter("as_of", str, description="Compute figures as of this day (YYYY-MM-DD); today by default.")
 
 __all__ = [
     "AS_OF",
@@ -182,7 +204,7 @@ __all__ = [
 # The kernel's own endpoints -------------------------------------------------------------------
 
 
-class AreaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class AreaViewSet(StrictQuery, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
     """The area tree, read by everyone with a role. `within=<id>` gives a subtree."""
 
     queryset = Area.objects.all()
@@ -198,13 +220,15 @@ class AreaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return context
 
 
-class WorkLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class WorkLineViewSet(StrictQuery, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
     queryset = WorkLine.objects.all()
     serializer_class = kernel_serializers.WorkLineSerializer
     pagination_class = None
+    ordering_fields = ["order", "name"]
+    ordering = ["order", "name"]
 
 
-class IndicatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class IndicatorViewSet(StrictQuery, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
     queryset = Indicator.objects.select_related("work_line")
     serializer_class = kernel_serializers.IndicatorSerializer
     filterset_class = kernel_filters.IndicatorFilter
@@ -253,11 +277,18 @@ class TaskViewSet(
         )
 
     @extend_schema(
-        request=kernel_serializers.TaskUpdateSerializer, responses=kernel_serializers.TaskUpdateSerializer(many=True)
+        methods=["GET"],
+        responses=kernel_serializers.TaskUpdateSerializer(many=True),
     )
-    @action(detail=True, methods=["get", "post"])
+    @extend_schema(
+        methods=["POST"],
+        request=kernel_serializers.TaskUpdateSerializer,
+        responses={201: kernel_serializers.TaskUpdateSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def updates(self, request: Request, pk: str | None = None) -> Response:
-        """Progress notes of a task; POST adds one and moves the task's status."""
+        """Progress notes of a task, newest first, in pages like every list; POST adds one and
+        moves the task's status."""
         task = self.get_object()
         if request.method == "POST":
             if not request.user.has_perm("xicheng.add_taskupdate") or not can_change(request.user, task):
@@ -266,8 +297,9 @@ class TaskViewSet(
             serializer.is_valid(raise_exception=True)
             update = task_add_update(task=task, acting_user=request.user, **serializer.validated_data)
             return Response(kernel_serializers.TaskUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
-        updates = task.updates.select_related("author__cadre")
-        return Response(kernel_serializers.TaskUpdateSerializer(updates, many=True).data)
+        updates = task.updates.select_related("author__cadre").order_by("-created_at", "-pk")
+        page = self.paginate_queryset(updates)
+        return self.get_paginated_response(kernel_serializers.TaskUpdateSerializer(page, many=True).data)
 
 
 router.register("areas", AreaViewSet)
@@ -277,25 +309,14 @@ router.register("targets", TargetViewSet)
 router.register("tasks", TaskViewSet)
 
 
-class DashboardAPIView(APIView):
+class DashboardAPIView(StrictQuery, APIView):
     """The leaders' overview: the same figures as /dashboard/ and its workbook."""
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("start", OpenApiTypes.DATE, description="First day of the period (with `end`)."),
-            OpenApiParameter("end", OpenApiTypes.DATE, description="Last day of the period (with `start`)."),
-            OpenApiParameter(
-                "period", str, description="h1, h2, q1–q4, m1–m12 or year (of `year`); this half-year by default."
-            ),
-            OpenApiParameter("year", int),
-            AS_OF,
-        ],
-        responses=OpenApiTypes.OBJECT,
-    )
+    @extend_schema(parameters=PERIOD_PARAMETERS, responses=DashboardSerializer)
     def get(self, request: Request) -> Response:
-        for name in ("start", "end"):
-            raw = request.query_params.get(name, "")
-            if raw and parse_date(raw) is None:
-                raise ValidationError({name: _("Give a date as YYYY-MM-DD.")})
-        period = period_from(request.query_params, timezone.localdate())
-        return Response(overview_as_dict(build_overview(request.user, period, as_of_from(request))))
+        try:
+            asked = read_dates(request.query_params, timezone.localdate())
+        except ParamError as error:
+            raise ValidationError(error.errors) from None
+        overview = build_overview(request.user, asked.period, asked.as_of)
+        return Response(DashboardSerializer(overview_as_dict(overview)).data)

@@ -3,11 +3,15 @@ Kept apart from `xicheng.api` so that DRF can import it while its own views are 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Model
-from rest_framework import permissions, status
+from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
+from rest_framework import filters, permissions, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -16,10 +20,84 @@ from rest_framework.response import Response
 from xicheng.roles import has_role, reads_domain
 from xicheng.scope import can_change
 
+WHOLE_NUMBER = re.compile(r"^[0-9]{1,9}$")
+
 
 class Pagination(PageNumberPagination):
+    """Pages of 50 (page_size 1 to 500). A page or size that is not a whole number in range is a
+    400 naming it, not quietly the first page or the default size; a page past the last is a 404."""
+
     page_size_query_param = "page_size"
     max_page_size = 500
+    last_page_strings = ()
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param or "")
+        if raw is None:
+            return int(self.page_size or 50)
+        if not WHOLE_NUMBER.match(raw) or not 1 <= int(raw) <= int(self.max_page_size or 500):
+            message = _("page_size must be a whole number from 1 to %(max)s.") % {"max": self.max_page_size}
+            raise ValidationError({"page_size": [message]})
+        return int(raw)
+
+    def get_page_number(self, request: Request, paginator: Paginator) -> int:  # type: ignore[type-arg]
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if not WHOLE_NUMBER.match(raw) or int(raw) < 1:
+            raise ValidationError({"page": [_("page must be a whole number from 1.")]})
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
+
+
+class SearchFilter(filters.SearchFilter):
+    """DRF refuses a search term it cannot read (a NUL character) with a bare list; name the
+    parameter, as every other refusal does."""
+
+    def get_search_terms(self, request: Request) -> list[str]:
+        try:
+            return list(super().get_search_terms(request))
+        except ValidationError as error:
+            raise ValidationError({self.search_param: error.detail}) from None
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """`ordering=field,-other`: a field the view does not offer is a 400 naming it, not ignored."""
+
+    def remove_invalid_fields(
+        self, queryset: QuerySet[Any], fields: Iterable[str], view: Any, request: Request
+    ) -> list[str]:
+        fields = list(fields)
+        valid = {item[0] for item in self.get_valid_fields(queryset, view, {"request": request})}
+        unknown = [term for term in fields if term.removeprefix("-") not in valid]
+        if unknown:
+            message = _("Cannot order by %(unknown)s; choose from %(valid)s, each optionally with a leading -.")
+            raise ValidationError(
+                {self.ordering_param: [message % {"unknown": ", ".join(unknown), "valid": ", ".join(sorted(valid))}]}
+            )
+        return fields
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        offered = getattr(view, "ordering_fields", None)
+        if isinstance(offered, list | tuple):
+            for parameter in parameters:
+                # A comma-separated list of the fields offered, each optionally descending.
+                parameter["schema"] = {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"type": "string", "enum": [*offered, *(f"-{f}" for f in offered)]},
+                }
+                parameter["style"] = "form"
+                parameter["explode"] = False
+        return parameters
 
 
 class RolePermission(permissions.BasePermission):

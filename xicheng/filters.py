@@ -5,13 +5,59 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from xicheng.models import Area, Indicator, Target, Task, WorkLine
 
 
+class StrictNullBooleanField(forms.NullBooleanField):
+    """true or false; empty (or the HTML select's "unknown") means no filter. Anything else is an
+    error naming the filter, not a filter quietly dropped."""
+
+    VALUES = {"true": True, "false": False, "": None, "unknown": None}
+
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]
+        if value is None or isinstance(value, bool):
+            return value
+        if not isinstance(value, str) or value not in self.VALUES:
+            raise forms.ValidationError(_("Give true or false."), code="invalid")
+        return self.VALUES[value]
+
+    def validate(self, value: bool | None) -> None:
+        pass
+
+
+class RawNullBooleanSelect(forms.NullBooleanSelect):
+    """Django's select maps any value it does not know to "unknown" before the field sees it;
+    hand the field the value as sent, so that it can refuse it."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.get(name)
+
+
+# Documented as what it reads: the schema cannot see the type through a `method=` filter.
+@extend_schema_field(OpenApiTypes.BOOL)
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictNullBooleanField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", RawNullBooleanSelect)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.NumberFilter):
+    """A row named by its id: a whole number, not any decimal that rounds to one."""
+
+    field_class = forms.IntegerField
+
+
+@extend_schema_field(OpenApiTypes.INT)
 class AreaWithinFilter(django_filters.ModelChoiceFilter):
     """Rows whose area is the chosen one or anywhere below it."""
 
@@ -44,7 +90,7 @@ class TaskFilter(django_filters.FilterSet):
     work_line = django_filters.ModelChoiceFilter(queryset=WorkLine.objects.all(), label=_("Work line"))
     status = django_filters.ChoiceFilter(choices=Task.Status.choices, label=_("Status"))
     area = AreaWithinFilter()
-    overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue")
+    overdue = BooleanFilter(label=_("Overdue"), method="filter_overdue")
     due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", label=_("Due by"))
 
     class Meta:
@@ -63,6 +109,8 @@ class TaskFilter(django_filters.FilterSet):
 
 
 class IndicatorFilter(django_filters.FilterSet):
+    headline = BooleanFilter(label=_("headline"))
+
     class Meta:
         model = Indicator
         fields = ["work_line", "source", "headline"]

@@ -10,12 +10,12 @@ from typing import Any
 
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from xicheng import dashboard, metrics
 from xicheng.models import Area, Indicator, ManualReading, Target, Task, WorkLine
+from xicheng.params import read_dates
 from xicheng.periods import Period
 from xicheng.progress import Light, as_number
 from xicheng.roles import AnyUser
@@ -61,25 +61,9 @@ class Overview:
 
 
 def period_from(params: Any, today: date) -> Period:
-    """The period a request asks for: `period=h1|h2|q1..q4|m1..m12|year` of `year`, or `start`/`end`;
-    this half-year by default."""
-    start, end = parse_date(params.get("start", "") or ""), parse_date(params.get("end", "") or "")
-    if start and end and start <= end:
-        return Period(start, end)
-    try:
-        year = int(params.get("year", "") or today.year)
-    except ValueError:
-        year = today.year
-    kind = (params.get("period", "") or "").lower()
-    if kind in ("h1", "h2"):
-        return Period.half_year(year, int(kind[1]))
-    if kind in ("q1", "q2", "q3", "q4"):
-        return Period.quarter(year, int(kind[1]))
-    if kind.startswith("m") and kind[1:].isdigit() and 1 <= int(kind[1:]) <= 12:
-        return Period.month(year, int(kind[1:]))
-    if kind == "year":
-        return Period.year(year)
-    return Period.half_year_of(today)
+    """The period a request asks for (xicheng.params reads it, for pages, API and exports alike);
+    raises xicheng.params.ParamError when the parameters cannot be read."""
+    return read_dates(params, today).period
 
 
 def _metric_for(indicator: Indicator) -> metrics.Metric | None:

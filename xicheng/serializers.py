@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from xicheng.models import Area, Indicator, Target, Task, TaskUpdate, WorkLine
 from xicheng.progress import Light
+from xicheng.schema import TypedJSON
 from xicheng.scope import areas_changeable_by
 from xicheng.selectors import target_progress
 
@@ -55,7 +56,7 @@ class ConflictSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField()
 
 
-class TaskUpdateSerializer(serializers.ModelSerializer[TaskUpdate]):
+class TaskUpdateSerializer(TypedJSON, serializers.ModelSerializer[TaskUpdate]):
     author = PersonSerializer(read_only=True)
     version = VersionField(write_only=True, required=True, help_text="The task's version you read.")
 
@@ -65,7 +66,7 @@ class TaskUpdateSerializer(serializers.ModelSerializer[TaskUpdate]):
         read_only_fields = ["id", "author", "created_at"]
 
 
-class TaskSerializer(serializers.ModelSerializer[Task]):
+class TaskSerializer(TypedJSON, serializers.ModelSerializer[Task]):
     lead_leader_name = serializers.SerializerMethodField()
     responsible_name = serializers.SerializerMethodField()
     area_name = serializers.CharField(source="area.name", read_only=True)

@@ -318,8 +318,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["xicheng.drf.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "xicheng.drf.SearchFilter",
+        "xicheng.drf.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "xicheng.drf.Pagination",
     "PAGE_SIZE": 50,
@@ -331,7 +331,7 @@ REST_FRAMEWORK = {
         "anon": env_str("API_THROTTLE_ANON", "30/minute"),
         "user": env_str("API_THROTTLE_USER", "2000/minute"),
     },
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "xicheng.schema.AutoSchema",
     "EXCEPTION_HANDLER": "xicheng.drf.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -371,8 +371,8 @@ PROGRESS_YELLOW_GAP = env_int("PROGRESS_YELLOW_GAP", 10)
 MEAL_CUTOFF = env_time("MEAL_CUTOFF", time(11, 30))
 # The day the demo data treats as today; empty means the real today.
 DEMO_TODAY = os.environ.get("DEMO_TODAY", "")
-# Facts that can happen (xicheng/validators.py): no record dated before this day, and no due date
-# or deadline more than this many years ahead.
+# Facts that can happen (xicheng/validators.py, xicheng/params.py): no record dated, and no figure
+# asked, before this day; no due date or deadline more than this many years ahead.
 EARLIEST_RECORD_DATE = env_date("EARLIEST_RECORD_DATE", date(2000, 1, 1))
 PLAN_HORIZON_YEARS = env_int("PLAN_HORIZON_YEARS", 5)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,7 +13,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_POST
 
 from xicheng import health
@@ -21,7 +22,8 @@ from xicheng.exports import overview_workbook
 from xicheng.filters import TargetFilter, TaskFilter
 from xicheng.forms import TaskUpdateForm, add_service_error
 from xicheng.models import AuditEvent, Target, Task
-from xicheng.overview import area_breakdown, build_overview, overview_as_dict, period_from, records_url
+from xicheng.overview import area_breakdown, build_overview, overview_as_dict, records_url
+from xicheng.params import DateParams, ParamError, read_as_of, read_dates
 from xicheng.periods import Period
 from xicheng.roles import Role, roles_of
 from xicheng.scope import can_change
@@ -57,7 +59,40 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def as_of_param(request: HttpRequest) -> date:
-    return parse_date(request.GET.get("as_of", "") or "") or timezone.localdate()
+    """The page's `as_of` (today by default); a bad one raises ParamError, which the
+    `answers_bad_params` decorator turns into the page's 400."""
+    return read_as_of(request.GET)
+
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+def bad_params_page(
+    request: HttpRequest, error: ParamError, retry_url: str | None = None, retry_label: str | None = None
+) -> HttpResponse:
+    """A page asked with parameters it cannot read: say which and why, in the user's language, and
+    offer the same page without them."""
+    if retry_url is None:
+        query = request.GET.copy()
+        for name in error.errors:
+            query.pop(name, None)
+        retry_url = request.path + (f"?{query.urlencode()}" if query else "")
+    context = {"errors": error.messages, "retry_url": retry_url, "retry_label": retry_label}
+    return render(request, "bad_params.html", context, status=400)
+
+
+def answers_bad_params(view: View) -> View:
+    """Pages that read dates answer a bad one with a 400 page naming it, never a 500 and never the
+    default period in its place."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except ParamError as error:
+            return bad_params_page(request, error)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def my_work(request: HttpRequest) -> HttpResponse:
@@ -138,6 +173,7 @@ def task_add_update_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@answers_bad_params
 def target_list(request: HttpRequest) -> HttpResponse:
     as_of = as_of_param(request)
     base = Target.objects.visible_to(request.user).select_related("indicator__work_line", "area")
@@ -176,9 +212,8 @@ def _query_without_page(request: HttpRequest) -> str:
 # The leaders' dashboard (领导驾驶舱) -----------------------------------------------------------
 
 
-def _overview_request(request: HttpRequest) -> tuple[Period, date]:
-    today = timezone.localdate()
-    return period_from(request.GET, today), as_of_param(request)
+def _overview_request(request: HttpRequest) -> DateParams:
+    return read_dates(request.GET, timezone.localdate())
 
 
 def _period_choices(today: date) -> list[tuple[str, str]]:
@@ -192,25 +227,27 @@ def _period_choices(today: date) -> list[tuple[str, str]]:
 
 
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    period, as_of = _overview_request(request)
-    overview = build_overview(request.user, period, as_of)
-    return render(
-        request,
-        "xicheng/dashboard.html",
-        {
-            "ov": overview,
-            "trend_data": overview_as_dict(overview)["trends"],
-            "query": request.GET.urlencode(),
-            "period_choices": _period_choices(timezone.localdate()),
-            "screen": False,
-        },
-    )
+    context: dict[str, Any] = {
+        "query": request.GET.urlencode(),
+        "period_choices": _period_choices(timezone.localdate()),
+        "screen": False,
+    }
+    try:
+        asked = _overview_request(request)
+    except ParamError as error:
+        # The controls stay, holding what was typed, so the leader can mend the date in place.
+        context.update(errors=error.messages, asked=request.GET)
+        return render(request, "xicheng/dashboard.html", context, status=400)
+    overview = build_overview(request.user, asked.period, asked.as_of)
+    context.update(ov=overview, trend_data=overview_as_dict(overview)["trends"])
+    return render(request, "xicheng/dashboard.html", context)
 
 
+@answers_bad_params
 def dashboard_screen(request: HttpRequest) -> HttpResponse:
     """大屏: the overview full-screen for a meeting-room display; it reloads itself."""
-    period, as_of = _overview_request(request)
-    overview = build_overview(request.user, period, as_of)
+    asked = _overview_request(request)
+    overview = build_overview(request.user, asked.period, asked.as_of)
     return render(
         request,
         "xicheng/dashboard_screen.html",
@@ -223,8 +260,10 @@ def dashboard_screen(request: HttpRequest) -> HttpResponse:
     )
 
 
+@answers_bad_params
 def dashboard_export(request: HttpRequest) -> HttpResponse:
-    period, as_of = _overview_request(request)
+    asked = _overview_request(request)
+    period, as_of = asked.period, asked.as_of
     overview = build_overview(request.user, period, as_of)
     content = overview_workbook(overview)
     audit_log(
@@ -238,6 +277,7 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@answers_bad_params
 def dashboard_areas(request: HttpRequest, pk: int) -> HttpResponse:
     """Drill-down: a target's indicator by area, each level of the tree rolled up."""
     target = get_object_or_404(

@@ -562,9 +562,9 @@ class World:
         AccessFailureLog.objects.create(username="li", ip_address="10.0.0.1", attempt_time=now)
         self.token_key = AuthToken.objects.create(user=cast.api)[0].token_key
         AuditEvent.objects.create(action=AuditEvent.Action.EXPORT, subject="dashboard")
-        from xicheng.jobs import ImportExportJob
-
         from django.core.files.base import ContentFile
+
+        from xicheng.jobs import ImportExportJob
 
         job = ImportExportJob.objects.create(
             kind=ImportExportJob.Kind.EXPORT,
