@@ -162,7 +162,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     response = drf_exception_handler(exc, context)
     request: Any = context.get("request")
-    user = getattr(request, "user", None)
+    # Only a caller already authenticated: asking for `request.user` here would authenticate anew,
+    # and a bad token would then raise inside the handler (a 500 instead of the answer).
+    user = getattr(request, "_user", None)
     if response is not None and response.status_code == 403 and user is not None and user.is_authenticated:
         # A signed-in caller refused is worth the auditor's eye, as on the HTML side.
         from xicheng.models import AuditEvent

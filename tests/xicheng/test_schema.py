@@ -141,3 +141,9 @@ def test_a_list_page_says_which_filter_it_could_not_read(client: Any, cast: Cast
     client.force_login(cast.zhao)
     page = client.get("/tasks/?overdue=maybe").content.decode()
     assert "以下筛选条件有误，未予应用" in page and "请填写 true 或 false。" in page
+
+
+def test_an_unknown_format_suffix_with_a_bad_token_is_a_404_not_a_500(api_client: Any) -> None:
+    # /elders/0.5/ reads as the record "0" in the format "5"; the refusal must not trip over the token.
+    response = api_client.get("/api/v1/elders/0.5/", HTTP_AUTHORIZATION="Token not-a-real-token")
+    assert response.status_code in (401, 404)
