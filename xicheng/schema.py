@@ -53,8 +53,14 @@ ERROR_COMPONENTS: dict[str, dict[str, Any]] = {
     },
     "Conflict": {
         "type": "object",
-        "description": "The row was changed by someone else since it was read: reload it and try again.",
-        "properties": {"detail": {"anyOf": [MESSAGE, MESSAGES]}},
+        "description": (
+            "The row was changed by someone else since it was read: nothing was saved. `version` is the "
+            "row's version now (also sent as the ETag); reload it and try again."
+        ),
+        "properties": {
+            "detail": {"anyOf": [MESSAGE, MESSAGES]},
+            "version": {"type": "integer", "description": "The row's version now."},
+        },
         "additionalProperties": {},
     },
 }
@@ -65,6 +71,7 @@ ERRORS = {
     "403": ("Error", "The caller's role does not allow this, or the row is not the caller's to change."),
     "404": ("Error", "No such row in the caller's scope, or no such page."),
     "409": ("Conflict", "The row changed since it was read."),
+    "412": ("Conflict", "The If-Match version is no longer the row's: nothing was saved."),
     "429": ("Error", "Too many requests: wait the seconds Retry-After gives."),
 }
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -105,6 +112,8 @@ class AutoSchema(SpectacularAutoSchema):
         reads = getattr(self.view, "action_permissions", {}).get(getattr(self.view, "action", None)) == "view"
         if self.method in WRITES and not reads:
             codes.append("409")
+        if self.method in ("PUT", "PATCH") and getattr(self.view, "takes_if_match", False):
+            codes.append("412")
         return codes
 
 

@@ -49,13 +49,6 @@ class VersionField(serializers.IntegerField):
         super().__init__(**kwargs)
 
 
-class ConflictSerializer(serializers.Serializer[Any]):
-    """A 409/412: what happened, and the row's version now."""
-
-    detail = serializers.ListField(child=serializers.CharField())
-    version = serializers.IntegerField()
-
-
 class TaskUpdateSerializer(TypedJSON, serializers.ModelSerializer[TaskUpdate]):
     author = PersonSerializer(read_only=True)
     version = VersionField(write_only=True, required=True, help_text="The task's version you read.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.conftest import Cast
+from tests.conftest import Cast, login
 from tests.welfare.factories import World
 
 pytestmark = pytest.mark.django_db
@@ -31,8 +31,7 @@ def test_a_sheet_for_a_day_that_cannot_be_read_says_why(
     assert f'href="/welfare/centres/{world.center.pk}/sheet/"' in page
 
 
-def test_a_sheet_of_a_centre_out_of_sight_stays_a_404_whatever_the_day(
-    client: Client, cast: Cast, world: World
-) -> None:
-    client.force_login(cast.auditor)
-    assert client.get(f"/welfare/centres/{world.center.pk}/sheet/2026-02-30/").status_code == 404
+def test_a_sheet_the_user_may_not_open_stays_refused_whatever_the_day(client: Client, cast: Cast, world: World) -> None:
+    # The auditor opens no domain page: refused before the day is even read.
+    login(client, cast.auditor)
+    assert client.get(f"/welfare/centres/{world.center.pk}/sheet/2026-02-30/").status_code == 403

@@ -64,8 +64,10 @@ def test_a_refusal_matches_its_documented_shape(api_client: Any, cast: Cast) -> 
 def test_a_tasks_progress_notes_come_in_pages(api_client: Any, cast: Cast, places: Places) -> None:
     task = TaskFactory(area=places.sifang, lead_leader=cast.zhao, responsible=cast.li)
     api_client.force_login(cast.li)
-    for note in ("第一次入户", "第二次入户", "签约完成"):
-        response = api_client.post(f"/api/v1/tasks/{task.pk}/updates/", {"note": note, "status": "in_progress"})
+    for version, note in enumerate(("第一次入户", "第二次入户", "签约完成"), start=1):
+        response = api_client.post(
+            f"/api/v1/tasks/{task.pk}/updates/", {"note": note, "status": "in_progress", "version": version}
+        )
         assert response.status_code == 201
         assert_matches_schema(response, "/api/v1/tasks/{id}/updates/", "POST")
     response = api_client.get(f"/api/v1/tasks/{task.pk}/updates/?page_size=2")
@@ -118,10 +120,11 @@ def test_a_json_body_keeps_its_types_but_a_form_post_is_text(api_client: Any, ca
     task = TaskFactory(area=places.sifang, lead_leader=cast.zhao, responsible=cast.li)
     api_client.force_login(cast.li)
     url = f"/api/v1/tasks/{task.pk}/updates/"
-    refused = api_client.post(url, {"note": 0, "status": "in_progress"}, format="json")
+    refused = api_client.post(url, {"note": 0, "status": "in_progress", "version": 1}, format="json")
     assert refused.status_code == 400
     assert refused.json()["note"] == ["请填写文字（字符串）。"]
-    assert api_client.post(url, {"note": "0", "status": "in_progress"}, format="multipart").status_code == 201
+    form = {"note": "0", "status": "in_progress", "version": "1"}
+    assert api_client.post(url, form, format="multipart").status_code == 201
 
 
 def test_a_method_not_offered_is_a_405_whatever_the_parameters(api_client: Any, cast: Cast) -> None:
