@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage, served_on
 from xicheng import clock
+from xicheng.history import bulk_history_attrs
 from xicheng.locking import Conflict, locked_for_change, refuse_stale
 from xicheng.roles import AnyUser
 from xicheng.scope import areas_changeable_by
@@ -208,7 +209,13 @@ def _write_day(
         for vid, row in rows.items()
         if vid not in existing
     ]
-    created = bulk_create_with_history(new, MealDelivery, default_user=acting_user) if new else []
+    created = (
+        bulk_create_with_history(
+            new, MealDelivery, default_user=acting_user, custom_historical_attrs=bulk_history_attrs()
+        )
+        if new
+        else []
+    )
     deliveries = {d.village_id: d for d in created}
 
     new_receipts: list[MealReceipt] = []
@@ -252,11 +259,20 @@ def _write_day(
             MealDelivery,
             ["delivered_at", "courier", "note", "recorded_by", "version"],
             default_user=acting_user,
+            custom_historical_attrs=bulk_history_attrs(),
         )
     if new_receipts:
-        bulk_create_with_history(new_receipts, MealReceipt, default_user=acting_user)
+        bulk_create_with_history(
+            new_receipts, MealReceipt, default_user=acting_user, custom_historical_attrs=bulk_history_attrs()
+        )
     if changed_receipts:
-        bulk_update_with_history(changed_receipts, MealReceipt, ["outcome"], default_user=acting_user)
+        bulk_update_with_history(
+            changed_receipts,
+            MealReceipt,
+            ["outcome"],
+            default_user=acting_user,
+            custom_historical_attrs=bulk_history_attrs(),
+        )
 
     lone_not_home = [
         elder_id
@@ -284,7 +300,13 @@ def _raise_checks(day: date, elder_ids: list[int], reason: str, acting_user: Any
         for elder_id in dict.fromkeys(elder_ids)
         if elder_id not in already
     ]
-    return bulk_create_with_history(new, SafetyCheck, default_user=acting_user) if new else []
+    return (
+        bulk_create_with_history(
+            new, SafetyCheck, default_user=acting_user, custom_historical_attrs=bulk_history_attrs()
+        )
+        if new
+        else []
+    )
 
 
 @transaction.atomic

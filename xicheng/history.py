@@ -36,6 +36,13 @@ def current_request() -> Any:
     return getattr(HistoricalRecords.context, "request", None)
 
 
+def bulk_history_attrs() -> dict[str, Any]:
+    """What a bulk write's history rows record beyond who (simple-history's bulk helpers send no
+    signal, so `_record_ip` never sees them): where the request came from."""
+    request = current_request()
+    return {"history_ip_address": client_ip(request)} if request is not None else {}
+
+
 @cache
 def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)

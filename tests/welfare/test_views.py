@@ -67,6 +67,16 @@ def test_a_sheet_with_one_bad_row_saves_nothing_and_says_which_row(client: Clien
     assert not MealDelivery.objects.exists() and not MealReceipt.objects.exists()
 
 
+def test_a_saved_sheet_s_history_records_where_it_came_from(client: Client, world: World, cast: Cast) -> None:
+    # The sheet is written in bulk, which sends no per-row signal: the address must still be kept.
+    client.force_login(cast.li)
+    response = client.post(_sheet(world), world.post_data(), REMOTE_ADDR="10.8.1.23")
+    assert response.status_code in (200, 302)
+    assert MealDelivery.history.exists() and MealReceipt.history.exists()
+    assert set(MealDelivery.history.values_list("history_ip_address", flat=True)) == {"10.8.1.23"}
+    assert set(MealReceipt.history.values_list("history_ip_address", flat=True)) == {"10.8.1.23"}
+
+
 def test_a_sheet_without_a_time_says_which_village(client: Client, world: World, cast: Cast) -> None:
     client.force_login(cast.li)
     data = world.post_data()
