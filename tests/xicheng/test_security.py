@@ -127,7 +127,8 @@ def test_the_api_docs_load_their_start_up_script_from_a_url(client: Client, cast
 
 # Inline code the CSP refuses: handler attributes, <script> without src, style attributes.
 INLINE = re.compile(r"""\son[a-z]+\s*=|<script(?![^>]*\bsrc=)(?![^>]*type="application/json")[^>]*>|\sstyle\s*=""")
-# The auditor's page belongs to the access work of issue 9, which replaces its onchange at merge.
+
+
 def test_no_template_has_inline_script_handlers_or_style_attributes() -> None:
     offenders = []
     for folder in ["templates", "xicheng", "projects", "governance", "welfare"]:
