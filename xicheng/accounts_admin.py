@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from xicheng.accounts import check_roles, user_set_roles
+from xicheng.admin_actions import ReadOnlyAdminMixin
 from xicheng.models import Cadre
 from xicheng.roles import Role, role_label
 
@@ -171,7 +172,7 @@ class AccountAdmin(UserAdmin):  # type: ignore[type-arg]
                 raise PermissionDenied(e.messages[0]) from e
 
 
-class RoleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RoleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Roles are read here, never edited: their permissions are set from code on every migrate
     (`xicheng.roles.sync_roles`), and people are given roles on their account."""
 
@@ -194,15 +195,6 @@ class RoleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.display(description=_("permissions"))
     def permission_names(self, obj: Group) -> str:
         return "；".join(str(p.name) for p in obj.permissions.select_related("content_type").order_by("codename"))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 admin.site.register(User, AccountAdmin)

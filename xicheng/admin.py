@@ -28,7 +28,7 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
 from xicheng import accounts_admin  # noqa: F401  (registers the accounts and roles pages)
-from xicheng.admin_actions import VersionedAdminMixin
+from xicheng.admin_actions import ReadOnlyAdminMixin, VersionedAdminMixin
 from xicheng.jobs import ImportExportJob, header_problems, job_create, job_start, read_dataset
 from xicheng.models import (
     Area,
@@ -205,7 +205,7 @@ def download_response(job: ImportExportJob) -> FileResponse:
 
 
 @admin.register(ImportExportJob)
-class ImportExportJobAdmin(admin.ModelAdmin):
+class ImportExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Each user's own imports and exports: progress, refused rows, download. Nobody sees another
     user's job (404), and no one edits one."""
 
@@ -230,15 +230,6 @@ class ImportExportJobAdmin(admin.ModelAdmin):
         if not self.has_module_permission(request):
             return False
         return obj is None or getattr(obj, "user_id", None) == request.user.pk
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
     @admin.display(description=_("register"))
     def register_name(self, job: ImportExportJob) -> str:
@@ -385,7 +376,7 @@ class TaskAdmin(ScopedAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Read-only: nothing in the audit trail can be edited."""
 
     list_display = ["at", "user", "action", "subject", "ip_address"]
@@ -393,33 +384,12 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["subject", "user__username"]
     date_hierarchy = "at"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-
-class ReadOnlyLogAdmin:
-    """Axes' login logs: read, never edited or deleted, by anyone."""
-
-    actions = None
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-
-class AccessLogReadOnlyAdmin(ReadOnlyLogAdmin, AccessLogAdmin):
+class AccessLogReadOnlyAdmin(ReadOnlyAdminMixin, AccessLogAdmin):
     pass
 
 
-class AccessFailureLogReadOnlyAdmin(ReadOnlyLogAdmin, AccessFailureLogAdmin):
+class AccessFailureLogReadOnlyAdmin(ReadOnlyAdminMixin, AccessFailureLogAdmin):
     pass
 
 

@@ -24,6 +24,22 @@ from django.utils.translation import gettext as _
 from xicheng.locking import conflict_message, is_versioned, thing
 
 
+class ReadOnlyAdminMixin:
+    """An admin page that shows and never changes: nothing added, edited or deleted here (records
+    written only by their services, the audit trail, account bookkeeping)."""
+
+    actions: Any = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
 class VersionedAdminMixin:
     """Optimistic locking for the admin's change form of a model with a `version` field."""
 

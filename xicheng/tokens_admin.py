@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from knox.models import AuthToken
 
+from xicheng.admin_actions import ReadOnlyAdminMixin
 from xicheng.authentication import token_revoke
 
 if admin.site.is_registered(AuthToken):
@@ -24,7 +25,9 @@ if admin.site.is_registered(AuthToken):
 
 
 @admin.register(AuthToken)
-class AuthTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuthTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    # Deleting a token is revoking it, and revoking goes through the audited action, not Django's
+    # delete page.
     list_display = ["token_key", "user", "created", "expiry", "expired"]
     list_filter = ["created", "expiry"]
     search_fields = ["token_key", "user__username"]
@@ -36,16 +39,6 @@ class AuthTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.display(description=gettext_lazy("expired"), boolean=True)
     def expired(self, token: AuthToken) -> bool:
         return token.expiry is not None and token.expiry < timezone.now()
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        # Deleting is revoking, and revoking goes through the audited action.
-        return False
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("knox.delete_authtoken")
