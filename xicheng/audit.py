@@ -13,6 +13,7 @@ a trigger refuses UPDATE and DELETE on every audit table unless the retention pu
 
 from __future__ import annotations
 
+import getpass
 import socket
 import sys
 from collections.abc import Iterator
@@ -45,12 +46,20 @@ def audit_quiet() -> Iterator[None]:
         _quiet.reset(token)
 
 
+def command_source(command: str) -> str:
+    """Where an event came from when no request carries it: the command, the OS user and host."""
+    try:
+        os_user = getpass.getuser()
+    except (KeyError, OSError):
+        os_user = "?"
+    return f"command {command}: {os_user}@{socket.gethostname()}"[:100]
+
+
 def request_source(request: Any) -> str:
     """Where an event came from: the web pages, the admin, the API — or, without a request, the
-    command and the host it ran on."""
+    command, the OS user and the host it ran on."""
     if request is None:
-        command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:2]]) if sys.argv else "python"
-        return f"{command} @ {socket.gethostname()}"
+        return command_source(" ".join([Path(sys.argv[0]).name, *sys.argv[1:2]]) if sys.argv else "python")
     path = getattr(request, "path", "") or ""
     if path.startswith("/admin/"):
         return "admin"

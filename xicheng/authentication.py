@@ -6,7 +6,6 @@ calls, then the thin views of the account pages."""
 from __future__ import annotations
 
 import secrets
-import socket
 from base64 import b32encode
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,17 +47,6 @@ from xicheng.security import HAS_DEVICE, MUST_CHANGE_PASSWORD, remember_account_
 from xicheng.services import audit_log
 
 RECOVERY_CODES = 10
-
-
-def command_source(command: str) -> str:
-    """Where an event came from when no request carries it: the command, the OS user and host."""
-    import getpass
-
-    try:
-        os_user = getpass.getuser()
-    except (KeyError, OSError):
-        os_user = "?"
-    return f"command {command}: {os_user}@{socket.gethostname()}"[:100]
 
 
 # ---------------------------------------------------------------------------------------------

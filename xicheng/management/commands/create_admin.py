@@ -6,8 +6,8 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from xicheng.audit import audit_quiet
-from xicheng.authentication import command_source, new_temporary_password
+from xicheng.audit import audit_quiet, command_source
+from xicheng.authentication import new_temporary_password
 from xicheng.models import AccountSecurity, AuditEvent, Cadre
 from xicheng.roles import ADMINISTRATORS, Role
 from xicheng.services import audit_log

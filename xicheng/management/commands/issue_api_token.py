@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from xicheng.authentication import command_source, token_issue
+from xicheng.audit import command_source
+from xicheng.authentication import token_issue
 from xicheng.roles import Role, roles_of
 
 

@@ -5,7 +5,8 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from xicheng.authentication import command_source, otp_remove
+from xicheng.audit import command_source
+from xicheng.authentication import otp_remove
 from xicheng.roles import Role, roles_of
 
 
