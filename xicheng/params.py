@@ -20,13 +20,13 @@ from datetime import date
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from xicheng.periods import Period
+from xicheng.validators import earliest_record_date
 
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PERIOD_KINDS = ["h1", "h2", "q1", "q2", "q3", "q4", *(f"m{m}" for m in range(1, 13)), "year"]
@@ -36,11 +36,6 @@ MAX_PERIOD_YEARS = 10
 # The last day anything may be asked about: far enough for any plan, near enough that date
 # arithmetic (a period's end, a week's Sunday) can never run past date.max.
 LATEST_DAY = date(2100, 12, 31)
-
-
-def earliest_day() -> date:
-    """The first day the system keeps records for (settings.EARLIEST_RECORD_DATE)."""
-    return getattr(settings, "EARLIEST_RECORD_DATE", date(2000, 1, 1))
 
 
 class ParamError(Exception):
@@ -70,7 +65,7 @@ def parse_day(raw: str, *, name: str, label: str | Promise) -> date:
     except ValueError:
         message = _("%(label)s (%(name)s): %(value)s is not a day of the calendar.")
         raise ParamError({name: [message % {**_named(label, name), "value": raw}]}) from None
-    first, last = earliest_day(), LATEST_DAY
+    first, last = earliest_record_date(), LATEST_DAY
     if not first <= day <= last:
         message = _("%(label)s (%(name)s) must lie between %(first)s and %(last)s.")
         raise ParamError({name: [message % {**_named(label, name), "first": first, "last": last}]})
@@ -112,7 +107,7 @@ class DateParamsForm(forms.Form):
         raw = (self.cleaned_data.get("year") or "").strip()
         if not raw:
             return None
-        first, last = earliest_day().year, LATEST_DAY.year
+        first, last = earliest_record_date().year, LATEST_DAY.year
         if not re.fullmatch(r"\d{4}", raw) or not first <= int(raw) <= last:
             message = _("%(label)s (%(name)s) must be a year from %(first)s to %(last)s.")
             raise forms.ValidationError(message % {**_named(_("Year"), "year"), "first": first, "last": last})

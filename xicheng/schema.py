@@ -26,8 +26,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 
-from xicheng.params import LATEST_DAY, PERIOD_KINDS, earliest_day
+from xicheng.params import LATEST_DAY, PERIOD_KINDS
 from xicheng.progress import Light
+from xicheng.validators import earliest_record_date
 
 # Error bodies ---------------------------------------------------------------------------------
 
@@ -187,7 +188,7 @@ def _day_parameter(name: str, description: str) -> OpenApiParameter:
     return OpenApiParameter(
         name,
         OpenApiTypes.DATE,
-        description=f"{description} YYYY-MM-DD, from {earliest_day():%Y-%m-%d} to {LATEST_DAY:%Y-%m-%d}.",
+        description=f"{description} YYYY-MM-DD, from {earliest_record_date():%Y-%m-%d} to {LATEST_DAY:%Y-%m-%d}.",
     )
 
 
@@ -204,7 +205,7 @@ PERIOD_PARAMETERS = [
     ),
     OpenApiParameter(
         "year",
-        {"type": "integer", "minimum": earliest_day().year, "maximum": LATEST_DAY.year},
+        {"type": "integer", "minimum": earliest_record_date().year, "maximum": LATEST_DAY.year},
         description="The year of `period` (this year by default); alone, the whole year.",
     ),
     AS_OF,
