@@ -333,10 +333,6 @@ class Household(models.Model):
         return masked(self, "owner_name")
 
     @property
-    def masked_owner_phone(self) -> str:
-        return masked(self, "owner_phone")
-
-    @property
     def problems(self) -> list[str]:
         flags = [(self.problem_title, _("Property title")), (self.problem_loan, _("Loan transfer"))]
         flags.append((self.problem_other, _("Other")))

@@ -109,6 +109,7 @@ class ProjectSerializer(serializers.ModelSerializer[Project]):
 class HouseholdSerializer(MasksPersonalData, serializers.ModelSerializer[Household]):
     """Owner data is masked unless the user holds the personal-data right."""
 
+    # Named here, not taken from the model, so that the schema keeps them plain strings.
     owner_name = serializers.CharField(read_only=True)
     owner_phone = serializers.CharField(read_only=True)
     area_name = serializers.CharField(source="area.name", read_only=True)

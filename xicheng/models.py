@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from xicheng.history import audited_history
-from xicheng.personal import EncryptedCharField, Kind, masked
+from xicheng.personal import EncryptedCharField, Kind
 from xicheng.scope import ScopedQuerySet, ScopeRule
 from xicheng.validators import (
     EVENT_DATE,
@@ -112,10 +112,6 @@ class Cadre(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def masked_phone(self) -> str:
-        return masked(self, "phone")
 
 
 class WorkLine(models.Model):
