@@ -187,11 +187,13 @@ def shown(instance: models.Model, name: str, whole: bool) -> str:
 def masked_column(name: str, description: Any) -> Callable[[Any, models.Model], str]:
     """An admin column (list_display, readonly_fields) showing the personal field `name` masked:
     `masked_phone = masked_column("phone", _("phone"))`."""
+    # Imported here: this module is read with the models, before the admin may be.
+    from django.contrib import admin
 
-    def column(admin: Any, instance: models.Model) -> str:
+    @admin.display(description=description)
+    def column(model_admin: Any, instance: models.Model) -> str:
         return masked(instance, name)
 
-    column.short_description = description  # type: ignore[attr-defined]  # what @admin.display sets
     return column
 
 
