@@ -41,6 +41,7 @@ from xicheng.models import (
     TaskUpdate,
     WorkLine,
 )
+from xicheng.personal import masked_column
 from xicheng.scope import can_change
 
 admin.site.site_header = _("Xicheng Subdistrict Work Progress")
@@ -310,9 +311,7 @@ class CadreAdmin(ScopedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.display(description=_("phone"))
-    def masked_phone(self, cadre: Cadre) -> str:
-        return cadre.masked_phone
+    masked_phone = masked_column("phone", _("phone"))
 
 
 @admin.register(WorkLine)
