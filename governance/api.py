@@ -47,6 +47,7 @@ from xicheng.models import AuditEvent
 from xicheng.personal import blind_index, may_see_personal_data
 from xicheng.scope import can_change
 from xicheng.services import audit_log
+from xicheng.stage_faces import RevertAction
 
 WRITE_METHODS = ["get", "post", "patch", "head", "options"]
 
@@ -161,7 +162,7 @@ class HazardViewSet(_Writable):
         return Response(self.get_serializer(hazard).data)
 
 
-class DisputeViewSet(_Writable):
+class DisputeViewSet(RevertAction, _Writable):
     queryset = Dispute.objects.select_related("area")
     serializer_class = s.DisputeSerializer
     filterset_class = DisputeFilter
@@ -177,8 +178,6 @@ class DisputeViewSet(_Writable):
     def move(self, request: Request, pk: str | None = None) -> Response:
         """Move the dispute one step: received → in mediation → resolved / escalated."""
         dispute = self.get_object()
-        if not can_change(request.user, dispute):
-            raise PermissionDenied(_("You may not change this dispute."))
         body = s.DisputeMoveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         dispute = dispute_move(dispute=dispute, acting_user=request.user, **body.validated_data)

@@ -92,23 +92,21 @@ register(
     )
 )
 register(
-    Metric(
+    Dispute.stages.step_metric(
+        "received",
         key="governance.disputes_received",
         label=_("Disputes received"),
         unit=_("disputes"),
-        model=Dispute,
-        date_field="received_on",
         area="area",
         list_url="governance:dispute_list",
     )
 )
 register(
-    Metric(
+    Dispute.stages.step_metric(
+        "resolved",
         key="governance.disputes_resolved",
         label=_("Disputes resolved"),
         unit=_("disputes"),
-        model=Dispute,
-        date_field="resolved_on",
         area="area",
         filter=Q(status=Dispute.Status.RESOLVED),
         list_url="governance:dispute_list",

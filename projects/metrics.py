@@ -8,23 +8,19 @@ from django.utils.translation import gettext_lazy as _
 from projects.models import Household, InvestmentLead, Milestone, ProjectIssue
 from xicheng.metrics import Metric, register
 
-for _status, _date_field, _label in (
-    ("evaluated", "evaluated_on", _("Households evaluated")),
-    ("signed", "signed_on", _("Households signed")),
-    ("vacated", "vacated_on", _("Households vacated")),
-    ("demolished", "demolished_on", _("Households demolished")),
+for _metric in Household.stages.step_metrics(
+    "projects.households",
+    {
+        "evaluated": _("Households evaluated"),
+        "signed": _("Households signed"),
+        "vacated": _("Households vacated"),
+        "demolished": _("Households demolished"),
+    },
+    unit=_("households"),
+    area="area",
+    list_url="projects:household_list",
 ):
-    register(
-        Metric(
-            key=f"projects.households_{_status}",
-            label=_label,
-            unit=_("households"),
-            model=Household,
-            date_field=_date_field,
-            area="area",
-            list_url="projects:household_list",
-        )
-    )
+    register(_metric)
 
 register(
     Metric(
@@ -63,23 +59,21 @@ register(
     )
 )
 register(
-    Metric(
+    InvestmentLead.stages.step_metric(
+        "landed",
         key="projects.leads_landed",
         label=_("Investment leads landed"),
         unit=_("companies"),
-        model=InvestmentLead,
-        date_field="landed_on",
         area="area",
         list_url="projects:lead_list",
     )
 )
 register(
-    Metric(
+    InvestmentLead.stages.step_metric(
+        "landed",
         key="projects.leads_landed_amount",
         label=_("Investment landed"),
         unit=_("10k yuan"),
-        model=InvestmentLead,
-        date_field="landed_on",
         area="area",
         how="sum",
         field="amount",

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.utils import timezone
@@ -9,7 +8,6 @@ from rest_framework import serializers
 
 from projects.models import Household, InvestmentLead, Milestone, Project, ProjectIssue, Squad
 from projects.selectors import Funnel
-from xicheng import clock
 from xicheng.personal import may_see_personal_data
 from xicheng.schema import TypedJSON
 from xicheng.serializers import PersonSerializer, VersionField
@@ -154,14 +152,6 @@ class HouseholdSerializer(serializers.ModelSerializer[Household]):
 
     def get_owner_phone(self, household: Household) -> str:
         return (household.owner_phone or "") if self._unmasked() else household.masked_owner_phone
-
-
-class NextStepSerializer(TypedJSON, serializers.Serializer[Any]):
-    version = VersionField(required=True, help_text="The version you read.")
-    on = serializers.DateField(required=False, help_text="The day of the step; today by default.")
-
-    def validated_on(self) -> date:
-        return self.validated_data.get("on") or clock.today()
 
 
 class SquadSerializer(serializers.ModelSerializer[Squad]):
