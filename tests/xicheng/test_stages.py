@@ -285,3 +285,13 @@ def test_who_may_undo_on_the_card(client: Client, street: Street, cast: Cast) ->
     assert response.status_code == 302
     street.household.refresh_from_db()
     assert (street.household.status, street.household.evaluated_on) == ("new", None)
+
+
+def test_a_register_may_narrow_who_moves_its_rows(street: Street, cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Besides the row's scope, a declaration may ask its own question (here: leaders only).
+    monkeypatch.setattr(Household.stages, "may_move", lambda user, row: user.pk == cast.zhao.pk)
+    with pytest.raises(PermissionDenied):
+        stage_advance(street.household, on=date(2026, 5, 2), version=1, acting_user=cast.wang)
+    with pytest.raises(PermissionDenied):
+        stage_revert(street.household, version=1, acting_user=cast.wang)
+    assert stage_advance(street.household, on=date(2026, 5, 2), version=1, acting_user=cast.zhao).status == "signed"
