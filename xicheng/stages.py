@@ -8,7 +8,7 @@ A household goes 未入户 → 已评估 → 已签约 → 已腾空 → 已拆�
         start="new",
         steps=(Step("evaluated", "evaluated_on"), Step("signed", "signed_on"), …),
         last_step_field="last_step_on",
-        wording=StageWording(no_next=NO_NEXT_STEP, before_previous=STEP_BEFORE_PREVIOUS),
+        wording=StageWording(no_next=…, before_previous=…),  # in the register's own words
     )
 
     class Household(StagedModel, models.Model):
