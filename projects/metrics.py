@@ -6,23 +6,27 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Household, InvestmentLead, Milestone, ProjectIssue
-from xicheng.metrics import Metric, register
+from xicheng.metrics import Metric
 
-for _metric in Household.stages.step_metrics(
-    "projects.households",
-    {
-        "evaluated": _("Households evaluated"),
-        "signed": _("Households signed"),
-        "vacated": _("Households vacated"),
-        "demolished": _("Households demolished"),
-    },
-    unit=_("households"),
-    area="area",
-    list_url="projects:household_list",
-):
-    register(_metric)
+# Handed to the kernel through the app's DomainConfig.
+METRICS: list[Metric] = []
 
-register(
+METRICS.extend(
+    Household.stages.step_metrics(
+        "projects.households",
+        {
+            "evaluated": _("Households evaluated"),
+            "signed": _("Households signed"),
+            "vacated": _("Households vacated"),
+            "demolished": _("Households demolished"),
+        },
+        unit=_("households"),
+        area="area",
+        list_url="projects:household_list",
+    )
+)
+
+METRICS.append(
     Metric(
         key="projects.milestones_completed",
         label=_("Project stages completed"),
@@ -33,7 +37,7 @@ register(
         list_url="projects:project_list",
     )
 )
-register(
+METRICS.append(
     Metric(
         key="projects.milestones_overdue",
         label=_("Project stages overdue"),
@@ -46,7 +50,7 @@ register(
         list_url="projects:project_list",
     )
 )
-register(
+METRICS.append(
     Metric(
         key="projects.issues_resolved",
         label=_("Project issues resolved"),
@@ -58,7 +62,7 @@ register(
         list_url="projects:issue_list",
     )
 )
-register(
+METRICS.append(
     InvestmentLead.stages.step_metric(
         "landed",
         key="projects.leads_landed",
@@ -68,7 +72,7 @@ register(
         list_url="projects:lead_list",
     )
 )
-register(
+METRICS.append(
     InvestmentLead.stages.step_metric(
         "landed",
         key="projects.leads_landed_amount",
