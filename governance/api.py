@@ -45,6 +45,7 @@ from xicheng.api import (
 )
 from xicheng.personal import exactly, reveal
 from xicheng.scope import can_change
+from xicheng.stage_faces import RevertAction
 
 WRITE_METHODS = ["get", "post", "patch", "head", "options"]
 
@@ -153,7 +154,7 @@ class HazardViewSet(_Writable):
         return Response(self.get_serializer(hazard).data)
 
 
-class DisputeViewSet(_Writable):
+class DisputeViewSet(RevertAction, _Writable):
     queryset = Dispute.objects.select_related("area")
     serializer_class = s.DisputeSerializer
     filterset_class = DisputeFilter
@@ -169,8 +170,6 @@ class DisputeViewSet(_Writable):
     def move(self, request: Request, pk: str | None = None) -> Response:
         """Move the dispute one step: received → in mediation → resolved / escalated."""
         dispute = self.get_object()
-        if not can_change(request.user, dispute):
-            raise PermissionDenied(_("You may not change this dispute."))
         body = s.DisputeMoveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         dispute = dispute_move(dispute=dispute, acting_user=request.user, **body.validated_data)

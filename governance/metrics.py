@@ -95,23 +95,21 @@ METRICS.append(
     )
 )
 METRICS.append(
-    Metric(
+    Dispute.stages.step_metric(
+        "received",
         key="governance.disputes_received",
         label=_("Disputes received"),
         unit=_("disputes"),
-        model=Dispute,
-        date_field="received_on",
         area="area",
         list_url="governance:dispute_list",
     )
 )
 METRICS.append(
-    Metric(
+    Dispute.stages.step_metric(
+        "resolved",
         key="governance.disputes_resolved",
         label=_("Disputes resolved"),
         unit=_("disputes"),
-        model=Dispute,
-        date_field="resolved_on",
         area="area",
         filter=Q(status=Dispute.Status.RESOLVED),
         list_url="governance:dispute_list",

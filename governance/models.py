@@ -17,6 +17,7 @@ from xicheng.history import audited_history
 from xicheng.models import Area
 from xicheng.personal import EncryptedCharField, Kind
 from xicheng.scope import ScopedQuerySet, ScopeRule
+from xicheng.stages import StagedModel, Stages, StageWording, Step
 from xicheng.validators import (
     EVENT_DATE,
     NOTE_LENGTH,
@@ -294,7 +295,27 @@ class DisputeQuerySet(ScopedQuerySet):
         return self.open_on(as_of).filter(received_on__lt=as_of - timedelta(days=days))
 
 
-class Dispute(models.Model):
+# Received → in mediation → resolved or escalated; a dispute may also be resolved or escalated
+# straight from its receipt.
+DISPUTE_STAGES = Stages(
+    field="status",
+    start="received",
+    start_date="received_on",
+    steps=(
+        Step("mediating", "mediating_on"),
+        Step("resolved", "resolved_on", after=("received", "mediating")),
+        Step("escalated", "escalated_on", after=("received", "mediating")),
+    ),
+    choice_param="to_status",
+    wording=StageWording(
+        cannot_move=_("A dispute that is “%(current)s” cannot move to “%(target)s”."),
+        before_previous=_("This step cannot be dated before the previous one."),
+        error_field="on",
+    ),
+)
+
+
+class Dispute(StagedModel, models.Model):
     """矛盾纠纷: received → in mediation → resolved or escalated, with the day of each step."""
 
     class Category(models.TextChoices):
@@ -311,19 +332,7 @@ class Dispute(models.Model):
         RESOLVED = "resolved", _("Resolved")
         ESCALATED = "escalated", _("Escalated")
 
-    # Where each status may go next, and the date field its step sets.
-    NEXT = {
-        Status.RECEIVED: (Status.MEDIATING, Status.RESOLVED, Status.ESCALATED),
-        Status.MEDIATING: (Status.RESOLVED, Status.ESCALATED),
-        Status.RESOLVED: (),
-        Status.ESCALATED: (),
-    }
-    STEP_FIELD = {
-        Status.RECEIVED: "received_on",
-        Status.MEDIATING: "mediating_on",
-        Status.RESOLVED: "resolved_on",
-        Status.ESCALATED: "escalated_on",
-    }
+    stages = DISPUTE_STAGES
 
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="disputes")
@@ -377,15 +386,6 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} · {self.summary[:30]}"
-
-    @property
-    def next_statuses(self) -> tuple[str, ...]:
-        return tuple(self.NEXT[Dispute.Status(self.status)])
-
-    @property
-    def last_step_on(self) -> date:
-        steps = [self.received_on, self.mediating_on, self.resolved_on, self.escalated_on]
-        return max(d for d in steps if d is not None)
 
 
 class ZeroReportQuerySet(ScopedQuerySet):

@@ -26,6 +26,7 @@ from xicheng.locking import locked_for_change
 from xicheng.models import Area
 from xicheng.personal import blind_index
 from xicheng.scope import areas_changeable_by, can_change
+from xicheng.stages import stage_advance
 from xicheng.validators import check_event_date, normalise_phone
 
 if TYPE_CHECKING:
@@ -304,26 +305,9 @@ def dispute_receive(
     return dispute
 
 
-@transaction.atomic
 def dispute_move(*, dispute: Dispute, to_status: str, on: date, acting_user: Any, version: int | None) -> Dispute:
     """Move a dispute one step: 受理 → 调解中 → 已化解 / 已上报, recording the day of the step."""
-    check_event_date(on, "on")
-    with locked_for_change(dispute, version=version, by=acting_user) as locked:
-        if to_status not in locked.next_statuses:
-            raise ValidationError(
-                {
-                    "to_status": _("A dispute that is “%(current)s” cannot move to “%(target)s”.")
-                    % {
-                        "current": locked.get_status_display(),
-                        "target": dict(Dispute.Status.choices).get(to_status, to_status),
-                    }
-                }
-            )
-        if on < locked.last_step_on:
-            raise ValidationError({"on": _("This step cannot be dated before the previous one.")})
-        locked.status = to_status
-        setattr(locked, Dispute.STEP_FIELD[Dispute.Status(to_status)], on)
-    return locked
+    return stage_advance(dispute, on=on, to=to_status, version=version, acting_user=acting_user)
 
 
 # Zero reports ---------------------------------------------------------------------------------

@@ -7,8 +7,6 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Prefetch
-from django.utils.translation import gettext as _
-from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -23,7 +21,7 @@ from projects.filters import (
 )
 from projects.models import Household, InvestmentLead, Milestone, Project, ProjectIssue, Squad
 from projects.selectors import funnels_by_project, squad_ranking, stages_by_project
-from projects.services import household_advance, issue_set_status, lead_advance, milestone_complete
+from projects.services import issue_set_status, milestone_complete
 from xicheng.api import (
     AS_OF,
     LogsPersonalDataReads,
@@ -34,7 +32,7 @@ from xicheng.api import (
     extend_schema_view,
     router,
 )
-from xicheng.scope import can_change
+from xicheng.stage_faces import NextStepSerializer, StageActions
 
 
 class PageContextMixin:
@@ -88,12 +86,12 @@ class MilestoneViewSet(ReadOnlyScopedViewSet):
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "as_of": as_of_from(self.request)}
 
-    @extend_schema(request=s.NextStepSerializer, responses=s.MilestoneSerializer)
+    @extend_schema(request=NextStepSerializer, responses=s.MilestoneSerializer)
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
         """Record that the stage ended (today unless `on` is given); 409 if it changed meanwhile."""
         milestone = self.get_object()
-        body = s.NextStepSerializer(data=request.data)
+        body = NextStepSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         milestone = milestone_complete(
             milestone=milestone,
@@ -104,30 +102,14 @@ class MilestoneViewSet(ReadOnlyScopedViewSet):
         return Response(self.get_serializer(milestone).data)
 
 
-class HouseholdViewSet(LogsPersonalDataReads, ReadOnlyScopedViewSet):
+class HouseholdViewSet(StageActions, LogsPersonalDataReads, ReadOnlyScopedViewSet):
     queryset = Household.objects.select_related("area", "squad")
     serializer_class = s.HouseholdSerializer
     filterset_class = HouseholdFilter
     search_fields = ["address"]
     ordering_fields = ["address", "status", "last_step_on", "floor_area"]
-    action_permissions = {"advance": "change"}
     # Owners' names and phones, unmasked to holders of the right.
     personal_data_subject = "API households"
-
-    @extend_schema(request=s.NextStepSerializer, responses=s.HouseholdSerializer)
-    @action(detail=True, methods=["post"])
-    def advance(self, request: Request, pk: str | None = None) -> Response:
-        """Move the household one step (today unless `on` is given); 409 if it changed meanwhile."""
-        household = self.get_object()
-        body = s.NextStepSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        household = household_advance(
-            household=household,
-            on=body.validated_on(),
-            version=body.validated_data["version"],
-            acting_user=request.user,
-        )
-        return Response(self.get_serializer(household).data)
 
 
 @extend_schema_view(list=extend_schema(parameters=[AS_OF]), retrieve=extend_schema(parameters=[AS_OF]))
@@ -167,26 +149,12 @@ class ProjectIssueViewSet(ReadOnlyScopedViewSet):
         return Response(self.get_serializer(issue).data)
 
 
-class InvestmentLeadViewSet(ReadOnlyScopedViewSet):
+class InvestmentLeadViewSet(StageActions, ReadOnlyScopedViewSet):
     queryset = InvestmentLead.objects.select_related("area", "owner__cadre")
     serializer_class = s.InvestmentLeadSerializer
     filterset_class = InvestmentLeadFilter
     search_fields = ["company"]
     ordering_fields = ["amount", "company", "talks_on"]
-    action_permissions = {"advance": "change"}
-
-    @extend_schema(request=s.NextStepSerializer, responses=s.InvestmentLeadSerializer)
-    @action(detail=True, methods=["post"])
-    def advance(self, request: Request, pk: str | None = None) -> Response:
-        lead = self.get_object()
-        if not can_change(request.user, lead):
-            return Response({"detail": _("You may not change this investment lead.")}, status=status.HTTP_403_FORBIDDEN)
-        body = s.NextStepSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        lead = lead_advance(
-            lead=lead, on=body.validated_on(), version=body.validated_data["version"], acting_user=request.user
-        )
-        return Response(self.get_serializer(lead).data)
 
 
 router.register("projects", ProjectViewSet)

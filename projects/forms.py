@@ -7,12 +7,6 @@ from projects.models import ProjectIssue
 from xicheng.validators import NOTE_LENGTH
 
 
-class NextStepForm(forms.Form):
-    """The one-tap next step: the step is recorded today; the version guards concurrent changes."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput)
-
-
 class IssueStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=ProjectIssue.Status.choices)
     resolution = forms.CharField(

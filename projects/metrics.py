@@ -11,23 +11,20 @@ from xicheng.metrics import Metric
 # Handed to the kernel through the app's DomainConfig.
 METRICS: list[Metric] = []
 
-for _status, _date_field, _label in (
-    ("evaluated", "evaluated_on", _("Households evaluated")),
-    ("signed", "signed_on", _("Households signed")),
-    ("vacated", "vacated_on", _("Households vacated")),
-    ("demolished", "demolished_on", _("Households demolished")),
-):
-    METRICS.append(
-        Metric(
-            key=f"projects.households_{_status}",
-            label=_label,
-            unit=_("households"),
-            model=Household,
-            date_field=_date_field,
-            area="area",
-            list_url="projects:household_list",
-        )
+METRICS.extend(
+    Household.stages.step_metrics(
+        "projects.households",
+        {
+            "evaluated": _("Households evaluated"),
+            "signed": _("Households signed"),
+            "vacated": _("Households vacated"),
+            "demolished": _("Households demolished"),
+        },
+        unit=_("households"),
+        area="area",
+        list_url="projects:household_list",
     )
+)
 
 METRICS.append(
     Metric(
@@ -66,23 +63,21 @@ METRICS.append(
     )
 )
 METRICS.append(
-    Metric(
+    InvestmentLead.stages.step_metric(
+        "landed",
         key="projects.leads_landed",
         label=_("Investment leads landed"),
         unit=_("companies"),
-        model=InvestmentLead,
-        date_field="landed_on",
         area="area",
         list_url="projects:lead_list",
     )
 )
 METRICS.append(
-    Metric(
+    InvestmentLead.stages.step_metric(
+        "landed",
         key="projects.leads_landed_amount",
         label=_("Investment landed"),
         unit=_("10k yuan"),
-        model=InvestmentLead,
-        date_field="landed_on",
         area="area",
         how="sum",
         field="amount",

@@ -17,6 +17,7 @@ from xicheng.models import Area
 from xicheng.personal import EncryptedCharField, Kind, PersonalCharField, masked
 from xicheng.roles import AnyUser
 from xicheng.scope import ScopedQuerySet, ScopeRule
+from xicheng.stages import StagedModel, Stages, StageWording, Step, null_or_after
 from xicheng.validators import (
     EVENT_DATE,
     NOTE_LENGTH,
@@ -26,11 +27,6 @@ from xicheng.validators import (
     validate_leader,
     validate_phone,
 )
-
-
-def _null_or_after(later: str, earlier: str) -> Q:
-    """`later` is unset, or set on or after `earlier` (which must then be set)."""
-    return Q(**{f"{later}__isnull": True}) | Q(**{f"{earlier}__isnull": False, f"{later}__gte": F(earlier)})
 
 
 def _not_after(field: str, as_of: date) -> Q:
@@ -135,7 +131,7 @@ class Milestone(models.Model):
                 violation_error_message=_("A stage must be planned to end on or after its start."),
             ),
             models.CheckConstraint(
-                condition=_null_or_after("actual_end", "actual_start"),
+                condition=null_or_after("actual_end", "actual_start"),
                 name="milestone_actual_end_after_start",
                 violation_error_message=_("A stage can only end after it started."),
             ),
@@ -224,7 +220,24 @@ class HouseholdQuerySet(ScopedQuerySet):
         return self.filter(Household.stalled_q(as_of, days))
 
 
-class Household(models.Model):
+HOUSEHOLD_STAGES = Stages(
+    field="status",
+    start="new",
+    steps=(
+        Step("evaluated", "evaluated_on"),
+        Step("signed", "signed_on"),
+        Step("vacated", "vacated_on"),
+        Step("demolished", "demolished_on"),
+    ),
+    last_step_field="last_step_on",
+    wording=StageWording(
+        no_next=_("This household is already demolished: there is no next step."),
+        before_previous=_("The step cannot be dated %(on)s, before the previous step on %(previous)s."),
+    ),
+)
+
+
+class Household(StagedModel, models.Model):
     """征迁户: one house to clear, moved along 未入户 → 已评估 → 已签约 → 已腾空 → 已拆除."""
 
     class Status(models.TextChoices):
@@ -234,14 +247,8 @@ class Household(models.Model):
         VACATED = "vacated", _("Vacated")
         DEMOLISHED = "demolished", _("Demolished")
 
-    # status → the date field recorded when the household reaches it, in pipeline order.
-    STEPS: tuple[tuple[str, str], ...] = (
-        ("evaluated", "evaluated_on"),
-        ("signed", "signed_on"),
-        ("vacated", "vacated_on"),
-        ("demolished", "demolished_on"),
-    )
-    step_date_fields = ("evaluated_on", "signed_on", "vacated_on", "demolished_on")
+    stages = HOUSEHOLD_STAGES
+    step_date_fields = HOUSEHOLD_STAGES.date_fields
 
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="households")
     squad = models.ForeignKey(
@@ -286,22 +293,7 @@ class Household(models.Model):
         ordering = ["project", "address", "pk"]
         indexes = [models.Index(fields=["project", "status"]), models.Index(fields=["squad", "status"])]
         constraints = [
-            models.CheckConstraint(
-                condition=_null_or_after("signed_on", "evaluated_on")
-                & _null_or_after("vacated_on", "signed_on")
-                & _null_or_after("demolished_on", "vacated_on"),
-                name="household_steps_in_order",
-                violation_error_message=_("Each step must be dated on or after the step before it."),
-            ),
-            models.CheckConstraint(
-                condition=Q(status="new", evaluated_on__isnull=True)
-                | Q(status="evaluated", evaluated_on__isnull=False, signed_on__isnull=True)
-                | Q(status="signed", signed_on__isnull=False, vacated_on__isnull=True)
-                | Q(status="vacated", vacated_on__isnull=False, demolished_on__isnull=True)
-                | Q(status="demolished", demolished_on__isnull=False),
-                name="household_status_matches_dates",
-                violation_error_message=_("The status must match the steps that are dated."),
-            ),
+            *HOUSEHOLD_STAGES.constraints("household"),
             models.CheckConstraint(
                 condition=Q(floor_area__gte=0),
                 name="household_floor_area_not_negative",
@@ -338,53 +330,9 @@ class Household(models.Model):
         flags.append((self.problem_other, _("Other")))
         return [str(label) for on, label in flags if on]
 
-    @property
-    def next_step(self) -> tuple[str, str] | None:
-        """(status, date field) of the step that comes next, or None once demolished."""
-        order = [s for s, _f in self.STEPS]
-        if self.status == self.Status.NEW:
-            return self.STEPS[0]
-        index = order.index(self.status)
-        return self.STEPS[index + 1] if index + 1 < len(self.STEPS) else None
-
-    @property
-    def next_status_label(self) -> str:
-        step = self.next_step
-        return str(self.Status(step[0]).label) if step else ""
-
-    def previous_step_on(self) -> date | None:
-        if self.status == self.Status.NEW:
-            return None
-        return getattr(self, dict(self.STEPS)[self.status])
-
-    def advance(self, on: date) -> None:
-        """Record the next step on the given day; refuses a date before the step it follows."""
-        step = self.next_step
-        if step is None:
-            raise ValidationError(_("This household is already demolished: there is no next step."))
-        previous = self.previous_step_on()
-        if previous is not None and on < previous:
-            raise ValidationError(
-                _("The step cannot be dated %(on)s, before the previous step on %(previous)s.")
-                % {"on": on.isoformat(), "previous": previous.isoformat()}
-            )
-        status, field = step
-        self.status = status
-        setattr(self, field, on)
-        self.last_step_on = on
-
     def last_step_as_of(self, as_of: date) -> date:
         """The day of the last step taken by the day, or the day it was listed."""
-        days = [d for d in (getattr(self, f) for f in self.step_date_fields) if d is not None and d <= as_of]
-        return max(days, default=self.created_on)
-
-    def status_as_of(self, as_of: date) -> str:
-        current = str(self.Status.NEW)
-        for status, field in self.STEPS:
-            day = getattr(self, field)
-            if day is not None and day <= as_of:
-                current = status
-        return current
+        return self.step_date_as_of(as_of) or self.created_on
 
 
 class ProjectIssueQuerySet(ScopedQuerySet):
@@ -461,7 +409,19 @@ class InvestmentLeadQuerySet(ScopedQuerySet):
     scope_rule = ScopeRule(area="area", responsible=("owner",))
 
 
-class InvestmentLead(models.Model):
+LEAD_STAGES = Stages(
+    field="stage",
+    start="talks",
+    start_date="talks_on",
+    steps=(Step("signed", "signed_on"), Step("landed", "landed_on"), Step("producing", "producing_on")),
+    wording=StageWording(
+        no_next=_("This lead is already in production: there is no next stage."),
+        before_previous=_("The stage cannot be dated %(on)s, before the previous stage on %(previous)s."),
+    ),
+)
+
+
+class InvestmentLead(StagedModel, models.Model):
     """招商引资储备库: a company the subdistrict courts, from 洽谈 to 投产."""
 
     class Industry(models.TextChoices):
@@ -476,11 +436,7 @@ class InvestmentLead(models.Model):
         LANDED = "landed", _("Landed")
         PRODUCING = "producing", _("In production")
 
-    STEPS: tuple[tuple[str, str], ...] = (
-        ("signed", "signed_on"),
-        ("landed", "landed_on"),
-        ("producing", "producing_on"),
-    )
+    stages = LEAD_STAGES
 
     company = models.CharField(_("company"), max_length=100)
     industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices)
@@ -515,20 +471,12 @@ class InvestmentLead(models.Model):
         verbose_name_plural = _("investment leads")
         ordering = ["-amount", "company"]
         constraints = [
-            models.CheckConstraint(
-                condition=_null_or_after("signed_on", "talks_on")
-                & _null_or_after("landed_on", "signed_on")
-                & _null_or_after("producing_on", "landed_on"),
-                name="investment_lead_stages_in_order",
-                violation_error_message=_("Each stage must be dated on or after the stage before it."),
-            ),
-            models.CheckConstraint(
-                condition=Q(stage="talks", signed_on__isnull=True)
-                | Q(stage="signed", signed_on__isnull=False, landed_on__isnull=True)
-                | Q(stage="landed", landed_on__isnull=False, producing_on__isnull=True)
-                | Q(stage="producing", producing_on__isnull=False),
-                name="investment_lead_stage_matches_dates",
-                violation_error_message=_("The stage must match the stages that are dated."),
+            *LEAD_STAGES.constraints(
+                "investment_lead",
+                in_order_name="investment_lead_stages_in_order",
+                in_order_message=_("Each stage must be dated on or after the stage before it."),
+                matches_name="investment_lead_stage_matches_dates",
+                matches_message=_("The stage must match the stages that are dated."),
             ),
             models.CheckConstraint(
                 condition=Q(amount__gte=0),

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 
 from projects.models import Household, Milestone, Project, Squad
 
@@ -18,10 +18,7 @@ FUNNEL_KEYS = ("total", "evaluated", "signed", "vacated", "demolished")
 
 
 def _funnel(as_of: date) -> dict[str, Any]:
-    result: dict[str, Any] = {"total": Count("pk", filter=Q(created_on__lte=as_of))}
-    for status, date_field in Household.STEPS:
-        result[status] = Count("pk", filter=Q(**{f"{date_field}__lte": as_of}))
-    return result
+    return Household.stages.funnel(as_of, total_since="created_on")
 
 
 @dataclass

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.utils import timezone
@@ -9,7 +8,6 @@ from rest_framework import serializers
 
 from projects.models import Household, InvestmentLead, Milestone, Project, ProjectIssue, Squad
 from projects.selectors import Funnel
-from xicheng import clock
 from xicheng.schema import TypedJSON
 from xicheng.serializers import MasksPersonalData, PersonSerializer, VersionField
 from xicheng.validators import NOTE_LENGTH
@@ -144,14 +142,6 @@ class HouseholdSerializer(MasksPersonalData, serializers.ModelSerializer[Househo
             "version",
         ]
         read_only_fields = fields
-
-
-class NextStepSerializer(TypedJSON, serializers.Serializer[Any]):
-    version = VersionField(required=True, help_text="The version you read.")
-    on = serializers.DateField(required=False, help_text="The day of the step; today by default.")
-
-    def validated_on(self) -> date:
-        return self.validated_data.get("on") or clock.today()
 
 
 class SquadSerializer(serializers.ModelSerializer[Squad]):

@@ -14,16 +14,13 @@ from projects.models import Household, InvestmentLead, Milestone, Project, Proje
 from xicheng import clock
 from xicheng.locking import locked_for_change, require_assigner
 from xicheng.roles import AnyUser
+from xicheng.stages import stage_advance
 from xicheng.validators import check_event_date, validate_field_worker, validate_leader
 
 
-@transaction.atomic
 def household_advance(*, household: Household, on: date, version: int | None, acting_user: AnyUser) -> Household:
     """Move a household exactly one step along 未入户 → 已评估 → 已签约 → 已腾空 → 已拆除."""
-    check_event_date(on, "on")
-    with locked_for_change(household, version=version, by=acting_user) as locked:
-        locked.advance(on)
-    return locked
+    return stage_advance(household, on=on, version=version, acting_user=acting_user)
 
 
 def check_squad_people(leader: Any, head: Any, members: list[Any]) -> None:
@@ -141,22 +138,6 @@ def milestone_complete(*, milestone: Milestone, on: date, acting_user: AnyUser, 
     return locked
 
 
-@transaction.atomic
 def lead_advance(*, lead: InvestmentLead, on: date, version: int | None, acting_user: AnyUser) -> InvestmentLead:
     """Move an investment lead one stage along 洽谈 → 签约 → 落地 → 投产."""
-    check_event_date(on, "on")
-    with locked_for_change(lead, version=version, by=acting_user) as locked:
-        order = [InvestmentLead.Stage.TALKS.value] + [s for s, _f in InvestmentLead.STEPS]
-        index = order.index(locked.stage)
-        if index + 1 >= len(order):
-            raise ValidationError(_("This lead is already in production: there is no next stage."))
-        previous = locked.talks_on if index == 0 else getattr(locked, InvestmentLead.STEPS[index - 1][1])
-        if on < previous:
-            raise ValidationError(
-                _("The stage cannot be dated %(on)s, before the previous stage on %(previous)s.")
-                % {"on": on.isoformat(), "previous": previous.isoformat()}
-            )
-        stage, field = InvestmentLead.STEPS[index]
-        locked.stage = stage
-        setattr(locked, field, on)
-    return locked
+    return stage_advance(lead, on=on, version=version, acting_user=acting_user)

@@ -14,13 +14,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from projects.filters import HouseholdFilter, InvestmentLeadFilter, ProjectFilter, ProjectIssueFilter
-from projects.forms import IssueStatusForm, NextStepForm
+from projects.forms import IssueStatusForm
 from projects.models import Household, InvestmentLead, Project, ProjectIssue, Squad
 from projects.selectors import funnel_of, funnels_by_project, squad_ranking, stages_by_project
-from projects.services import household_advance, issue_set_status
+from projects.services import issue_set_status
 from xicheng.forms import add_service_error
 from xicheng.personal import reveal
 from xicheng.scope import can_change
+from xicheng.stage_faces import one_tap
 from xicheng.views import answers_bad_params, as_of_param
 
 PAGE_SIZE = 50
@@ -122,39 +123,28 @@ def _sees_personal(request: HttpRequest, households: list[Household]) -> bool:
     return reveal(request.user, subject=subject, request=request, showing=bool(households))
 
 
+def _household_one_tap(request: HttpRequest, pk: int, *, undo: bool) -> HttpResponse:
+    household = get_object_or_404(households_for_cards(Household.objects.visible_to(request.user)), pk=pk)
+    return one_tap(
+        request,
+        household,
+        undo=undo,
+        template="projects/_household_card.html",
+        context=lambda: {"household": household, "sees_personal": _sees_personal(request, [household])},
+        redirect_to="projects:household_list",
+    )
+
+
 @require_POST
 def household_next_step(request: HttpRequest, pk: int) -> HttpResponse:
     """The one-tap next step, recorded today. Answers the household's card (htmx) or redirects."""
-    household = get_object_or_404(households_for_cards(Household.objects.visible_to(request.user)), pk=pk)
-    if not can_change(request.user, household):
-        raise PermissionDenied
-    form = NextStepForm(request.POST)
-    saved = False
-    if form.is_valid():
-        try:
-            household_advance(
-                household=household,
-                on=timezone.localdate(),
-                version=form.cleaned_data["version"],
-                acting_user=request.user,
-            )
-            saved = True
-        except ValidationError as e:
-            add_service_error(form, e)
-    if not request.htmx:  # type: ignore[attr-defined]
-        for error in form.non_field_errors():
-            messages.error(request, str(error))
-        return redirect("projects:household_list")
-    if saved:
-        household.refresh_from_db()
-    context = {
-        "household": household,
-        "may_change": True,
-        "form": form,
-        "saved": saved,
-        "sees_personal": _sees_personal(request, [household]),
-    }
-    return render(request, "projects/_household_card.html", context)
+    return _household_one_tap(request, pk, undo=False)
+
+
+@require_POST
+def household_undo_step(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo the household's last step (a mis-tap), offered on its card right after the step."""
+    return _household_one_tap(request, pk, undo=True)
 
 
 def issue_list(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,150 @@
+"""The faces of a staged record (`xicheng.stages`): the API's `advance/` and `revert/` actions and
+the web's one-tap step (and its undo), each calling the two stage services.
+
+    class HouseholdViewSet(StageActions, ReadOnlyScopedViewSet): ...
+
+    @require_POST
+    def household_next_step(request, pk):
+        household = get_object_or_404(Household.objects.visible_to(request.user), pk=pk)
+        return one_tap(request, household, template="projects/_household_card.html",
+                       context=lambda: {"household": household}, redirect_to="projects:household_list")
+
+The web partial `xicheng/_stage_step.html` draws the one-tap button (and, right after a step, the
+undo button) for a row the user may change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from xicheng import clock
+from xicheng.forms import add_service_error
+from xicheng.schema import TypedJSON
+from xicheng.scope import can_change
+from xicheng.serializers import VersionField
+from xicheng.stages import stage_advance, stage_revert
+
+# The API ----------------------------------------------------------------------------------------
+
+
+class NextStepSerializer(TypedJSON, serializers.Serializer[Any]):
+    version = VersionField(required=True, help_text="The version you read.")
+    on = serializers.DateField(required=False, help_text="The day of the step; today by default.")
+
+    def validated_on(self) -> date:
+        return self.validated_data.get("on") or clock.today()
+
+
+class RevertStepSerializer(TypedJSON, serializers.Serializer[Any]):
+    """Undoing a step needs only the version read: the last step is the one undone."""
+
+    version = VersionField(required=True, help_text="The version you read.")
+
+
+STAGE_ACTION_PERMISSIONS = {"advance": "change", "revert": "change"}
+
+
+# `revert/` on a viewset of staged rows: undo the last step, for whoever may change the row (the
+# viewset's object permission, then the service's own check). It answers the row as the viewset
+# serialises it; a stale version is a 409 with the current one. (No docstring: the schema would
+# take it for the viewset's own description.)
+class RevertAction:
+    action_permissions: dict[str, str] = STAGE_ACTION_PERMISSIONS
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # A viewset naming its own actions' permissions keeps the stage actions' too.
+        super().__init_subclass__(**kwargs)
+        cls.action_permissions = {**STAGE_ACTION_PERMISSIONS, **cls.__dict__.get("action_permissions", {})}
+
+    def stage_answer(self, row: models.Model) -> Response:
+        return Response(self.get_serializer(row).data)  # type: ignore[attr-defined]
+
+    @extend_schema(request=RevertStepSerializer)
+    @action(detail=True, methods=["post"])
+    def revert(self, request: Request, pk: str | None = None) -> Response:
+        """Undo the last step (its day is cleared, the status goes back to the one before); 409
+        if it changed meanwhile."""
+        row = self.get_object()  # type: ignore[attr-defined]
+        body = RevertStepSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        row = stage_revert(row, version=body.validated_data["version"], acting_user=request.user)
+        return self.stage_answer(row)
+
+
+# `advance/` and `revert/` on a viewset of rows moving along a linear pipeline (a branching one,
+# where the step must be chosen, offers its own action beside `revert/`).
+class StageActions(RevertAction):
+    @extend_schema(request=NextStepSerializer)
+    @action(detail=True, methods=["post"])
+    def advance(self, request: Request, pk: str | None = None) -> Response:
+        """Move one step (today unless `on` is given); 409 if it changed meanwhile."""
+        row = self.get_object()  # type: ignore[attr-defined]
+        body = NextStepSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        row = stage_advance(
+            row, on=body.validated_on(), version=body.validated_data["version"], acting_user=request.user
+        )
+        return self.stage_answer(row)
+
+
+# The web ----------------------------------------------------------------------------------------
+
+
+class OneTapForm(forms.Form):
+    """The one-tap step (or its undo): recorded today; the version guards concurrent changes."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+def one_tap(
+    request: HttpRequest,
+    row: models.Model,
+    *,
+    template: str,
+    context: Callable[[], dict[str, Any]],
+    redirect_to: str,
+    undo: bool = False,
+) -> HttpResponse:
+    """Take the row's next step today (or undo its last one) from a posted one-tap form.
+
+    htmx gets the row's card again (`template` with `context()`, which may read the row anew),
+    with `form`, `saved` and `undone`; a plain post gets its errors as messages and is sent back
+    to `redirect_to`."""
+    if not can_change(request.user, row):
+        raise PermissionDenied
+    form = OneTapForm(request.POST)
+    saved = False
+    if form.is_valid():
+        try:
+            if undo:
+                stage_revert(row, version=form.cleaned_data["version"], acting_user=request.user)
+            else:
+                stage_advance(
+                    row, on=timezone.localdate(), version=form.cleaned_data["version"], acting_user=request.user
+                )
+            saved = True
+        except ValidationError as e:
+            add_service_error(form, e)
+    if not request.htmx:  # type: ignore[attr-defined]
+        for error in form.non_field_errors():
+            messages.error(request, str(error))
+        return redirect(redirect_to)
+    if saved:
+        row.refresh_from_db()
+    answer = {"may_change": True, "form": form, "saved": saved and not undo, "undone": saved and undo}
+    return render(request, template, {**context(), **answer})
