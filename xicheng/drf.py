@@ -24,7 +24,7 @@ WHOLE_NUMBER = re.compile(r"^[0-9]{1,9}$")
 
 
 class Pagination(PageNumberPagination):
-    """Pages of 50 (page_size 1 to 500). A page or size that is not a whole number in range is a
+    """Pages of settings.PAGE_SIZE rows (page_size 1 to 500). A page or size that is not a whole number in range is a
     400 naming it, not quietly the first page or the default size; a page past the last is a 404."""
 
     page_size_query_param = "page_size"
