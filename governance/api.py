@@ -118,11 +118,7 @@ class MigrantViewSet(LogsPersonalDataReads, CreatingScopedViewSet):
     @action(detail=True, methods=["post"])
     def leave(self, request: Request, pk: str | None = None) -> Response:
         """Record the day the migrant left the house."""
-        migrant = self.get_object()
-        body = s.MigrantLeaveSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        migrant = migrant_leave(migrant=migrant, acting_user=request.user, **body.validated_data)
-        return Response(self.get_serializer(migrant).data)
+        return self.act_on_row(migrant_leave, s.MigrantLeaveSerializer, row="migrant")
 
 
 class HazardViewSet(CreatingScopedViewSet):
@@ -141,11 +137,7 @@ class HazardViewSet(CreatingScopedViewSet):
     def rectify(self, request: Request, pk: str | None = None) -> Response:
         """Mark the hazard rectified on a day; on a rectified hazard, correct that day (null: it
         was not rectified after all). 409 with the current version if it changed meanwhile."""
-        hazard = self.get_object()
-        body = s.HazardRectifySerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        hazard = hazard_rectify(hazard=hazard, acting_user=request.user, **body.validated_data)
-        return Response(self.get_serializer(hazard).data)
+        return self.act_on_row(hazard_rectify, s.HazardRectifySerializer, row="hazard")
 
 
 class DisputeViewSet(CreatingScopedViewSet):
@@ -163,11 +155,7 @@ class DisputeViewSet(CreatingScopedViewSet):
     @action(detail=True, methods=["post"])
     def move(self, request: Request, pk: str | None = None) -> Response:
         """Move the dispute one step: received → in mediation → resolved / escalated."""
-        dispute = self.get_object()
-        body = s.DisputeMoveSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        dispute = dispute_move(dispute=dispute, acting_user=request.user, **body.validated_data)
-        return Response(self.get_serializer(dispute).data)
+        return self.act_on_row(dispute_move, s.DisputeMoveSerializer, row="dispute")
 
 
 class ZeroReportViewSet(CreatingScopedViewSet):

@@ -63,11 +63,7 @@ class ElderViewSet(LogsPersonalDataReads, CreatingScopedViewSet):
     @action(detail=True, methods=["post"])
     def leave(self, request: Request, pk: str | None = None) -> Response:
         """Un-enrol the elder from `left_on` on."""
-        elder = self.get_object()
-        data = s.ElderLeaveSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        elder = elder_leave(elder=elder, acting_user=request.user, **data.validated_data)
-        return Response(self.get_serializer(elder).data)
+        return self.act_on_row(elder_leave, s.ElderLeaveSerializer, row="elder")
 
 
 class MealDeliveryViewSet(CreatingScopedViewSet):
@@ -112,11 +108,7 @@ class SafetyCheckViewSet(ReadOnlyScopedViewSet):
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str | None = None) -> Response:
         """Record that a cadre reached the elder and what they found; the check closes."""
-        check = self.get_object()
-        data = s.SafetyCheckResolveSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        check = safety_check_resolve(check=check, acting_user=request.user, **data.validated_data)
-        return Response(self.get_serializer(check).data)
+        return self.act_on_row(safety_check_resolve, s.SafetyCheckResolveSerializer, row="check")
 
 
 router.register("care-centres", CareCenterViewSet)

@@ -4,7 +4,7 @@ own `api.py`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -95,6 +95,16 @@ class ScopedViewSet(StrictQuery, viewsets.GenericViewSet):  # type: ignore[type-
         ):
             response["ETag"] = etag(data["version"])
         return super().finalize_response(request, response, *args, **kwargs)
+
+    def act_on_row(self, service: Callable[..., Any], body: type[serializers.Serializer[Any]], *, row: str) -> Response:
+        """A write action on one row, whole: the row (its scope and permission checked, once, by
+        `get_object`), the body read by its serializer, the service called with the row as `row`,
+        the row answered as it is now. A rule the service finds broken is a 400 (409 if stale)."""
+        instance = self.get_object()
+        data = body(data=self.request.data)
+        data.is_valid(raise_exception=True)
+        instance = service(**{row: instance}, acting_user=self.request.user, **data.validated_data)
+        return Response(self.get_serializer(instance).data)
 
 
 def etag(version: int) -> str:
