@@ -25,9 +25,12 @@ run: $(STAMP)
 
 test: lint typecheck pytest
 
+# lint-imports keeps the layering (contracts in pyproject.toml): the kernel imports no domain app,
+# and no domain app imports another.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
 	$(TEST_ENV) $(VENV)/bin/mypy

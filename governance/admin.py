@@ -19,9 +19,7 @@ from xicheng import clock
 from xicheng.admin import ImportExportAdmin, ScopedAdmin
 from xicheng.admin_actions import service_action
 from xicheng.forms import add_service_error
-from xicheng.models import AuditEvent
-from xicheng.personal import blind_index, mask_id_number, mask_phone, may_see_personal_data
-from xicheng.services import audit_log
+from xicheng.personal import exactly, masked_column, may_see_personal_data, reveal
 
 
 class _ReadOnlyInline(admin.TabularInline):
@@ -57,10 +55,7 @@ class MigrantInline(_ReadOnlyInline):
     model = Migrant
     fields = ["name", "masked_id", "origin", "registered_on", "left_on"]
     readonly_fields = ["name", "masked_id", "origin", "registered_on", "left_on"]
-
-    @admin.display(description=_("ID number"))
-    def masked_id(self, migrant: Migrant) -> str:
-        return mask_id_number(migrant.id_number)
+    masked_id = masked_column("id_number", _("ID number"))
 
 
 @admin.register(RentalHouse)
@@ -72,10 +67,7 @@ class RentalHouseAdmin(ImportExportAdmin):
     autocomplete_fields = ["area"]
     fields = ["area", "address", "landlord", "landlord_phone", "rooms", "active"]
     inlines = [InspectionInline, HazardInline, MigrantInline]
-
-    @admin.display(description=_("landlord phone"))
-    def masked_phone(self, house: RentalHouse) -> str:
-        return mask_phone(house.landlord_phone)
+    masked_phone = masked_column("landlord_phone", _("landlord phone"))
 
 
 @admin.register(Inspection)
@@ -137,16 +129,13 @@ class MigrantAdmin(ImportExportAdmin):
     search_fields = ["name", "house__address"]
     autocomplete_fields = ["house"]
     fields = ["house", "name", "id_number", "phone", "origin", "registered_on", "left_on"]
-
-    @admin.display(description=_("ID number"))
-    def masked_id(self, migrant: Migrant) -> str:
-        return mask_id_number(migrant.id_number)
+    masked_id = masked_column("id_number", _("ID number"))
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
         results, duplicates = super().get_search_results(request, queryset, search_term)
         number = normalise_id_number(search_term)
         if len(number) == 18:
-            results = results | queryset.filter(id_number_index=blind_index(number))
+            results = results | exactly(queryset, "id_number", number)
         return results, duplicates
 
     def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
@@ -155,13 +144,7 @@ class MigrantAdmin(ImportExportAdmin):
         return [f for f in self.fields or [] if f not in ("id_number", "phone")]
 
     def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        if may_see_personal_data(request.user):
-            audit_log(
-                user=request.user,
-                action=AuditEvent.Action.VIEW_PERSONAL,
-                subject=f"admin migrant {object_id}",
-                request=request,
-            )
+        reveal(request.user, subject=f"admin migrant {object_id}", request=request)
         return super().change_view(request, object_id, *args, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Migrant, form: Any, change: bool) -> None:

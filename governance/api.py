@@ -40,9 +40,7 @@ from xicheng.api import (
     router,
     versioned_update_schema,
 )
-from xicheng.models import AuditEvent
-from xicheng.personal import blind_index, may_see_personal_data
-from xicheng.services import audit_log
+from xicheng.personal import exactly, reveal
 
 
 @extend_schema_view(
@@ -97,12 +95,6 @@ class MigrantViewSet(LogsPersonalDataReads, CreatingScopedViewSet):
         data = dict(serializer.validated_data)
         serializer.instance = migrant_register(acting_user=self.request.user, **data)
 
-    def _log_personal(self, subject: str) -> None:
-        if may_see_personal_data(self.request.user):
-            audit_log(
-                user=self.request.user, action=AuditEvent.Action.VIEW_PERSONAL, subject=subject, request=self.request
-            )
-
     @extend_schema(request=s.MigrantSearchSerializer, responses={200: s.MigrantSerializer(many=True)})
     @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     def search(self, request: Request) -> Response:
@@ -110,8 +102,8 @@ class MigrantViewSet(LogsPersonalDataReads, CreatingScopedViewSet):
         plain list (one person's registrations, at most 100), not pages."""
         query = s.MigrantSearchSerializer(data=request.data)
         query.is_valid(raise_exception=True)
-        found = self.get_queryset().filter(id_number_index=blind_index(query.validated_data["id_number"]))[:100]
-        self._log_personal("api migrant search")
+        found = exactly(self.get_queryset(), "id_number", query.validated_data["id_number"])[:100]
+        reveal(request.user, subject="api migrant search", request=request)
         return Response(self.get_serializer(found, many=True).data)
 
     @extend_schema(request=s.MigrantLeaveSerializer, responses=s.MigrantSerializer)

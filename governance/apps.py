@@ -1,11 +1,25 @@
 from __future__ import annotations
 
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from xicheng import plugins
 
-class GovernanceConfig(AppConfig):
+
+class GovernanceConfig(plugins.DomainConfig):
+    """Everything governance hands the kernel (see xicheng.plugins)."""
+
     name = "governance"
     verbose_name = _("Governance")
     # Models cadres and leaders write in the field; the kernel's roles grant add/change on them.
-    field_models: list[str] = ["rentalhouse", "inspection", "migrant", "hazard", "dispute", "zeroreport"]
+    field_models = ["rentalhouse", "inspection", "migrant", "hazard", "dispute", "zeroreport"]
+    urls = "governance.urls"
+    api = "governance.api"
+    metrics = "governance.metrics.METRICS"
+    panels = "governance.dashboard.PANELS"
+    sections = "governance.dashboard.SECTIONS"
+    alerts = "governance.dashboard.ALERTS"
+    nav = "governance.dashboard.NAV"
+    # Supervision cases (督办) attach to none of its records yet.
+    supervisable = ()
+    demo = "governance.demo.seed"
+    demo_indicators = "governance.demo.INDICATORS"

@@ -1,4 +1,5 @@
-"""What governance shows on *my work*, the leaders' dashboard, the red-light list and the top bar."""
+"""What governance shows on *my work*, the leaders' dashboard, the red-light list and the top bar:
+PANELS, SECTIONS, ALERTS and NAV, handed to the kernel through the app's DomainConfig."""
 
 from __future__ import annotations
 
@@ -22,10 +23,6 @@ from xicheng.dashboard import (
     Section,
     SectionData,
     Table,
-    alerts,
-    nav,
-    sections,
-    workbench,
 )
 from xicheng.periods import Period
 
@@ -57,8 +54,10 @@ def overdue_hazards_panel(request: HttpRequest) -> dict[str, Any] | None:
     return {"hazards": hazards, "count": mine.count(), "today": today}
 
 
-workbench.register(Panel("governance_zero_report", "governance/_workbench_zero_report.html", zero_report_panel, 20))
-workbench.register(Panel("governance_overdue_hazards", "governance/_workbench_hazards.html", overdue_hazards_panel, 30))
+PANELS = [
+    Panel("governance_zero_report", "governance/_workbench_zero_report.html", zero_report_panel, 20),
+    Panel("governance_overdue_hazards", "governance/_workbench_hazards.html", overdue_hazards_panel, 30),
+]
 
 
 # Leaders' dashboard: the village ranking --------------------------------------------------------
@@ -135,7 +134,7 @@ def village_ranking(user: Any, period: Period, as_of: date) -> SectionData | Non
     return SectionData(tables=[table])
 
 
-sections.register(Section("village_ranking", _("Village ranking: grassroots governance"), village_ranking, order=40))
+SECTIONS = [Section("village_ranking", _("Village ranking: grassroots governance"), village_ranking, order=40)]
 
 
 # Red lights ---------------------------------------------------------------------------------------
@@ -193,9 +192,9 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
     return (hazards + missing + long_open)[:MAX_ALERTS]
 
 
-alerts.register(AlertSource("governance", collect_alerts))
+ALERTS = [AlertSource("governance", collect_alerts)]
 
 
 # Top bar ----------------------------------------------------------------------------------------
 
-nav.register(NavLink(_("Governance"), "governance:home", roles=frozenset({"cadre", "leader", "data_admin"}), order=40))
+NAV = [NavLink(_("Governance"), "governance:home", roles=frozenset({"cadre", "leader", "data_admin"}), order=40)]

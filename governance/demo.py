@@ -12,7 +12,7 @@ from typing import Any
 
 from governance.models import FORCE_FIELDS, Dispute, Force, Hazard, Inspection, Migrant, RentalHouse, ZeroReport
 from governance.validators import id_check_digit
-from xicheng.demo import DemoContext
+from xicheng.demo import DemoContext, DemoIndicator
 from xicheng.models import Area
 from xicheng.periods import Period
 from xicheng.personal import blind_index
@@ -29,6 +29,19 @@ H1_OTHER_RECTIFIED = 1150
 H1_DISPUTES_RESOLVED = 312
 # H2 targets and how far along each one is against pro-rata pace.
 H2 = {"houses": (8500, 1.02), "migrants": (32000, 0.93), "fire": (2200, 0.86), "disputes": (320, 0.97)}
+# The indicators these figures feed, with Xicheng's targets (the kernel creates them with its own).
+INDICATORS = [
+    DemoIndicator(
+        1, "rental-houses-inspected", "出租房清查", "户", "保民生", "governance.rental_houses_inspected", 8000, 8500
+    ),
+    DemoIndicator(
+        2, "migrants-registered", "外来人员登记", "人", "保民生", "governance.migrants_registered", 30000, 32000
+    ),
+    DemoIndicator(
+        3, "fire-hazards-rectified", "消防隐患整改", "处", "保民生", "governance.fire_hazards_rectified", 2000, 2200
+    ),
+    DemoIndicator(4, "disputes-resolved", "矛盾纠纷化解", "起", "抓党建", "governance.disputes_resolved", 300, 320),
+]
 OVERDUE_HAZARDS = 40
 VILLAGES_MISSING_TODAY = 3
 

@@ -6,9 +6,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import Dispute, Hazard, Inspection, Migrant, hazard_overdue_q
-from xicheng.metrics import Metric, register
+from xicheng.metrics import Metric
 
-register(
+# Handed to the kernel through the app's DomainConfig.
+METRICS: list[Metric] = []
+
+METRICS.append(
     Metric(
         key="governance.rental_houses_inspected",
         label=_("Rental houses inspected"),
@@ -21,7 +24,7 @@ register(
         list_url="governance:inspection_list",
     )
 )
-register(
+METRICS.append(
     Metric(
         key="governance.inspections",
         label=_("Inspections"),
@@ -32,7 +35,7 @@ register(
         list_url="governance:inspection_list",
     )
 )
-register(
+METRICS.append(
     Metric(
         key="governance.migrants_registered",
         label=_("Migrants registered"),
@@ -43,7 +46,7 @@ register(
         list_url="governance:migrant_list",
     )
 )
-register(
+METRICS.append(
     Metric(
         key="governance.hazards_found",
         label=_("Hazards found"),
@@ -54,7 +57,7 @@ register(
         list_url="governance:hazard_list",
     )
 )
-register(
+METRICS.append(
     Metric(
         key="governance.hazards_rectified",
         label=_("Hazards rectified"),
@@ -65,7 +68,7 @@ register(
         list_url="governance:hazard_list",
     )
 )
-register(
+METRICS.append(
     Metric(
         key="governance.fire_hazards_rectified",
         label=_("Fire hazards rectified"),
@@ -77,7 +80,7 @@ register(
         list_url="governance:hazard_list",
     )
 )
-register(
+METRICS.append(
     Metric(
         key="governance.hazards_overdue",
         label=_("Hazards overdue"),
@@ -91,7 +94,7 @@ register(
         list_url="governance:hazard_list",
     )
 )
-register(
+METRICS.append(
     Metric(
         key="governance.disputes_received",
         label=_("Disputes received"),
@@ -102,7 +105,7 @@ register(
         list_url="governance:dispute_list",
     )
 )
-register(
+METRICS.append(
     Metric(
         key="governance.disputes_resolved",
         label=_("Disputes resolved"),

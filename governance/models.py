@@ -14,7 +14,7 @@ from governance.validators import validate_id_number
 from xicheng import clock
 from xicheng.history import audited_history
 from xicheng.models import Area
-from xicheng.personal import EncryptedCharField
+from xicheng.personal import EncryptedCharField, Kind
 from xicheng.scope import ScopedQuerySet, ScopeRule
 from xicheng.validators import (
     EVENT_DATE,
@@ -51,7 +51,7 @@ class RentalHouse(models.Model):
     area = models.ForeignKey(Area, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="rental_houses")
     address = models.CharField(_("address"), max_length=200)
     landlord = models.CharField(_("landlord"), max_length=50)
-    landlord_phone = EncryptedCharField(_("landlord phone"), blank=True, validators=[validate_phone])
+    landlord_phone = EncryptedCharField(_("landlord phone"), blank=True, validators=[validate_phone], kind=Kind.PHONE)
     # A let house has at least one room; a few hundred is a dormitory block, more is a typo.
     rooms = models.PositiveSmallIntegerField(_("rooms"), default=1, validators=count_validators(1, 500))
     active = models.BooleanField(_("active"), default=True)
@@ -155,10 +155,10 @@ class Migrant(models.Model):
         RentalHouse, verbose_name=_("rental house"), on_delete=models.PROTECT, related_name="migrants"
     )
     name = models.CharField(_("name"), max_length=50)
-    id_number = EncryptedCharField(_("ID number"), validators=[validate_id_number])
+    id_number = EncryptedCharField(_("ID number"), validators=[validate_id_number], kind=Kind.ID_NUMBER)
     # A keyed hash of the ID number: exact search and the "same person twice" check without decrypting.
     id_number_index = models.CharField(max_length=64, db_index=True, editable=False)
-    phone = EncryptedCharField(_("phone"), blank=True, validators=[validate_phone])
+    phone = EncryptedCharField(_("phone"), blank=True, validators=[validate_phone], kind=Kind.PHONE)
     origin = models.CharField(_("origin"), max_length=100, blank=True)
     registered_on = models.DateField(_("registered on"), validators=EVENT_DATE)
     left_on = models.DateField(_("left on"), null=True, blank=True, validators=EVENT_DATE)

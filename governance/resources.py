@@ -2,7 +2,7 @@
 
 Imports are all or nothing: any bad row (a wrong ID number, an area outside the importer's scope)
 rolls the whole file back and is named with its reason. Exports mask personal data unless the
-user holds the right, and no exported text can run as a spreadsheet formula."""
+user holds the right (RegisterResource), and no exported text can run as a spreadsheet formula."""
 
 from __future__ import annotations
 
@@ -14,20 +14,12 @@ from import_export import fields, widgets
 from governance.models import Migrant, RentalHouse
 from governance.validators import normalise_id_number
 from xicheng.models import Area
-from xicheng.personal import blind_index, mask_id_number, mask_phone, may_see_personal_data
+from xicheng.personal import blind_index
 from xicheng.resources import RegisterResource
 from xicheng.scope import areas_changeable_by
 
 
-class SafeResource(RegisterResource):
-    """Masked personal data on export, unless the user holds the right."""
-
-    @property
-    def whole_personal_data(self) -> bool:
-        return self.user is not None and may_see_personal_data(self.user)
-
-
-class RentalHouseResource(SafeResource):
+class RentalHouseResource(RegisterResource):
     area = fields.Field(attribute="area", column_name="area", widget=widgets.ForeignKeyWidget(Area, field="code"))
 
     class Meta:
@@ -36,9 +28,6 @@ class RentalHouseResource(SafeResource):
         export_order = ["id", "area", "address", "landlord", "landlord_phone", "rooms", "active"]
         clean_model_instances = True
         skip_unchanged = True
-
-    def dehydrate_landlord_phone(self, house: RentalHouse) -> str:
-        return house.landlord_phone if self.whole_personal_data else mask_phone(house.landlord_phone)
 
     def validate_instance(
         self, instance: RentalHouse, import_validation_errors: Any = None, validate_unique: bool = True
@@ -50,7 +39,7 @@ class RentalHouseResource(SafeResource):
         super().validate_instance(instance, errors, validate_unique)
 
 
-class MigrantResource(SafeResource):
+class MigrantResource(RegisterResource):
     house = fields.Field(attribute="house", column_name="house", widget=widgets.ForeignKeyWidget(RentalHouse))
 
     class Meta:
@@ -58,12 +47,6 @@ class MigrantResource(SafeResource):
         fields = ["id", "house", "name", "id_number", "phone", "origin", "registered_on", "left_on"]
         export_order = ["id", "house", "name", "id_number", "phone", "origin", "registered_on", "left_on"]
         clean_model_instances = True
-
-    def dehydrate_id_number(self, migrant: Migrant) -> str:
-        return migrant.id_number if self.whole_personal_data else mask_id_number(migrant.id_number)
-
-    def dehydrate_phone(self, migrant: Migrant) -> str:
-        return migrant.phone if self.whole_personal_data else mask_phone(migrant.phone)
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
         if row.get("id_number") is not None:

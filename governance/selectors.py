@@ -8,11 +8,10 @@ from typing import Any
 from django.db.models import Q
 
 from governance.models import Migrant, ZeroReport
-from xicheng.models import Area, AuditEvent
-from xicheng.personal import mask_id_number, mask_phone, may_see_personal_data
+from xicheng.models import Area
+from xicheng.personal import reveal, shown
 from xicheng.roles import Role, roles_of
 from xicheng.scope import NOTHING, reads_everything, served_areas
-from xicheng.services import audit_log
 
 
 def villages_visible_to(user: Any) -> Any:
@@ -51,10 +50,8 @@ def villages_missing_report(user: Any, day: date) -> list[Area]:
 def show_personal(migrants: list[Migrant], request: Any, subject: str) -> bool:
     """Set `id_shown` and `phone_shown` on each migrant: whole for a user with the right (and the
     view logged), masked for everyone else. Returns whether the values are whole."""
-    whole = may_see_personal_data(request.user)
+    whole = reveal(request.user, subject=subject, request=request, showing=bool(migrants))
     for migrant in migrants:
-        migrant.id_shown = migrant.id_number if whole else mask_id_number(migrant.id_number)  # type: ignore[attr-defined]
-        migrant.phone_shown = migrant.phone if whole else mask_phone(migrant.phone)  # type: ignore[attr-defined]
-    if whole and migrants:
-        audit_log(user=request.user, action=AuditEvent.Action.VIEW_PERSONAL, subject=subject, request=request)
+        migrant.id_shown = shown(migrant, "id_number", whole)  # type: ignore[attr-defined]
+        migrant.phone_shown = shown(migrant, "phone", whole)  # type: ignore[attr-defined]
     return whole

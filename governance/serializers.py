@@ -8,16 +8,10 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from governance.models import Dispute, Force, Hazard, Inspection, Migrant, RentalHouse, ZeroReport
-from xicheng.personal import mask_id_number, mask_phone, may_see_personal_data
 from xicheng.schema import TypedJSON
 from xicheng.scope import areas_changeable_by
-from xicheng.serializers import VersionField
+from xicheng.serializers import MasksPersonalData, VersionField
 from xicheng.validators import validate_phone
-
-
-def _may_see(serializer: serializers.Serializer[Any]) -> bool:
-    request = serializer.context.get("request")
-    return request is not None and may_see_personal_data(request.user)
 
 
 class _AreaLimited:
@@ -33,7 +27,7 @@ class _AreaLimited:
             self.fields["house"].queryset = RentalHouse.objects.changeable_by(request.user)
 
 
-class RentalHouseSerializer(TypedJSON, _AreaLimited, serializers.ModelSerializer[RentalHouse]):
+class RentalHouseSerializer(TypedJSON, _AreaLimited, MasksPersonalData, serializers.ModelSerializer[RentalHouse]):
     area_name = serializers.CharField(source="area.name", read_only=True)
     landlord_phone = serializers.CharField(required=False, allow_blank=True, max_length=20, validators=[validate_phone])
     version = VersionField()
@@ -45,12 +39,6 @@ class RentalHouseSerializer(TypedJSON, _AreaLimited, serializers.ModelSerializer
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limit()
-
-    def to_representation(self, instance: RentalHouse) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        if not _may_see(self):
-            data["landlord_phone"] = mask_phone(instance.landlord_phone)
-        return data
 
 
 class InspectionSerializer(TypedJSON, serializers.ModelSerializer[Inspection]):
@@ -74,7 +62,7 @@ class InspectionSerializer(TypedJSON, serializers.ModelSerializer[Inspection]):
         return data
 
 
-class MigrantSerializer(TypedJSON, serializers.ModelSerializer[Migrant]):
+class MigrantSerializer(TypedJSON, MasksPersonalData, serializers.ModelSerializer[Migrant]):
     """`id_number` and `phone` come masked unless the caller may see personal data."""
 
     id_number = serializers.CharField(max_length=18)
@@ -91,13 +79,6 @@ class MigrantSerializer(TypedJSON, serializers.ModelSerializer[Migrant]):
         request = self.context.get("request")
         if request is not None:
             self.fields["house"].queryset = RentalHouse.objects.changeable_by(request.user)  # type: ignore[attr-defined]
-
-    def to_representation(self, instance: Migrant) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        if not _may_see(self):
-            data["id_number"] = mask_id_number(instance.id_number)
-            data["phone"] = mask_phone(instance.phone)
-        return data
 
 
 class MigrantSearchSerializer(TypedJSON, serializers.Serializer[Any]):

@@ -25,7 +25,7 @@ from governance.models import Dispute, Hazard, Inspection, Migrant, RentalHouse,
 from governance.selectors import show_personal, villages_missing_report, villages_reported_by
 from governance.services import dispute_move, hazard_rectify, inspection_log, zero_report_submit
 from xicheng.forms import add_service_error
-from xicheng.personal import blind_index, mask_phone, may_see_personal_data
+from xicheng.personal import exactly, shown
 from xicheng.registers import list_context, page_of, render_list
 from xicheng.scope import can_change
 
@@ -54,14 +54,13 @@ def house_list(request: HttpRequest) -> HttpResponse:
 def house_detail(request: HttpRequest, pk: int) -> HttpResponse:
     house = get_object_or_404(RentalHouse.objects.visible_to(request.user).select_related("area"), pk=pk)
     migrants = list(house.migrants.order_by("-registered_on", "pk")[:100])
-    show_personal(migrants, request, f"rental house {house.pk} migrants")
-    whole = may_see_personal_data(request.user)
+    whole = show_personal(migrants, request, f"rental house {house.pk} migrants")
     return render(
         request,
         "governance/house_detail.html",
         {
             "house": house,
-            "landlord_phone": house.landlord_phone if whole else mask_phone(house.landlord_phone),
+            "landlord_phone": shown(house, "landlord_phone", whole),
             "inspections": house.inspections.select_related("inspector__cadre")[:20],
             "hazards": house.hazards.order_by("-found_on", "pk")[:50],
             "migrants": migrants,
@@ -122,7 +121,7 @@ def migrant_list(request: HttpRequest) -> HttpResponse:
     search = MigrantSearchForm(request.POST or None)
     searched = False
     if request.method == "POST" and search.is_valid():
-        base = base.filter(id_number_index=blind_index(search.cleaned_data["id_number"]))
+        base = exactly(base, "id_number", search.cleaned_data["id_number"])
         searched = True
     context = list_context(request, MigrantFilter(request.GET, queryset=base))
     page = context["page"]

@@ -13,8 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from projects.models import Household, Milestone, Project, ProjectIssue, Squad
 from projects.selectors import funnels_by_project, squad_ranking, stages_by_project
 from projects.views import changeable_ids, households_for_cards
-from xicheng.dashboard import Alert, AlertSource, NavLink, Panel, Section, SectionData, Table, alerts, nav, sections
-from xicheng.dashboard import workbench as workbench_registry
+from xicheng.dashboard import Alert, AlertSource, NavLink, Panel, Section, SectionData, Table
 from xicheng.periods import Period
 
 MY_HOUSEHOLDS_SHOWN = 50
@@ -214,25 +213,24 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
     return found[:ALERTS_SHOWN]
 
 
-workbench_registry.register(
-    Panel(key="projects_my_households", template="projects/_my_households.html", context=my_households, order=20)
-)
-sections.register(
+# Handed to the kernel through the app's DomainConfig.
+PANELS = [Panel(key="projects_my_households", template="projects/_my_households.html", context=my_households, order=20)]
+SECTIONS = [
     Section(
         key="key_projects",
         title=_("Key projects"),
         build=key_projects,
         template="projects/_dashboard_key_projects.html",
         order=20,
-    )
-)
-sections.register(Section(key="squad_ranking", title=_("Squad ranking"), build=squad_ranking_section, order=30))
-alerts.register(AlertSource(key="projects", collect=collect_alerts))
-nav.register(
+    ),
+    Section(key="squad_ranking", title=_("Squad ranking"), build=squad_ranking_section, order=30),
+]
+ALERTS = [AlertSource(key="projects", collect=collect_alerts)]
+NAV = [
     NavLink(
         label=_("Key projects"),
         url_name="projects:project_list",
         roles=frozenset({"cadre", "leader", "data_admin"}),
         order=20,
     )
-)
+]

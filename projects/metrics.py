@@ -6,7 +6,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Household, InvestmentLead, Milestone, ProjectIssue
-from xicheng.metrics import Metric, register
+from xicheng.metrics import Metric
+
+# Handed to the kernel through the app's DomainConfig.
+METRICS: list[Metric] = []
 
 for _status, _date_field, _label in (
     ("evaluated", "evaluated_on", _("Households evaluated")),
@@ -14,7 +17,7 @@ for _status, _date_field, _label in (
     ("vacated", "vacated_on", _("Households vacated")),
     ("demolished", "demolished_on", _("Households demolished")),
 ):
-    register(
+    METRICS.append(
         Metric(
             key=f"projects.households_{_status}",
             label=_label,
@@ -26,7 +29,7 @@ for _status, _date_field, _label in (
         )
     )
 
-register(
+METRICS.append(
     Metric(
         key="projects.milestones_completed",
         label=_("Project stages completed"),
@@ -37,7 +40,7 @@ register(
         list_url="projects:project_list",
     )
 )
-register(
+METRICS.append(
     Metric(
         key="projects.milestones_overdue",
         label=_("Project stages overdue"),
@@ -50,7 +53,7 @@ register(
         list_url="projects:project_list",
     )
 )
-register(
+METRICS.append(
     Metric(
         key="projects.issues_resolved",
         label=_("Project issues resolved"),
@@ -62,7 +65,7 @@ register(
         list_url="projects:issue_list",
     )
 )
-register(
+METRICS.append(
     Metric(
         key="projects.leads_landed",
         label=_("Investment leads landed"),
@@ -73,7 +76,7 @@ register(
         list_url="projects:lead_list",
     )
 )
-register(
+METRICS.append(
     Metric(
         key="projects.leads_landed_amount",
         label=_("Investment landed"),

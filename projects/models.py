@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xicheng.history import audited_history
 from xicheng.models import Area
-from xicheng.personal import EncryptedCharField, mask_name, mask_phone
+from xicheng.personal import EncryptedCharField, Kind, PersonalCharField, masked
 from xicheng.roles import AnyUser
 from xicheng.scope import ScopedQuerySet, ScopeRule
 from xicheng.validators import (
@@ -254,8 +254,8 @@ class Household(models.Model):
     )
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="households")
     address = models.CharField(_("address"), max_length=200)
-    owner_name = models.CharField(_("owner"), max_length=50)
-    owner_phone = EncryptedCharField(_("owner phone"), blank=True, validators=[validate_phone])
+    owner_name = PersonalCharField(_("owner"), max_length=50, kind=Kind.NAME)
+    owner_phone = EncryptedCharField(_("owner phone"), blank=True, validators=[validate_phone], kind=Kind.PHONE)
     # The largest house to clear in a subdistrict is a few thousand m²; 100,000 catches a typo.
     floor_area = models.DecimalField(
         _("floor area (m²)"),
@@ -330,11 +330,7 @@ class Household(models.Model):
 
     @property
     def masked_owner_name(self) -> str:
-        return mask_name(self.owner_name)
-
-    @property
-    def masked_owner_phone(self) -> str:
-        return mask_phone(self.owner_phone or "")
+        return masked(self, "owner_name")
 
     @property
     def problems(self) -> list[str]:

@@ -2,7 +2,8 @@
 
 Every row is validated (the model's constraints included) and an import is all or nothing: a
 single bad row and nothing is written, and the bad row is named with its reasons. Exported text
-cannot run as a spreadsheet formula; owners' phones stay masked unless the user holds the right."""
+cannot run as a spreadsheet formula; owners' names and phones stay masked unless the user holds the
+right (RegisterResource)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from import_export import fields, widgets
 
 from projects.models import Household, InvestmentLead, Project, Squad
 from xicheng.models import Area
-from xicheng.personal import may_see_personal_data
 from xicheng.resources import RegisterResource
 from xicheng.scope import areas_changeable_by
 
@@ -119,16 +119,6 @@ class HouseholdResource(SafeResource):
             self.fields["area"].widget = ScopedForeignKeyWidget(Area, "code", areas_changeable_by(user))
             self.fields["project"].widget = ScopedForeignKeyWidget(Project, "name", Project.objects.visible_to(user))
             self.fields["squad"].widget = SquadWidget(Squad.objects.visible_to(user))
-
-    def dehydrate_owner_phone(self, household: Household) -> str:
-        if self.user is not None and may_see_personal_data(self.user):
-            return household.owner_phone or ""
-        return household.masked_owner_phone
-
-    def dehydrate_owner_name(self, household: Household) -> str:
-        if self.user is not None and may_see_personal_data(self.user):
-            return household.owner_name
-        return household.masked_owner_name
 
     def before_save_instance(self, instance: Household, row: Any, **kwargs: Any) -> None:
         # The last step's day follows from the step dates.

@@ -10,9 +10,8 @@ from rest_framework import serializers
 from projects.models import Household, InvestmentLead, Milestone, Project, ProjectIssue, Squad
 from projects.selectors import Funnel
 from xicheng import clock
-from xicheng.personal import may_see_personal_data
 from xicheng.schema import TypedJSON
-from xicheng.serializers import PersonSerializer, VersionField
+from xicheng.serializers import MasksPersonalData, PersonSerializer, VersionField
 from xicheng.validators import NOTE_LENGTH
 
 
@@ -107,11 +106,12 @@ class ProjectSerializer(serializers.ModelSerializer[Project]):
         return dict(FunnelSerializer(funnel).data)
 
 
-class HouseholdSerializer(serializers.ModelSerializer[Household]):
+class HouseholdSerializer(MasksPersonalData, serializers.ModelSerializer[Household]):
     """Owner data is masked unless the user holds the personal-data right."""
 
-    owner_name = serializers.SerializerMethodField()
-    owner_phone = serializers.SerializerMethodField()
+    # Named here, not taken from the model, so that the schema keeps them plain strings.
+    owner_name = serializers.CharField(read_only=True)
+    owner_phone = serializers.CharField(read_only=True)
     area_name = serializers.CharField(source="area.name", read_only=True)
     # A household not yet given to a squad has none: null, like `squad`.
     squad_name = serializers.CharField(source="squad.name", read_only=True, allow_null=True, default=None)
@@ -144,16 +144,6 @@ class HouseholdSerializer(serializers.ModelSerializer[Household]):
             "version",
         ]
         read_only_fields = fields
-
-    def _unmasked(self) -> bool:
-        request = self.context.get("request")
-        return request is not None and may_see_personal_data(request.user)
-
-    def get_owner_name(self, household: Household) -> str:
-        return household.owner_name if self._unmasked() else household.masked_owner_name
-
-    def get_owner_phone(self, household: Household) -> str:
-        return (household.owner_phone or "") if self._unmasked() else household.masked_owner_phone
 
 
 class NextStepSerializer(TypedJSON, serializers.Serializer[Any]):

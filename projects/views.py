@@ -19,11 +19,9 @@ from projects.models import Household, InvestmentLead, Project, ProjectIssue, Sq
 from projects.selectors import funnel_of, funnels_by_project, squad_ranking, stages_by_project
 from projects.services import household_advance, issue_set_status
 from xicheng.forms import add_service_error
-from xicheng.models import AuditEvent
-from xicheng.personal import may_see_personal_data
+from xicheng.personal import reveal
 from xicheng.registers import list_context, render_list
 from xicheng.scope import can_change
-from xicheng.services import audit_log
 from xicheng.views import answers_bad_params, as_of_param
 
 
@@ -101,16 +99,8 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 def _sees_personal(request: HttpRequest, households: list[Household]) -> bool:
     """Owners' names unmasked for those holding the right; each such view is logged."""
-    if not may_see_personal_data(request.user):
-        return False
-    if households:
-        audit_log(
-            user=request.user,
-            action=AuditEvent.Action.VIEW_PERSONAL,
-            subject=f"households: {request.get_full_path()}",
-            request=request,
-        )
-    return True
+    subject = f"households: {request.get_full_path()}"
+    return reveal(request.user, subject=subject, request=request, showing=bool(households))
 
 
 @require_POST

@@ -11,8 +11,7 @@ from django.http import HttpRequest
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage
 from welfare.resources import ElderResource
 from xicheng.admin import ImportExportAdmin, ScopedAdmin
-from xicheng.models import AuditEvent
-from xicheng.services import audit_log
+from xicheng.personal import log_personal_read
 
 
 class ServedVillageInline(admin.TabularInline):
@@ -64,12 +63,7 @@ class ElderAdmin(ImportExportAdmin):
     def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> Any:
         # The form shows the decrypted phone and contact: a view of personal data, logged.
         if request.method == "GET":
-            audit_log(
-                user=request.user,
-                action=AuditEvent.Action.VIEW_PERSONAL,
-                subject=f"welfare.elder:{object_id}",
-                request=request,
-            )
+            log_personal_read(user=request.user, subject=f"welfare.elder:{object_id}", request=request)
         return super().change_view(request, object_id, *args, **kwargs)
 
 

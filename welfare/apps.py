@@ -1,11 +1,25 @@
 from __future__ import annotations
 
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from xicheng import plugins
 
-class WelfareConfig(AppConfig):
+
+class WelfareConfig(plugins.DomainConfig):
+    """Everything welfare hands the kernel (see xicheng.plugins)."""
+
     name = "welfare"
     verbose_name = _("Livelihood")
     # Models cadres and leaders write in the field; the kernel's roles grant add/change on them.
-    field_models: list[str] = ["elder", "mealdelivery", "mealreceipt", "safetycheck"]
+    field_models = ["elder", "mealdelivery", "mealreceipt", "safetycheck"]
+    urls = "welfare.urls"
+    api = "welfare.api"
+    metrics = "welfare.metrics.METRICS"
+    panels = "welfare.dashboard.PANELS"
+    sections = "welfare.dashboard.SECTIONS"
+    alerts = "welfare.dashboard.ALERTS"
+    nav = "welfare.dashboard.NAV"
+    # Supervision cases (督办) attach to none of its records yet.
+    supervisable = ()
+    demo = "welfare.demo.seed"
+    demo_indicators = "welfare.demo.INDICATORS"

@@ -20,10 +20,6 @@ from xicheng.dashboard import (
     Section,
     SectionData,
     Table,
-    alerts,
-    nav,
-    sections,
-    workbench,
 )
 from xicheng.periods import Period
 from xicheng.roles import Role, roles_of
@@ -174,13 +170,16 @@ def safety_check_alerts(user: Any, as_of: date) -> list[Alert]:
 
 FIELD_ROLES = frozenset({Role.CADRE.value, Role.LEADER.value, Role.DATA_ADMIN.value})
 
-workbench.register(
+# Handed to the kernel through the app's DomainConfig.
+PANELS = [
     Panel(
         key="welfare_safety_checks", template="welfare/_panel_safety_checks.html", context=safety_checks_panel, order=10
-    )
-)
-workbench.register(Panel(key="welfare_sheets", template="welfare/_panel_sheets.html", context=sheets_panel, order=11))
-sections.register(Section(key="meal_service", title=_("Meal service"), build=meal_service, order=50))
-alerts.register(AlertSource(key="welfare", collect=safety_check_alerts))
-nav.register(NavLink(label=_("Meals"), url_name="welfare:center_list", roles=FIELD_ROLES, order=50))
-nav.register(NavLink(label=_("Safety checks"), url_name="welfare:safety_check_list", roles=FIELD_ROLES, order=51))
+    ),
+    Panel(key="welfare_sheets", template="welfare/_panel_sheets.html", context=sheets_panel, order=11),
+]
+SECTIONS = [Section(key="meal_service", title=_("Meal service"), build=meal_service, order=50)]
+ALERTS = [AlertSource(key="welfare", collect=safety_check_alerts)]
+NAV = [
+    NavLink(label=_("Meals"), url_name="welfare:center_list", roles=FIELD_ROLES, order=50),
+    NavLink(label=_("Safety checks"), url_name="welfare:safety_check_list", roles=FIELD_ROLES, order=51),
+]

@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage
-from xicheng.demo import DemoContext, ensure_user
+from xicheng.demo import DemoContext, DemoIndicator, ensure_user
 from xicheng.models import Cadre
 from xicheng.roles import Role
 
@@ -35,6 +35,10 @@ VILLAGES = {
     "yongfeng": "yang",
     "xixi": "yang",
 }
+# The indicator the deliveries feed, with Xicheng's targets (the kernel creates it with its own).
+INDICATORS = [
+    DemoIndicator(7, "villages-served-meals", "助餐服务村社", "个", "保民生", "welfare.villages_served", 10, 11)
+]
 COURIERS = ["胡师傅", "应师傅", "徐师傅", "楼师傅"]
 SURNAMES = "王李张陈胡应徐楼吕朱周吴郑金程施俞潘"
 GIVEN = "秀英兰芳桂花凤珍玉梅金荣根土福林水法明德春生月仙美菊"

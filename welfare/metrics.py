@@ -6,9 +6,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from welfare.models import Elder, MealDelivery, MealReceipt, SafetyCheck, meal_on_time
-from xicheng.metrics import Metric, register
+from xicheng.metrics import Metric
 
-register(
+# Handed to the kernel through the app's DomainConfig.
+METRICS: list[Metric] = []
+
+METRICS.append(
     Metric(
         key="welfare.villages_served",
         label=_("Villages served with meals"),
@@ -21,7 +24,7 @@ register(
         list_url="welfare:delivery_list",
     )
 )
-register(
+METRICS.append(
     Metric(
         key="welfare.elders_enrolled",
         label=_("Elders enrolled for meals"),
@@ -34,7 +37,7 @@ register(
         list_url="welfare:elder_list",
     )
 )
-register(
+METRICS.append(
     Metric(
         key="welfare.meals_delivered",
         label=_("Meals delivered"),
@@ -46,7 +49,7 @@ register(
         list_url="welfare:delivery_list",
     )
 )
-register(
+METRICS.append(
     Metric(
         key="welfare.delivery_days",
         label=_("Days with a delivery"),
@@ -60,7 +63,7 @@ register(
         list_url="welfare:delivery_list",
     )
 )
-register(
+METRICS.append(
     Metric(
         key="welfare.on_time_deliveries",
         label=_("Deliveries on time"),
@@ -72,7 +75,7 @@ register(
         list_url="welfare:delivery_list",
     )
 )
-register(
+METRICS.append(
     Metric(
         key="welfare.safety_checks_raised",
         label=_("Safety checks raised"),
@@ -83,7 +86,7 @@ register(
         list_url="welfare:safety_check_list",
     )
 )
-register(
+METRICS.append(
     Metric(
         key="welfare.safety_checks_resolved",
         label=_("Safety checks resolved"),

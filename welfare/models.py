@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xicheng.history import audited_history
 from xicheng.models import Area
-from xicheng.personal import EncryptedCharField
+from xicheng.personal import EncryptedCharField, Kind, PersonalCharField
 from xicheng.scope import ScopedQuerySet, ScopeRule, visible_q
 from xicheng.validators import (
     EVENT_DATE,
@@ -154,15 +154,16 @@ class ElderQuerySet(ScopedQuerySet):
 class Elder(models.Model):
     """An elder enrolled for meals. Phone and emergency contact are personal data: encrypted, masked."""
 
-    name = models.CharField(_("name"), max_length=50)
+    name = PersonalCharField(_("name"), max_length=50, kind=Kind.NAME)
     village = models.ForeignKey(Area, verbose_name=_("village"), on_delete=models.PROTECT, related_name="elders")
     birth_year = models.PositiveSmallIntegerField(_("birth year"), validators=year_validators())
     lives_alone = models.BooleanField(_("lives alone"), default=False)
-    phone = EncryptedCharField(_("phone"), blank=True, validators=[validate_phone])
+    phone = EncryptedCharField(_("phone"), blank=True, validators=[validate_phone], kind=Kind.PHONE)
     emergency_contact = EncryptedCharField(
         _("emergency contact"),
         blank=True,
         help_text=_("Name and phone."),
+        kind=Kind.CONTACT,
         max_length=SHORT_TEXT_LENGTH,
         validators=note_validators(SHORT_TEXT_LENGTH),
     )

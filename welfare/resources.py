@@ -2,8 +2,8 @@
 
 Import: every row is validated (the model's own checks, and the village must be one the importer
 serves); one bad row and nothing is imported, each bad row named with its reason. Export: names,
-phones and emergency contacts stay masked unless the user holds the personal-data right, and no
-text cell can start a spreadsheet formula."""
+phones and emergency contacts stay masked unless the user holds the personal-data right
+(RegisterResource), and no text cell can start a spreadsheet formula."""
 
 from __future__ import annotations
 
@@ -14,9 +14,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
 from welfare.models import Elder
-from welfare.selectors import api_name, mask_contact
 from xicheng.models import Area
-from xicheng.personal import mask_phone, may_see_personal_data
 from xicheng.resources import RegisterResource
 from xicheng.scope import areas_changeable_by
 
@@ -76,12 +74,3 @@ class ElderResource(RegisterResource):
 
     def dehydrate_village_name(self, elder: Elder) -> str:
         return elder.village.name
-
-    def dehydrate_name(self, elder: Elder) -> str:
-        return api_name(self.user, elder.name)
-
-    def dehydrate_phone(self, elder: Elder) -> str:
-        return elder.phone if may_see_personal_data(self.user) else mask_phone(elder.phone)
-
-    def dehydrate_emergency_contact(self, elder: Elder) -> str:
-        return elder.emergency_contact if may_see_personal_data(self.user) else mask_contact(elder.emergency_contact)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from django.utils import timezone
 from welfare.forms import SafetyCheckResolveForm
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage, served_on
 from xicheng.models import Area
-from xicheng.personal import mask_name, mask_phone, may_see_personal_data
+from xicheng.personal import masked, may_see_personal_data
 from xicheng.scope import served_areas, writes_in_field
 
 
@@ -33,19 +32,9 @@ def name_shown_to(user: Any) -> Callable[[Elder, Area], str]:
     def shown(elder: Elder, via: Area) -> str:
         if any(via.path.startswith(p) for p in paths):
             return elder.name
-        return mask_name(elder.name)
+        return masked(elder, "name")
 
     return shown
-
-
-def mask_contact(contact: str) -> str:
-    """Digits of a contact masked like a phone; the words (儿子, 邻居) stay."""
-    return re.sub(r"\d{7,}", lambda m: mask_phone(m.group(0)), contact or "")
-
-
-def api_name(user: Any, name: str) -> str:
-    """In the API and in exports a name is masked unless the user holds the personal-data right."""
-    return name if may_see_personal_data(user) else mask_name(name)
 
 
 @dataclass

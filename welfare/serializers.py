@@ -9,11 +9,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage
-from welfare.selectors import api_name, mask_contact
-from xicheng.personal import mask_phone, may_see_personal_data
 from xicheng.schema import LocalTimeField, TypedJSON
 from xicheng.scope import areas_changeable_by
-from xicheng.serializers import VersionField
+from xicheng.serializers import MasksPersonalData, VersionField
 from xicheng.validators import NOTE_LENGTH
 
 
@@ -38,7 +36,7 @@ def _user(serializer: serializers.Serializer[Any]) -> Any:
     return request.user if request is not None else None
 
 
-class ElderSerializer(TypedJSON, serializers.ModelSerializer[Elder]):
+class ElderSerializer(TypedJSON, MasksPersonalData, serializers.ModelSerializer[Elder]):
     """Reads mask the name, phone and emergency contact unless the user holds the personal-data right."""
 
     village_name = serializers.CharField(source="village.name", read_only=True)
@@ -67,31 +65,19 @@ class ElderSerializer(TypedJSON, serializers.ModelSerializer[Elder]):
         if user is not None and "village" in self.fields:
             self.fields["village"].queryset = areas_changeable_by(user)  # type: ignore[attr-defined]
 
-    def to_representation(self, elder: Elder) -> dict[str, Any]:
-        data = super().to_representation(elder)
-        user = _user(self)
-        if not may_see_personal_data(user):
-            data["name"] = api_name(user, elder.name)
-            data["phone"] = mask_phone(elder.phone)
-            data["emergency_contact"] = mask_contact(elder.emergency_contact)
-        return data
-
 
 class ElderLeaveSerializer(TypedJSON, serializers.Serializer[Any]):
     left_on = serializers.DateField()
     version = VersionField(required=True, help_text="The elder's version you read.")
 
 
-class MealReceiptSerializer(serializers.ModelSerializer[MealReceipt]):
-    elder_name = serializers.SerializerMethodField()
+class MealReceiptSerializer(MasksPersonalData, serializers.ModelSerializer[MealReceipt]):
+    elder_name = serializers.CharField(source="elder.name", read_only=True)
     day = serializers.DateField(source="delivery.day", read_only=True)
 
     class Meta:
         model = MealReceipt
         fields = ["id", "delivery", "day", "elder", "elder_name", "outcome"]
-
-    def get_elder_name(self, receipt: MealReceipt) -> str:
-        return api_name(_user(self), receipt.elder.name)
 
 
 class ReceiptInSerializer(TypedJSON, serializers.Serializer[Any]):
@@ -144,8 +130,8 @@ class MealDeliverySerializer(TypedJSON, serializers.ModelSerializer[MealDelivery
         return value
 
 
-class SafetyCheckSerializer(serializers.ModelSerializer[SafetyCheck]):
-    elder_name = serializers.SerializerMethodField()
+class SafetyCheckSerializer(MasksPersonalData, serializers.ModelSerializer[SafetyCheck]):
+    elder_name = serializers.CharField(source="elder.name", read_only=True)
     village = serializers.IntegerField(source="elder.village_id", read_only=True)
     village_name = serializers.CharField(source="elder.village.name", read_only=True)
     open = serializers.BooleanField(source="is_open", read_only=True)
@@ -168,9 +154,6 @@ class SafetyCheckSerializer(serializers.ModelSerializer[SafetyCheck]):
             "version",
         ]
         read_only_fields = fields
-
-    def get_elder_name(self, check: SafetyCheck) -> str:
-        return api_name(_user(self), check.elder.name)
 
 
 class SafetyCheckResolveSerializer(TypedJSON, serializers.Serializer[Any]):

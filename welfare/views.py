@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from welfare.filters import ElderFilter, MealDeliveryFilter, SafetyCheckFilter
 from welfare.forms import ElderEnrolForm, ElderLeaveForm, SafetyCheckResolveForm, parse_sheet
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck
-from welfare.selectors import day_sheet, mask_contact, name_shown_to, safety_check_cards
+from welfare.selectors import day_sheet, name_shown_to, safety_check_cards
 from welfare.services import (
     VillageSheet,
     day_sheet_save,
@@ -25,12 +25,11 @@ from welfare.services import (
     safety_check_resolve,
 )
 from xicheng.forms import add_service_error
-from xicheng.models import AuditEvent
 from xicheng.params import ParamError, read_path_day
-from xicheng.personal import mask_phone, may_see_personal_data
+from xicheng.personal import reveal, shown
 from xicheng.registers import list_context, render_list
 from xicheng.scope import can_change
-from xicheng.services import Conflict, audit_log
+from xicheng.services import Conflict
 from xicheng.views import bad_params_page
 
 
@@ -119,14 +118,12 @@ def elder_list(request: HttpRequest) -> HttpResponse:
 
 def elder_detail(request: HttpRequest, pk: int) -> HttpResponse:
     elder = get_object_or_404(Elder.objects.visible_to(request.user).select_related("village"), pk=pk)
-    unmasked = may_see_personal_data(request.user)
-    if unmasked and (elder.phone or elder.emergency_contact):
-        audit_log(
-            user=request.user,
-            action=AuditEvent.Action.VIEW_PERSONAL,
-            subject=f"welfare.elder:{elder.pk}",
-            request=request,
-        )
+    unmasked = reveal(
+        request.user,
+        subject=f"welfare.elder:{elder.pk}",
+        request=request,
+        showing=bool(elder.phone or elder.emergency_contact),
+    )
     may_change = can_change(request.user, elder)
     return render(
         request,
@@ -134,8 +131,8 @@ def elder_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "elder": elder,
             "name": name_shown_to(request.user)(elder, elder.village),
-            "phone": elder.phone if unmasked else mask_phone(elder.phone),
-            "emergency_contact": elder.emergency_contact if unmasked else mask_contact(elder.emergency_contact),
+            "phone": shown(elder, "phone", unmasked),
+            "emergency_contact": shown(elder, "emergency_contact", unmasked),
             "may_change": may_change,
             "leave_form": ElderLeaveForm(initial={"left_on": timezone.localdate(), "version": elder.version}),
             "checks": elder.safety_checks.order_by("-day")[:10],

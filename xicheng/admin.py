@@ -42,6 +42,7 @@ from xicheng.models import (
     TaskUpdate,
     WorkLine,
 )
+from xicheng.personal import masked_column
 from xicheng.resources import RegisterResource
 from xicheng.scope import can_change
 
@@ -319,9 +320,7 @@ class CadreAdmin(ScopedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.display(description=_("phone"))
-    def masked_phone(self, cadre: Cadre) -> str:
-        return cadre.masked_phone
+    masked_phone = masked_column("phone", _("phone"))
 
 
 @admin.register(WorkLine)

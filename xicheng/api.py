@@ -24,12 +24,12 @@ from rest_framework.views import APIView
 from xicheng import filters as kernel_filters
 from xicheng import serializers as kernel_serializers
 from xicheng.drf import Pagination, RolePermission
-from xicheng.models import Area, AuditEvent, Indicator, Target, Task, WorkLine
+from xicheng.models import Area, Indicator, Target, Task, WorkLine
 from xicheng.overview import build_overview, overview_as_dict
 from xicheng.params import ParamError, read_as_of, read_dates
-from xicheng.personal import may_see_personal_data
+from xicheng.personal import reveal
 from xicheng.schema import AS_OF, PERIOD_PARAMETERS, DashboardSerializer
-from xicheng.services import audit_log, task_add_update, task_create, task_edit
+from xicheng.services import task_add_update, task_create, task_edit
 
 router = DefaultRouter()
 
@@ -185,13 +185,8 @@ class LogsPersonalDataReads:
     personal_data_subject = ""  # e.g. "api migrant"
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        if request.method == "GET" and response.status_code == 200 and may_see_personal_data(request.user):
-            audit_log(
-                user=request.user,
-                action=AuditEvent.Action.VIEW_PERSONAL,
-                subject=f"{self.personal_data_subject} {kwargs.get('pk', 'list')}",
-                request=request,
-            )
+        if request.method == "GET" and response.status_code == 200:
+            reveal(request.user, subject=f"{self.personal_data_subject} {kwargs.get('pk', 'list')}", request=request)
         return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
 
 

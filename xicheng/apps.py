@@ -11,15 +11,14 @@ class XichengConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.models import Group
-        from django.utils.module_loading import autodiscover_modules
 
         # history connects the IP recorder, audit its receivers; security starts each session's
         # clocks at sign-in.
-        from xicheng import audit, history, security  # noqa: F401
+        from xicheng import audit, history, plugins, security  # noqa: F401
         from xicheng.roles import group_label, sync_roles
 
-        # Domain apps register their metrics and dashboard parts with the kernel.
-        autodiscover_modules("metrics", "dashboard")
+        # Domain apps hand the kernel their metrics and dashboard parts through their DomainConfig.
+        plugins.install()
         post_migrate.connect(sync_roles, dispatch_uid="xicheng.sync_roles")
         post_migrate.connect(audit.install_audit_triggers_after_migrate, dispatch_uid="xicheng.audit_triggers")
         # Every group is a role: wherever one is shown (the admin's titles and lists) it reads as

@@ -284,7 +284,9 @@ def audit_tables(table_names: list[str]) -> list[str]:
     """The tables of the audit trail: AuditEvent and every history table of the kernel and the
     domain apps (their many-to-many history too). Axes' login logs are bookkeeping that axes itself
     updates (the time of sign-out); the trail of sign-ins is AuditEvent."""
-    prefixes = tuple(f"{label}_historical" for label in ["xicheng", *settings.DOMAIN_APPS])
+    from xicheng import plugins
+
+    prefixes = tuple(f"{label}_historical" for label in ["xicheng", *plugins.labels()])
     return sorted(name for name in table_names if name.startswith(prefixes) or name == "xicheng_auditevent")
 
 

@@ -36,7 +36,9 @@ HISTORY_TYPES = [("+", gettext_lazy("Created")), ("~", gettext_lazy("Changed")),
 
 def history_models() -> dict[str, type[models.Model]]:
     """The tracked models of the kernel and the domain apps, by "app_label.model_name"."""
-    labels = ("xicheng", *settings.DOMAIN_APPS)
+    from xicheng import plugins
+
+    labels = ("xicheng", *plugins.labels())
     return {
         f"{model._meta.app_label}.{model._meta.model_name}": model
         for model in registered_models.values()

@@ -1,6 +1,7 @@
-"""What the domain apps show on the kernel's pages, registered from each app's `dashboard.py`.
+"""What the domain apps show on the kernel's pages, declared in each app's `dashboard.py`.
 
-The kernel imports no domain app; each app fills these registries when Django starts:
+The kernel imports no domain app; it fills these registries when Django starts from what each app's
+DomainConfig names (xicheng.plugins):
 
 - `workbench`: sections of *my work* (我的工作台). A panel's `context(request)` returns the template
   context, or None when there is nothing for this user.

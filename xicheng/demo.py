@@ -1,6 +1,7 @@
 """Demo data of the kernel: the Xicheng area tree, one user per role, work lines, the second-half
-tasks, indicators and their H1 / H2 targets. Deterministic and idempotent. Domain apps add their
-records from their own `demo.py` (a `seed(ctx)` function), called after this in app order."""
+tasks, the manual indicators and their H1 / H2 targets. Deterministic and idempotent. Domain apps
+declare (in their DomainConfig) the indicators their metrics feed, created here with the kernel's,
+and a `seed(ctx)` for their records, called after this in app order."""
 
 from __future__ import annotations
 
@@ -8,15 +9,15 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from importlib import import_module
-from importlib.util import find_spec
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
+from xicheng import plugins
 from xicheng.models import (
     Area,
     Cadre,
@@ -192,15 +193,27 @@ PEOPLE: list[tuple[str, str, str, str, list[str]]] = [
 
 WORK_LINES = ["抓党建", "强发展", "保民生", "优作风"]
 
-# code, name, unit, work line, metric key ("" for manual), H1 target, H2 target, headline
-INDICATORS: list[tuple[str, str, str, str, str, int, int, bool]] = [
-    ("rental-houses-inspected", "出租房清查", "户", "保民生", "governance.rental_houses_inspected", 8000, 8500, True),
-    ("migrants-registered", "外来人员登记", "人", "保民生", "governance.migrants_registered", 30000, 32000, True),
-    ("fire-hazards-rectified", "消防隐患整改", "处", "保民生", "governance.fire_hazards_rectified", 2000, 2200, True),
-    ("disputes-resolved", "矛盾纠纷化解", "起", "抓党建", "governance.disputes_resolved", 300, 320, True),
-    ("market-entities-added", "新增市场主体", "家", "强发展", "", 389, 400, True),
-    ("live-streaming-sales", "直播电商销售额", "万元", "强发展", "", 25000, 26000, True),
-    ("villages-served-meals", "助餐服务村社", "个", "保民生", "welfare.villages_served", 10, 11, True),
+
+@dataclass(frozen=True)
+class DemoIndicator:
+    """A demo indicator with its Xicheng targets for the two halves of the year. `order` places it
+    among every app's indicators on the dashboard; `metric` is a metric key, or "" for manual readings."""
+
+    order: int
+    code: str
+    name: str
+    unit: str
+    work_line: str
+    metric: str
+    h1: int
+    h2: int
+    headline: bool = True
+
+
+# The kernel's own: manual indicators. The domains declare the ones their metrics feed.
+INDICATORS = [
+    DemoIndicator(5, "market-entities-added", "新增市场主体", "家", "强发展", "", 389, 400),
+    DemoIndicator(6, "live-streaming-sales", "直播电商销售额", "万元", "强发展", "", 25000, 26000),
 ]
 
 # title, work line, area code, lead leader, responsible, due (month, day) in the second half
@@ -338,20 +351,21 @@ def seed_kernel(ctx: DemoContext) -> None:
 
     h1, h2 = ctx.h1, ctx.h2
     xicheng = ctx.areas["xicheng"]
-    for order, (code, name, unit, line, metric, h1_value, h2_value, headline) in enumerate(INDICATORS, start=1):
+    declared = [*INDICATORS, *(item for domain in plugins.domains() for item in domain.declared("demo_indicators"))]
+    for item in sorted(declared, key=lambda item: item.order):
         indicator, _ = Indicator.objects.get_or_create(
-            code=code,
+            code=item.code,
             defaults={
-                "name": name,
-                "unit": unit,
-                "work_line": lines[line],
-                "source": Indicator.Source.METRIC if metric else Indicator.Source.MANUAL,
-                "metric": metric,
-                "headline": headline,
-                "order": order,
+                "name": item.name,
+                "unit": item.unit,
+                "work_line": lines[item.work_line],
+                "source": Indicator.Source.METRIC if item.metric else Indicator.Source.MANUAL,
+                "metric": item.metric,
+                "headline": item.headline,
+                "order": item.order,
             },
         )
-        for period, value in ((h1, h1_value), (h2, h2_value)):
+        for period, value in ((h1, item.h1), (h2, item.h2)):
             Target.objects.get_or_create(
                 indicator=indicator,
                 area=xicheng,
@@ -434,7 +448,7 @@ def _seed_tasks(ctx: DemoContext, lines: dict[str, WorkLine]) -> None:
 def seed(*, today: date, scale: int, out: Any) -> DemoContext:
     ctx = DemoContext(today=today, scale=scale, rng=random.Random(20260701), out=out)
     seed_kernel(ctx)
-    for label in settings.DOMAIN_APPS:
-        if find_spec(f"{label}.demo") is not None:
-            import_module(f"{label}.demo").seed(ctx)
+    for domain in plugins.domains():
+        if domain.demo:
+            import_string(domain.demo)(ctx)
     return ctx

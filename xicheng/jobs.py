@@ -342,7 +342,7 @@ def _format(formats: list[Any], name: str) -> Any:
 
 def _run_export(job: ImportExportJob, admin: Any, request: HttpRequest) -> None:
     from xicheng.models import AuditEvent
-    from xicheng.personal import may_see_personal_data
+    from xicheng.personal import reveal
     from xicheng.services import audit_log
 
     resource = admin.get_export_resource_classes(request)[job.resource](**admin.get_export_resource_kwargs(request))
@@ -367,8 +367,7 @@ def _run_export(job: ImportExportJob, admin: Any, request: HttpRequest) -> None:
         changes={"rows": [None, len(dataset)]},
         source=f"job {job.pk}",
     )
-    if may_see_personal_data(job.user):
-        audit_log(user=job.user, action=AuditEvent.Action.VIEW_PERSONAL, subject=subject, request=request)
+    reveal(job.user, subject=subject, request=request)
     _finish(job, status=ImportExportJob.Status.DONE, file=job.file, file_name=name, rows=len(dataset))
 
 

@@ -1,7 +1,7 @@
 """The metric registry: domain apps declare what they count, the kernel computes it.
 
 A metric is a declaration — model, date field, path to the area, aggregate, filter — made in an
-app's `metrics.py`, found at start-up like Django finds `admin.py`. The date field says when a row
+app's `metrics.py` and handed over through its DomainConfig (xicheng.plugins). The date field says when a row
 starts to count, which is what makes *as of* work. From one declaration the kernel computes:
 
 - `values_by_area`: the value for any number of periods, grouped by area, in one query;

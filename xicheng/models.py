@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from xicheng.history import audited_history
-from xicheng.personal import EncryptedCharField, mask_phone
+from xicheng.personal import EncryptedCharField, Kind
 from xicheng.scope import ScopedQuerySet, ScopeRule
 from xicheng.validators import (
     EVENT_DATE,
@@ -97,7 +97,7 @@ class Cadre(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cadre")
     name = models.CharField(_("name"), max_length=50)
     # Personal data under PIPL: encrypted at rest here and in the history table, shown masked.
-    phone = EncryptedCharField(_("phone"), blank=True)
+    phone = EncryptedCharField(_("phone"), blank=True, kind=Kind.PHONE)
     position = models.CharField(_("position"), max_length=20, choices=Position.choices)
     areas: models.ManyToManyField[Area, Any] = models.ManyToManyField(
         Area, verbose_name=_("areas served"), related_name="cadres", blank=True
@@ -112,10 +112,6 @@ class Cadre(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def masked_phone(self) -> str:
-        return mask_phone(self.phone or "")
 
 
 class WorkLine(models.Model):

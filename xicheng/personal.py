@@ -1,15 +1,32 @@
-"""Personal data under PIPL: encrypted at rest, found by a keyed hash, shown masked without the right."""
+"""Personal data under PIPL: encrypted at rest, found by a keyed hash, shown masked without the right.
+
+One declaration per personal field and one way to show it:
+
+- a model declares each personal field with its kind (`Kind.NAME`, `PHONE`, `ID_NUMBER`,
+  `CONTACT`): `EncryptedCharField(..., kind=Kind.PHONE)` for what is encrypted at rest (with a
+  `<field>_index` CharField beside it where exact search is needed, see `blind_index`), or
+  `PersonalCharField(..., kind=Kind.NAME)` for a name kept in clear (searched by its letters);
+- `reveal(user, subject=…, request=…)` is the one show path: whether the user sees personal data
+  whole (the `xicheng.view_personal_data` right), with every whole read logged as an audit event;
+- `shown(instance, field, whole)` and `masked(instance, field)` give a field's value as shown,
+  masked by its kind; the API (`xicheng.serializers.MasksPersonalData`), the exports
+  (`xicheng.resources.RegisterResource`), the admin (`masked_column`) and the pages use them.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import re
+from collections.abc import Callable
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from xicheng.roles import AnyUser
@@ -45,9 +62,30 @@ def blind_index(value: str, key: str | None = None) -> str:
     return hmac.new(digest_key, normalised.encode(), hashlib.sha256).hexdigest()
 
 
+def exactly(queryset: models.QuerySet[Any], name: str, value: str) -> models.QuerySet[Any]:
+    """The rows whose encrypted field `name` is `value`, matched on its blind index `<name>_index`."""
+    return queryset.filter(**{f"{name}_index": blind_index(value)})
+
+
+class Kind(StrEnum):
+    """What a personal field holds, which says how it reads masked."""
+
+    NAME = "name"
+    PHONE = "phone"
+    ID_NUMBER = "id_number"
+    CONTACT = "contact"  # a name and a phone in free text (儿子 13812345678)
+
+
 class EncryptedCharField(models.TextField):
     """Stores a Fernet token; Python code sees the plain text. Not searchable: pair it with a
-    blind index field (see `blind_index`) where exact-match search is needed."""
+    blind index field named `<field>_index` (see `blind_index`) where exact-match search is needed.
+
+    `kind` says how the value reads masked. It changes nothing in the database, so it is left out
+    of migrations (historical models built from them have none)."""
+
+    def __init__(self, *args: Any, kind: Kind | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.personal_kind = kind
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> str | None:
         if value is None or value == "":
@@ -59,6 +97,20 @@ class EncryptedCharField(models.TextField):
         if value is None or value == "":
             return value
         return encrypt(str(value))
+
+
+class PersonalCharField(models.CharField):
+    """Personal data kept in clear (a name, found by its letters), shown masked like `kind`.
+
+    In migrations it is a plain CharField: the kind is about showing, not storing."""
+
+    def __init__(self, *args: Any, kind: Kind | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.personal_kind = kind
+
+    def deconstruct(self) -> Any:
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.CharField", args, kwargs
 
 
 def mask_phone(phone: str) -> str:
@@ -90,5 +142,78 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
+def mask_contact(contact: str) -> str:
+    """Digits of a contact masked like a phone; the words (儿子, 邻居) stay."""
+    return re.sub(r"\d{7,}", lambda m: mask_phone(m.group(0)), contact or "")
+
+
+MASKS: dict[Kind, Callable[[str], str]] = {
+    Kind.NAME: mask_name,
+    Kind.PHONE: mask_phone,
+    Kind.ID_NUMBER: mask_id_number,
+    Kind.CONTACT: mask_contact,
+}
+
+
+def personal_kind(model: Any, path: str) -> Kind | None:
+    """The kind of the personal field at `path` of `model` ("phone", "elder.name"), or None when
+    the path does not end on a personal field."""
+    field: Any = None
+    for part in path.replace("__", ".").split("."):
+        if field is not None:
+            model = field.related_model
+        if model is None:
+            return None
+        try:
+            field = model._meta.get_field(part)
+        except (AttributeError, FieldDoesNotExist):  # not a model, or no such field
+            return None
+    return getattr(field, "personal_kind", None)
+
+
+def masked(instance: models.Model, name: str) -> str:
+    """The value of the personal field `name` of `instance`, masked by its kind."""
+    kind = personal_kind(type(instance), name)
+    if kind is None:
+        raise LookupError(f"{type(instance).__name__}.{name} is not declared as a personal field.")
+    return MASKS[kind](getattr(instance, name) or "")
+
+
+def shown(instance: models.Model, name: str, whole: bool) -> str:
+    """The value of the personal field `name` as shown: whole (`reveal` said so) or masked."""
+    return (getattr(instance, name) or "") if whole else masked(instance, name)
+
+
+def masked_column(name: str, description: Any) -> Callable[[Any, models.Model], str]:
+    """An admin column (list_display, readonly_fields) showing the personal field `name` masked:
+    `masked_phone = masked_column("phone", _("phone"))`."""
+    # Imported here: this module is read with the models, before the admin may be.
+    from django.contrib import admin
+
+    @admin.display(description=description)
+    def column(model_admin: Any, instance: models.Model) -> str:
+        return masked(instance, name)
+
+    return column
+
+
 def may_see_personal_data(user: AnyUser) -> bool:
-    return bool(user.is_authenticated and user.has_perm(PERSONAL_DATA_PERMISSION))
+    """The right to see personal data whole; everyone else sees it masked."""
+    return bool(user is not None and user.is_authenticated and user.has_perm(PERSONAL_DATA_PERMISSION))
+
+
+def log_personal_read(*, user: AnyUser, subject: str, request: Any = None) -> None:
+    """Record that `user` read personal data unmasked (DESIGN.md, Personal data)."""
+    from xicheng.models import AuditEvent
+    from xicheng.services import audit_log
+
+    audit_log(user=user, action=AuditEvent.Action.VIEW_PERSONAL, subject=subject, request=request)
+
+
+def reveal(user: AnyUser, *, subject: str, request: Any = None, showing: bool = True) -> bool:
+    """The one show path: whether `user` sees personal data whole. When they do and the answer
+    shows some (`showing`: not an empty page), the read is logged under `subject`."""
+    whole = may_see_personal_data(user)
+    if whole and showing:
+        log_personal_read(user=user, subject=subject, request=request)
+    return whole

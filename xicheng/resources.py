@@ -5,8 +5,8 @@ transaction; any refused row and nothing is written); a row it updates is locked
 import, must be in the importer's scope, and gets its version bumped, so an edit made from a page
 meanwhile is refused as stale instead of being overwritten; and the fields a register moves only
 through its services (a household's step and its dates, a lead's stage) may be set on a new row
-but never changed on an existing one. An export never writes text a spreadsheet would run as a
-formula."""
+but never changed on an existing one. An export shows personal data masked unless the user holds
+the right, and never writes text a spreadsheet would run as a formula."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from django.db import connection, models
 from django.utils.translation import gettext as _
 from import_export import resources
 
+from xicheng.personal import may_see_personal_data, personal_kind, shown
 from xicheng.roles import AnyUser
 from xicheng.scope import can_change
 
@@ -78,4 +79,8 @@ class RegisterResource(resources.ModelResource):
         super().save_instance(instance, is_create, row, **kwargs)
 
     def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
+        attribute = field.attribute or ""
+        if "__" not in attribute and personal_kind(type(instance), attribute) is not None:
+            # A personal field (xicheng.personal): whole for a user with the right, else masked.
+            return defuse_formula(shown(instance, attribute, may_see_personal_data(self.user)))
         return defuse_formula(super().export_field(field, instance, **kwargs))

@@ -38,17 +38,15 @@ KERNEL_FIELD_MODELS = ["task", "taskupdate", "manualreading"]
 
 
 def _app_labels() -> list[str]:
-    from django.conf import settings
+    from xicheng import plugins
 
-    return ["xicheng", *settings.DOMAIN_APPS]
+    return ["xicheng", *plugins.labels()]
 
 
 def _field_models() -> dict[str, list[str]]:
-    result = {"xicheng": KERNEL_FIELD_MODELS}
-    for label in _app_labels()[1:]:
-        config = apps.get_app_config(label)
-        result[label] = list(getattr(config, "field_models", []))
-    return result
+    from xicheng import plugins
+
+    return {"xicheng": KERNEL_FIELD_MODELS} | {domain.label: list(domain.field_models) for domain in plugins.domains()}
 
 
 def role_permissions() -> dict[str, set[tuple[str, str]]]:

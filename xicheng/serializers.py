@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from xicheng.models import Area, Indicator, Target, Task, TaskUpdate, WorkLine
+from xicheng.personal import MASKS, may_see_personal_data, personal_kind
 from xicheng.progress import Light
 from xicheng.schema import TypedJSON
 from xicheng.scope import areas_changeable_by
@@ -25,6 +26,33 @@ class AreaSerializer(serializers.ModelSerializer[Area]):
         # Parents are looked up in one map the view builds, not one query per area.
         parents: dict[str, int] = self.context.get("area_ids_by_path", {})
         return parents.get(area.parent_path) if area.depth > 1 else None
+
+
+# Mixed into a ModelSerializer: every field whose source is a declared personal field
+# (`xicheng.personal`: the model's own, or across a relation like `elder.name`) reads masked by its
+# kind unless the caller holds the personal-data right. Writes take the value whole. The viewset
+# logs the whole reads (`xicheng.api.LogsPersonalDataReads`). A comment, not a docstring: the
+# schema would show a docstring as the description of every serializer that has none of its own.
+class MasksPersonalData:
+    def sees_personal_data(self) -> bool:
+        request = self.context.get("request")  # type: ignore[attr-defined]
+        return request is not None and may_see_personal_data(request.user)
+
+    def _personal_fields(self, instance: Any) -> list[tuple[str, Any]]:
+        if not hasattr(self, "_personal"):
+            model = getattr(getattr(self, "Meta", None), "model", None) or type(instance)
+            fields = self.fields.items()  # type: ignore[attr-defined]
+            found = [(name, personal_kind(model, f.source)) for name, f in fields if not f.write_only]
+            self._personal = [(name, kind) for name, kind in found if kind is not None]
+        return self._personal
+
+    def to_representation(self, instance: Any) -> Any:
+        data = super().to_representation(instance)  # type: ignore[misc]
+        if not self.sees_personal_data():
+            for name, kind in self._personal_fields(instance):
+                if name in data:
+                    data[name] = MASKS[kind](data[name] or "")
+        return data
 
 
 class PersonSerializer(serializers.Serializer[Any]):

@@ -1,20 +1,20 @@
 from __future__ import annotations
 
-from importlib.util import find_spec
+from importlib import import_module
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.utils.module_loading import autodiscover_modules
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from xicheng import authentication, tokens_api, views  # noqa: F401  (tokens_api registers /api/v1/tokens/)
+from xicheng import authentication, plugins, tokens_api, views  # noqa: F401  (tokens_api registers /api/v1/tokens/)
 from xicheng.api import DashboardAPIView, router
 
-# Domain apps register their viewsets on the kernel's router from their own `api.py`.
-autodiscover_modules("api")
+# Domain apps register their viewsets on the kernel's router from the API module they declare.
+for domain in plugins.domains():
+    if domain.api:
+        import_module(domain.api)
 
 # Refusals and missing pages in the site's layout, in Chinese (the API keeps JSON).
 handler403 = "xicheng.errors.permission_denied"
@@ -60,6 +60,4 @@ urlpatterns = [
 ]
 
 # Each domain app's pages live under its own prefix.
-urlpatterns += [
-    path(f"{app}/", include(f"{app}.urls")) for app in settings.DOMAIN_APPS if find_spec(f"{app}.urls") is not None
-]
+urlpatterns += [path(f"{domain.label}/", include(domain.urls)) for domain in plugins.domains() if domain.urls]

@@ -1,0 +1,113 @@
+"""How a domain app plugs into the kernel: one declaration, its AppConfig.
+
+A domain app's AppConfig subclasses `DomainConfig` and says there, in one place, everything it
+brings. The kernel imports no domain app: it walks the installed `DomainConfig`s (in INSTALLED_APPS
+order) and reads their declarations.
+
+    class GovernanceConfig(DomainConfig):
+        name = "governance"
+        field_models = ["rentalhouse", "inspection", ...]    # cadres and leaders add/change these
+        urls = "governance.urls"                             # pages under /governance/
+        api = "governance.api"                               # registers viewsets on xicheng.api.router
+        metrics = "governance.metrics.METRICS"               # list[Metric]
+        panels = "governance.dashboard.PANELS"               # list[Panel]: *my work*
+        sections = "governance.dashboard.SECTIONS"           # list[Section]: the leaders' dashboard
+        alerts = "governance.dashboard.ALERTS"               # list[AlertSource]: the red-light list
+        nav = "governance.dashboard.NAV"                     # list[NavLink]: the top bar
+        supervisable = [Supervisable("governance.hazard", "governance.Hazard", _("Hazard"))]
+        demo = "governance.demo.seed"                        # seed(ctx), after the kernel's demo
+        demo_indicators = "governance.demo.INDICATORS"       # list[DemoIndicator]
+
+Everything but `field_models` and `supervisable` is a dotted path, resolved after every model is
+loaded (`install()` in the kernel's ready(), the URLconf, the demo), so an app's apps.py imports
+none of its own modules. Leave out what the app does not bring.
+
+apps.py imports the module (`from xicheng import plugins`), not the class: Django takes the one
+AppConfig subclass it finds in apps.py, and a second one there would leave it a plain AppConfig.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class Supervisable:
+    """A kind of record a supervision case (督办) can be attached to."""
+
+    kind: str  # unique across domains, e.g. "governance.hazard"
+    model: str  # "app_label.ModelName"
+    label: Any  # a lazy translation, e.g. _("Hazard")
+
+    def model_class(self) -> type[models.Model]:
+        return apps.get_model(self.model)
+
+
+class DomainConfig(AppConfig):
+    """The AppConfig of a domain app: what it hands the kernel. See the module docstring."""
+
+    field_models: Sequence[str] = ()
+    urls: str = ""
+    api: str = ""
+    metrics: str = ""
+    panels: str = ""
+    sections: str = ""
+    alerts: str = ""
+    nav: str = ""
+    supervisable: Sequence[Supervisable] = ()
+    demo: str = ""
+    demo_indicators: str = ""
+
+    def declared(self, name: str) -> list[Any]:
+        """The list a dotted-path declaration names; empty when the app declares none."""
+        path = getattr(self, name)
+        return list(import_string(path)) if path else []
+
+
+def domains() -> list[DomainConfig]:
+    """The installed domain apps, in INSTALLED_APPS order."""
+    return [config for config in apps.get_app_configs() if isinstance(config, DomainConfig)]
+
+
+def labels() -> list[str]:
+    """The domain apps' labels, in INSTALLED_APPS order."""
+    return [config.label for config in domains()]
+
+
+def supervisable_kinds() -> dict[str, Supervisable]:
+    """Every kind of record the domains declare supervisable, by kind."""
+    return {kind.kind: kind for config in domains() for kind in config.supervisable}
+
+
+def install() -> None:
+    """Fill the kernel's registries from the domains' declarations: called once, from the kernel's
+    ready(), when every model is loaded."""
+    from xicheng import dashboard, metrics
+
+    for label in settings.DOMAIN_APPS:
+        if not isinstance(apps.get_app_config(label), DomainConfig):
+            raise ImproperlyConfigured(f"The domain app {label!r} needs an AppConfig that subclasses DomainConfig.")
+    kinds: set[str] = set()
+    for config in domains():
+        for metric in config.declared("metrics"):
+            metrics.register(metric)
+        for panel in config.declared("panels"):
+            dashboard.workbench.register(panel)
+        for section in config.declared("sections"):
+            dashboard.sections.register(section)
+        for source in config.declared("alerts"):
+            dashboard.alerts.register(source)
+        for link in config.declared("nav"):
+            dashboard.nav.register(link)
+        for kind in config.supervisable:
+            if kind.kind in kinds:
+                raise ValueError(f"Supervisable kind {kind.kind!r} is declared twice.")
+            kinds.add(kind.kind)
