@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as _
-from rest_framework import mixins
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -34,8 +31,8 @@ from governance.services import (
 )
 from xicheng.api import (
     ETAG,
+    CreatingScopedViewSet,
     LogsPersonalDataReads,
-    ScopedViewSet,
     VersionedUpdateMixin,
     action,
     extend_schema,
@@ -44,27 +41,19 @@ from xicheng.api import (
     versioned_update_schema,
 )
 from xicheng.personal import exactly, reveal
-from xicheng.scope import can_change
 from xicheng.stage_faces import RevertAction
-
-WRITE_METHODS = ["get", "post", "patch", "head", "options"]
-
-
-class _Writable(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet):
-    http_method_names = ["get", "post", "head", "options"]
 
 
 @extend_schema_view(
     partial_update=versioned_update_schema(s.RentalHouseSerializer), retrieve=extend_schema(parameters=[ETAG])
 )
-class RentalHouseViewSet(LogsPersonalDataReads, VersionedUpdateMixin, _Writable):
+class RentalHouseViewSet(LogsPersonalDataReads, VersionedUpdateMixin, CreatingScopedViewSet):
     personal_data_subject = "api rental house"
     queryset = RentalHouse.objects.select_related("area")
     serializer_class = s.RentalHouseSerializer
     filterset_class = RentalHouseFilter
     search_fields = ["address", "landlord"]
     ordering_fields = ["address", "rooms"]
-    http_method_names = WRITE_METHODS
 
     def perform_create(self, serializer: Any) -> None:
         fields = {k: v for k, v in serializer.validated_data.items() if k != "version"}
@@ -78,7 +67,7 @@ class RentalHouseViewSet(LogsPersonalDataReads, VersionedUpdateMixin, _Writable)
         )
 
 
-class InspectionViewSet(_Writable):
+class InspectionViewSet(CreatingScopedViewSet):
     queryset = Inspection.objects.select_related("house")
     serializer_class = s.InspectionSerializer
     filterset_class = InspectionFilter
@@ -90,12 +79,12 @@ class InspectionViewSet(_Writable):
         serializer.instance = inspection_log(acting_user=self.request.user, **data)
 
 
-class MigrantViewSet(LogsPersonalDataReads, _Writable):
-    personal_data_subject = "api migrant"
+class MigrantViewSet(LogsPersonalDataReads, CreatingScopedViewSet):
     """Migrants; `id_number` and `phone` are masked unless the caller holds the right (each
     unmasked read is logged). Find a person by exact ID number with POST `search/`, so that the
     number never travels in a URL."""
 
+    personal_data_subject = "api migrant"
     queryset = Migrant.objects.select_related("house")
     serializer_class = s.MigrantSerializer
     filterset_class = MigrantFilter
@@ -122,14 +111,10 @@ class MigrantViewSet(LogsPersonalDataReads, _Writable):
     @action(detail=True, methods=["post"])
     def leave(self, request: Request, pk: str | None = None) -> Response:
         """Record the day the migrant left the house."""
-        migrant = self.get_object()
-        body = s.MigrantLeaveSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        migrant = migrant_leave(migrant=migrant, acting_user=request.user, **body.validated_data)
-        return Response(self.get_serializer(migrant).data)
+        return self.act_on_row(migrant_leave, s.MigrantLeaveSerializer, row="migrant")
 
 
-class HazardViewSet(_Writable):
+class HazardViewSet(CreatingScopedViewSet):
     queryset = Hazard.objects.select_related("area", "house")
     serializer_class = s.HazardSerializer
     filterset_class = HazardFilter
@@ -145,16 +130,10 @@ class HazardViewSet(_Writable):
     def rectify(self, request: Request, pk: str | None = None) -> Response:
         """Mark the hazard rectified on a day; on a rectified hazard, correct that day (null: it
         was not rectified after all). 409 with the current version if it changed meanwhile."""
-        hazard = self.get_object()
-        if not can_change(request.user, hazard):
-            raise PermissionDenied(_("You may not change this hazard."))
-        body = s.HazardRectifySerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        hazard = hazard_rectify(hazard=hazard, acting_user=request.user, **body.validated_data)
-        return Response(self.get_serializer(hazard).data)
+        return self.act_on_row(hazard_rectify, s.HazardRectifySerializer, row="hazard")
 
 
-class DisputeViewSet(RevertAction, _Writable):
+class DisputeViewSet(RevertAction, CreatingScopedViewSet):
     queryset = Dispute.objects.select_related("area")
     serializer_class = s.DisputeSerializer
     filterset_class = DisputeFilter
@@ -169,14 +148,10 @@ class DisputeViewSet(RevertAction, _Writable):
     @action(detail=True, methods=["post"])
     def move(self, request: Request, pk: str | None = None) -> Response:
         """Move the dispute one step: received → in mediation → resolved / escalated."""
-        dispute = self.get_object()
-        body = s.DisputeMoveSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        dispute = dispute_move(dispute=dispute, acting_user=request.user, **body.validated_data)
-        return Response(self.get_serializer(dispute).data)
+        return self.act_on_row(dispute_move, s.DisputeMoveSerializer, row="dispute")
 
 
-class ZeroReportViewSet(_Writable):
+class ZeroReportViewSet(CreatingScopedViewSet):
     queryset = ZeroReport.objects.select_related("village")
     serializer_class = s.ZeroReportSerializer
     filterset_class = ZeroReportFilter

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,9 +26,6 @@ from xicheng.validators import (
     validate_field_worker,
     validate_phone,
 )
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import User  # noqa: F401
 
 
 class Force(models.TextChoices):

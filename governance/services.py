@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -28,11 +28,6 @@ from xicheng.personal import blind_index
 from xicheng.scope import areas_changeable_by, can_change
 from xicheng.stages import stage_advance
 from xicheng.validators import check_event_date, normalise_phone
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
-
-    User = AbstractBaseUser
 
 
 def _require_change(user: Any, obj: Any, message: str) -> None:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -29,22 +26,8 @@ from governance.selectors import show_personal, villages_missing_report, village
 from governance.services import dispute_move, hazard_rectify, inspection_log, zero_report_submit
 from xicheng.forms import add_service_error
 from xicheng.personal import exactly, shown
+from xicheng.registers import list_context, page_of, render_list
 from xicheng.scope import can_change
-
-PAGE_SIZE = 30
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
-def _list(request: HttpRequest, filterset: Any, template: str, **extra: Any) -> HttpResponse:
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"filter": filterset, "page": page, "query": _query_without_page(request), "today": timezone.localdate()}
-    context.update(extra)
-    return render(request, template, context)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -65,7 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def house_list(request: HttpRequest) -> HttpResponse:
     base = RentalHouse.objects.visible_to(request.user).select_related("area")
-    return _list(request, RentalHouseFilter(request.GET, queryset=base), "governance/house_list.html")
+    return render_list(request, RentalHouseFilter(request.GET, queryset=base), "governance/house_list.html")
 
 
 def house_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -126,7 +109,7 @@ def inspection_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 def inspection_list(request: HttpRequest) -> HttpResponse:
     base = Inspection.objects.visible_to(request.user).select_related("house__area", "inspector__cadre")
-    return _list(request, InspectionFilter(request.GET, queryset=base), "governance/inspection_list.html")
+    return render_list(request, InspectionFilter(request.GET, queryset=base), "governance/inspection_list.html")
 
 
 # Migrants -----------------------------------------------------------------------------------------
@@ -140,22 +123,12 @@ def migrant_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and search.is_valid():
         base = exactly(base, "id_number", search.cleaned_data["id_number"])
         searched = True
-    filterset = MigrantFilter(request.GET, queryset=base)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = list_context(request, MigrantFilter(request.GET, queryset=base))
+    page = context["page"]
     rows = list(page.object_list)
     show_personal(rows, request, f"migrant list page {page.number}")
-    return render(
-        request,
-        "governance/migrant_list.html",
-        {
-            "filter": filterset,
-            "page": page,
-            "rows": rows,
-            "search": MigrantSearchForm() if searched else search,
-            "searched": searched,
-            "query": _query_without_page(request),
-        },
-    )
+    context.update(rows=rows, search=MigrantSearchForm() if searched else search, searched=searched)
+    return render(request, "governance/migrant_list.html", context)
 
 
 def migrant_duplicates(request: HttpRequest) -> HttpResponse:
@@ -166,7 +139,7 @@ def migrant_duplicates(request: HttpRequest) -> HttpResponse:
         .select_related("house__area")
         .order_by("id_number_index", "registered_on", "pk")
     )
-    page = Paginator(base, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, base)
     rows = list(page.object_list)
     show_personal(rows, request, f"migrant duplicates page {page.number}")
     return render(request, "governance/migrant_duplicates.html", {"page": page, "rows": rows, "query": ""})
@@ -177,8 +150,12 @@ def migrant_duplicates(request: HttpRequest) -> HttpResponse:
 
 def hazard_list(request: HttpRequest) -> HttpResponse:
     base = Hazard.objects.visible_to(request.user).select_related("area", "house")
-    return _list(
-        request, HazardFilter(request.GET, queryset=base), "governance/hazard_list.html", rectify_form=RectifyForm()
+    return render_list(
+        request,
+        HazardFilter(request.GET, queryset=base),
+        "governance/hazard_list.html",
+        today=timezone.localdate(),
+        rectify_form=RectifyForm(),
     )
 
 
@@ -224,7 +201,9 @@ def hazard_rectify_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def dispute_list(request: HttpRequest) -> HttpResponse:
     base = Dispute.objects.visible_to(request.user).select_related("area", "mediator__cadre")
-    return _list(request, DisputeFilter(request.GET, queryset=base), "governance/dispute_list.html")
+    return render_list(
+        request, DisputeFilter(request.GET, queryset=base), "governance/dispute_list.html", today=timezone.localdate()
+    )
 
 
 @require_POST
@@ -252,7 +231,7 @@ def zero_report_list(request: HttpRequest) -> HttpResponse:
     from governance.filters import ZeroReportFilter
 
     base = ZeroReport.objects.visible_to(request.user).select_related("village", "reported_by__cadre")
-    return _list(request, ZeroReportFilter(request.GET, queryset=base), "governance/zero_report_list.html")
+    return render_list(request, ZeroReportFilter(request.GET, queryset=base), "governance/zero_report_list.html")
 
 
 def zero_report_missing(request: HttpRequest) -> HttpResponse:

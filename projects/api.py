@@ -142,11 +142,7 @@ class ProjectIssueViewSet(ReadOnlyScopedViewSet):
     @extend_schema(request=s.IssueStatusSerializer, responses=s.ProjectIssueSerializer)
     @action(detail=True, methods=["post"], url_path="status")
     def set_status(self, request: Request, pk: str | None = None) -> Response:
-        issue = self.get_object()
-        body = s.IssueStatusSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        issue = issue_set_status(issue=issue, acting_user=request.user, **body.validated_data)
-        return Response(self.get_serializer(issue).data)
+        return self.act_on_row(issue_set_status, s.IssueStatusSerializer, row="issue")
 
 
 class InvestmentLeadViewSet(StageActions, ReadOnlyScopedViewSet):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,17 +20,10 @@ from projects.selectors import funnel_of, funnels_by_project, squad_ranking, sta
 from projects.services import issue_set_status
 from xicheng.forms import add_service_error
 from xicheng.personal import reveal
+from xicheng.registers import list_context, render_list
 from xicheng.scope import can_change
 from xicheng.stage_faces import one_tap
 from xicheng.views import answers_bad_params, as_of_param
-
-PAGE_SIZE = 50
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def changeable_ids(model: type[Any], user: Any, ids: list[int]) -> set[int]:
@@ -49,17 +42,13 @@ def households_for_cards(qs: QuerySet[Household]) -> QuerySet[Household]:
 def project_list(request: HttpRequest) -> HttpResponse:
     as_of = as_of_param(request)
     base = Project.objects.visible_to(request.user).select_related("area", "lead_leader__cadre")
-    filterset = ProjectFilter(request.GET, queryset=base, request=request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    projects = list(page.object_list)
+    context = list_context(request, ProjectFilter(request.GET, queryset=base, request=request))
+    projects = list(context["page"].object_list)
     stages = stages_by_project(projects, as_of)
     funnels = funnels_by_project(Household.objects.filter(project__in=[p.pk for p in projects]), as_of)
     rows = [{"project": p, "stages": stages[p.pk], "funnel": funnels.get(p.pk)} for p in projects]
-    return render(
-        request,
-        "projects/project_list.html",
-        {"filter": filterset, "page": page, "rows": rows, "as_of": as_of, "query": _query_without_page(request)},
-    )
+    context.update(rows=rows, as_of=as_of)
+    return render(request, "projects/project_list.html", context)
 
 
 @answers_bad_params
@@ -80,7 +69,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(project=project)
         .exclude(status=ProjectIssue.Status.RESOLVED)
         .select_related("owner__cadre")
-        .order_by("due_on", "pk")[:PAGE_SIZE]
+        .order_by("due_on", "pk")[: settings.PAGE_SIZE]
     )
     return render(
         request,
@@ -99,22 +88,14 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def household_list(request: HttpRequest) -> HttpResponse:
     base = households_for_cards(Household.objects.visible_to(request.user))
-    filterset = HouseholdFilter(request.GET, queryset=base, request=request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    households = list(page.object_list)
-    changeable = changeable_ids(Household, request.user, [h.pk for h in households])
-    return render(
-        request,
-        "projects/household_list.html",
-        {
-            "filter": filterset,
-            "page": page,
-            "households": households,
-            "changeable": changeable,
-            "sees_personal": _sees_personal(request, households),
-            "query": _query_without_page(request),
-        },
+    context = list_context(request, HouseholdFilter(request.GET, queryset=base, request=request))
+    households = list(context["page"].object_list)
+    context.update(
+        households=households,
+        changeable=changeable_ids(Household, request.user, [h.pk for h in households]),
+        sees_personal=_sees_personal(request, households),
     )
+    return render(request, "projects/household_list.html", context)
 
 
 def _sees_personal(request: HttpRequest, households: list[Household]) -> bool:
@@ -149,23 +130,15 @@ def household_undo_step(request: HttpRequest, pk: int) -> HttpResponse:
 
 def issue_list(request: HttpRequest) -> HttpResponse:
     base = ProjectIssue.objects.visible_to(request.user).select_related("project", "owner__cadre", "household")
-    filterset = ProjectIssueFilter(request.GET, queryset=base, request=request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    issues = list(page.object_list)
-    changeable = changeable_ids(ProjectIssue, request.user, [i.pk for i in issues])
-    return render(
-        request,
-        "projects/issue_list.html",
-        {
-            "filter": filterset,
-            "page": page,
-            "issues": issues,
-            "changeable": changeable,
-            "today": timezone.localdate(),
-            "statuses": ProjectIssue.Status.choices,
-            "query": _query_without_page(request),
-        },
+    context = list_context(request, ProjectIssueFilter(request.GET, queryset=base, request=request))
+    issues = list(context["page"].object_list)
+    context.update(
+        issues=issues,
+        changeable=changeable_ids(ProjectIssue, request.user, [i.pk for i in issues]),
+        today=timezone.localdate(),
+        statuses=ProjectIssue.Status.choices,
     )
+    return render(request, "projects/issue_list.html", context)
 
 
 @require_POST
@@ -202,10 +175,6 @@ def issue_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 def lead_list(request: HttpRequest) -> HttpResponse:
     base = InvestmentLead.objects.visible_to(request.user).select_related("area", "owner__cadre")
-    filterset = InvestmentLeadFilter(request.GET, queryset=base, request=request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "projects/lead_list.html",
-        {"filter": filterset, "page": page, "query": _query_without_page(request)},
+    return render_list(
+        request, InvestmentLeadFilter(request.GET, queryset=base, request=request), "projects/lead_list.html"
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q
-from rest_framework import mixins
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,7 +19,14 @@ from welfare.filters import (
 )
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage
 from welfare.services import elder_enrol, elder_leave, meal_delivery_create, safety_check_resolve
-from xicheng.api import LogsPersonalDataReads, ReadOnlyScopedViewSet, ScopedViewSet, action, extend_schema, router
+from xicheng.api import (
+    CreatingScopedViewSet,
+    LogsPersonalDataReads,
+    ReadOnlyScopedViewSet,
+    action,
+    extend_schema,
+    router,
+)
 
 
 class CareCenterViewSet(ReadOnlyScopedViewSet):
@@ -38,9 +44,7 @@ class ServedVillageViewSet(ReadOnlyScopedViewSet):
     ordering_fields = ["since", "village__path"]
 
 
-class ElderViewSet(
-    LogsPersonalDataReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet
-):
+class ElderViewSet(LogsPersonalDataReads, CreatingScopedViewSet):
     """Enrolled elders. Names, phones and emergency contacts are masked unless the caller holds the
     personal-data right; each unmasked read is logged."""
 
@@ -49,7 +53,6 @@ class ElderViewSet(
     filterset_class = ElderFilter
     search_fields = ["name"]
     ordering_fields = ["name", "enrolled_on", "birth_year"]
-    http_method_names = ["get", "post", "head", "options"]
     action_permissions = {"leave": "change"}
     personal_data_subject = "welfare.elder"
 
@@ -60,14 +63,10 @@ class ElderViewSet(
     @action(detail=True, methods=["post"])
     def leave(self, request: Request, pk: str | None = None) -> Response:
         """Un-enrol the elder from `left_on` on."""
-        elder = self.get_object()
-        data = s.ElderLeaveSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        elder = elder_leave(elder=elder, acting_user=request.user, **data.validated_data)
-        return Response(self.get_serializer(elder).data)
+        return self.act_on_row(elder_leave, s.ElderLeaveSerializer, row="elder")
 
 
-class MealDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet):
+class MealDeliveryViewSet(CreatingScopedViewSet):
     """A centre's delivery to a village on a day, with every enrolled elder's receipt. One per
     centre, village and day; the day sheet on the web saves all villages at once."""
 
@@ -79,7 +78,6 @@ class MealDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     search_fields = ["courier", "note"]
     ordering_fields = ["day", "delivered_at"]
     ordering = ["-day", "village__path"]
-    http_method_names = ["get", "post", "head", "options"]
 
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
@@ -110,11 +108,7 @@ class SafetyCheckViewSet(ReadOnlyScopedViewSet):
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str | None = None) -> Response:
         """Record that a cadre reached the elder and what they found; the check closes."""
-        check = self.get_object()
-        data = s.SafetyCheckResolveSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        check = safety_check_resolve(check=check, acting_user=request.user, **data.validated_data)
-        return Response(self.get_serializer(check).data)
+        return self.act_on_row(safety_check_resolve, s.SafetyCheckResolveSerializer, row="check")
 
 
 router.register("care-centres", CareCenterViewSet)

@@ -10,9 +10,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from welfare.forms import SafetyCheckResolveForm
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage, meal_on_time
-from welfare.selectors import name_shown_to
+from welfare.selectors import name_shown_to, safety_check_cards
 from xicheng.dashboard import (
     Alert,
     AlertSource,
@@ -38,18 +37,7 @@ def safety_checks_panel(request: HttpRequest) -> dict[str, Any] | None:
     )
     if not checks:
         return None
-    shown = name_shown_to(user)
-    may = user.has_perm("welfare.change_safetycheck")
-    cards = [
-        {
-            "check": check,
-            "name": shown(check.elder, check.elder.village),
-            "may_resolve": may,
-            "form": SafetyCheckResolveForm(initial={"version": check.version}),
-        }
-        for check in checks
-    ]
-    return {"cards": cards}
+    return {"cards": safety_check_cards(user, checks, all_changeable=True)}
 
 
 def sheets_panel(request: HttpRequest) -> dict[str, Any] | None:

@@ -11,7 +11,8 @@ from typing import Any
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, ServedVillage, served_on
+from welfare.forms import SafetyCheckResolveForm
+from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage, served_on
 from xicheng.models import Area
 from xicheng.personal import masked, may_see_personal_data
 from xicheng.scope import served_areas, writes_in_field
@@ -111,3 +112,25 @@ def day_sheet(center: CareCenter, day: date, user: Any, may_change: bool) -> lis
             )
         result.append(block)
     return result
+
+
+def safety_check_cards(user: Any, checks: list[SafetyCheck], *, all_changeable: bool = False) -> list[dict[str, Any]]:
+    """What a safety check card needs, on the list and on *my work* alike. Whether the user may
+    follow each one up costs one query for all, none when the caller took them from the user's
+    `changeable_by` already (`all_changeable`)."""
+    shown = name_shown_to(user)
+    if all_changeable:
+        changeable = {check.pk for check in checks}
+    else:
+        pks = [check.pk for check in checks]
+        changeable = set(SafetyCheck.objects.changeable_by(user).filter(pk__in=pks).values_list("pk", flat=True))
+    may = user.has_perm("welfare.change_safetycheck")
+    return [
+        {
+            "check": check,
+            "name": shown(check.elder, check.elder.village),
+            "may_resolve": may and check.pk in changeable and check.is_open,
+            "form": SafetyCheckResolveForm(initial={"version": check.version}),
+        }
+        for check in checks
+    ]

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +15,7 @@ from django.views.decorators.http import require_POST
 from welfare.filters import ElderFilter, MealDeliveryFilter, SafetyCheckFilter
 from welfare.forms import ElderEnrolForm, ElderLeaveForm, SafetyCheckResolveForm, parse_sheet
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck
-from welfare.selectors import day_sheet, name_shown_to
+from welfare.selectors import day_sheet, name_shown_to, safety_check_cards
 from welfare.services import (
     VillageSheet,
     day_sheet_save,
@@ -29,17 +27,10 @@ from welfare.services import (
 from xicheng.forms import add_service_error
 from xicheng.params import ParamError, read_path_day
 from xicheng.personal import reveal, shown
+from xicheng.registers import list_context, render_list
 from xicheng.scope import can_change
 from xicheng.services import Conflict
 from xicheng.views import bad_params_page
-
-PAGE_SIZE = 50
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def center_list(request: HttpRequest) -> HttpResponse:
@@ -115,22 +106,14 @@ def sheet(request: HttpRequest, pk: int, day: str) -> HttpResponse:
 
 def elder_list(request: HttpRequest) -> HttpResponse:
     base = Elder.objects.visible_to(request.user).select_related("village")
-    filterset = ElderFilter(request.GET, queryset=base)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = list_context(request, ElderFilter(request.GET, queryset=base))
     shown = name_shown_to(request.user)
     today = timezone.localdate()
-    rows = [(elder, shown(elder, elder.village), elder.is_enrolled(today)) for elder in page.object_list]
-    return render(
-        request,
-        "welfare/elder_list.html",
-        {
-            "filter": filterset,
-            "page": page,
-            "rows": rows,
-            "query": _query_without_page(request),
-            "may_enrol": request.user.has_perm("welfare.add_elder"),
-        },
+    context.update(
+        rows=[(elder, shown(elder, elder.village), elder.is_enrolled(today)) for elder in context["page"].object_list],
+        may_enrol=request.user.has_perm("welfare.add_elder"),
     )
+    return render(request, "welfare/elder_list.html", context)
 
 
 def elder_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -189,13 +172,7 @@ def elder_leave_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def delivery_list(request: HttpRequest) -> HttpResponse:
     base = MealDelivery.objects.visible_to(request.user).select_related("center", "village")
-    filterset = MealDeliveryFilter(request.GET, queryset=base)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "welfare/delivery_list.html",
-        {"filter": filterset, "page": page, "query": _query_without_page(request)},
-    )
+    return render_list(request, MealDeliveryFilter(request.GET, queryset=base), "welfare/delivery_list.html")
 
 
 def safety_check_list(request: HttpRequest) -> HttpResponse:
@@ -204,36 +181,9 @@ def safety_check_list(request: HttpRequest) -> HttpResponse:
     if "open" not in data:
         data["open"] = "true"
     base = SafetyCheck.objects.visible_to(request.user).select_related("elder__village", "resolved_by__cadre")
-    filterset = SafetyCheckFilter(data, queryset=base.order_by("-resolved_at", "day", "pk"))
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "welfare/safety_check_list.html",
-        {
-            "filter": filterset,
-            "page": page,
-            "cards": safety_check_cards(request.user, list(page.object_list)),
-            "query": _query_without_page(request),
-        },
-    )
-
-
-def safety_check_cards(user: Any, checks: list[SafetyCheck]) -> list[dict[str, Any]]:
-    """What a safety check card needs; whether the user may follow up costs one query for all."""
-    shown = name_shown_to(user)
-    changeable = set(
-        SafetyCheck.objects.changeable_by(user).filter(pk__in=[c.pk for c in checks]).values_list("pk", flat=True)
-    )
-    may = user.has_perm("welfare.change_safetycheck")
-    return [
-        {
-            "check": check,
-            "name": shown(check.elder, check.elder.village),
-            "may_resolve": may and check.pk in changeable and check.is_open,
-            "form": SafetyCheckResolveForm(initial={"version": check.version}),
-        }
-        for check in checks
-    ]
+    context = list_context(request, SafetyCheckFilter(data, queryset=base.order_by("-resolved_at", "day", "pk")))
+    context["cards"] = safety_check_cards(request.user, list(context["page"].object_list))
+    return render(request, "welfare/safety_check_list.html", context)
 
 
 @require_POST

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from import_export.admin import ImportExportModelAdmin
+from import_export.resources import modelresource_factory
 from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
@@ -42,6 +43,7 @@ from xicheng.models import (
     WorkLine,
 )
 from xicheng.personal import masked_column
+from xicheng.resources import RegisterResource
 from xicheng.scope import can_change
 
 admin.site.site_header = _("Xicheng Subdistrict Work Progress")
@@ -77,6 +79,13 @@ class ImportExportAdmin(ScopedAdmin, ImportExportModelAdmin):
     row imports nothing and lists each bad row, column and value."""
 
     import_template_name = "admin/xicheng/import.html"
+
+    def get_resource_classes(self, request: HttpRequest) -> list[type[Any]]:
+        """The register's own resources; for one that names none (the kernel's targets), a resource
+        on the kernel's base, so that its imports and exports keep the same rules as every other."""
+        if self.resource_classes:
+            return list(self.resource_classes)
+        return [modelresource_factory(self.model, resource_class=RegisterResource)]
 
     def get_resource_kwargs(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}

@@ -4,6 +4,7 @@ own `api.py`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -28,10 +29,13 @@ from xicheng.overview import build_overview, overview_as_dict
 from xicheng.params import ParamError, read_as_of, read_dates
 from xicheng.personal import reveal
 from xicheng.schema import AS_OF, PERIOD_PARAMETERS, DashboardSerializer
-from xicheng.scope import can_change
 from xicheng.services import task_add_update, task_create, task_edit
 
 router = DefaultRouter()
+
+# The methods that only read. A register's list and rows also take POST (create, actions) and,
+# for a versioned row, PATCH; never PUT (a change names only what changes) and never DELETE.
+READ_METHODS = ["get", "head", "options"]
 
 
 class StrictQuery:
@@ -64,10 +68,22 @@ class ScopedViewSet(StrictQuery, viewsets.GenericViewSet):  # type: ignore[type-
     Subclasses set `queryset` (a ScopedQuerySet), `serializer_class`, `filterset_class`, and write
     through services in `perform_create` / `perform_update` / `@action`s. Nothing is deleted.
     A versioned row answers with its version as an ETag, for an If-Match on the next change.
+
+    A write is checked once, here, before the service runs (`RolePermission`): the model
+    permission for the method, or the one `action_permissions` names for an action (a verb on this
+    model, e.g. `{"advance": "change"}`, or a whole permission, `"app.codename"`); then, when the
+    action fetches its row with `get_object()`, whether the user may change that row (scope). An
+    action or `perform_*` does not check again; the service holds the domain's rules.
     """
 
+    # Reference data every role reads whole (the area tree, work lines, indicators) sets this
+    # False; a register never does.
+    scoped = True
+    action_permissions: dict[str, str] = {}
+
     def get_queryset(self) -> QuerySet[Any]:
-        return super().get_queryset().visible_to(self.request.user)  # type: ignore[attr-defined]
+        queryset = super().get_queryset()
+        return queryset.visible_to(self.request.user) if self.scoped else queryset  # type: ignore[attr-defined]
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         data = getattr(response, "data", None)
@@ -79,6 +95,16 @@ class ScopedViewSet(StrictQuery, viewsets.GenericViewSet):  # type: ignore[type-
         ):
             response["ETag"] = etag(data["version"])
         return super().finalize_response(request, response, *args, **kwargs)
+
+    def act_on_row(self, service: Callable[..., Any], body: type[serializers.Serializer[Any]], *, row: str) -> Response:
+        """A write action on one row, whole: the row (its scope and permission checked, once, by
+        `get_object`), the body read by its serializer, the service called with the row as `row`,
+        the row answered as it is now. A rule the service finds broken is a 400 (409 if stale)."""
+        instance = self.get_object()
+        data = body(data=self.request.data)
+        data.is_valid(raise_exception=True)
+        instance = service(**{row: instance}, acting_user=self.request.user, **data.validated_data)
+        return Response(self.get_serializer(instance).data)
 
 
 def etag(version: int) -> str:
@@ -117,12 +143,12 @@ def versioned_update_schema(serializer: Any) -> Any:
     return extend_schema(parameters=[IF_MATCH, ETAG], responses={200: serializer})
 
 
+# PATCH of a versioned row. The version read comes in the body (`version`) or as If-Match (the
+# ETag the GET sent); without one the service answers 400, with a stale one 409 (412 for If-Match)
+# and the current version. `perform_update` passes it to the service with the rest.
 class VersionedUpdateMixin(mixins.UpdateModelMixin):
-    """PATCH of a versioned row. The version read comes in the body (`version`) or as If-Match
-    (the ETag the GET sent); without one the service answers 400, with a stale one 409 (412 for
-    If-Match) and the current version. `perform_update` passes it to the service with the rest."""
-
     takes_if_match = True  # the schema documents its 412
+    http_method_names: Sequence[str] = [*READ_METHODS, "post", "patch"]
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)
@@ -137,8 +163,18 @@ class VersionedUpdateMixin(mixins.UpdateModelMixin):
         return Response(serializer.data)
 
 
+# (Comments, not docstrings: drf-spectacular would show a base class's docstring as the
+# description of every endpoint built on it.)
+
+
+# List and read; writes, if any, are `@action`s.
 class ReadOnlyScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     pass
+
+
+# List, read and create (POST, through a service in `perform_create`).
+class CreatingScopedViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
+    http_method_names: Sequence[str] = [*READ_METHODS, "post"]
 
 
 class LogsPersonalDataReads:
@@ -165,6 +201,8 @@ def as_of_from(request: Request) -> date:
 __all__ = [
     "AS_OF",
     "IF_MATCH",
+    "READ_METHODS",
+    "CreatingScopedViewSet",
     "LogsPersonalDataReads",
     "Pagination",
     "ReadOnlyScopedViewSet",
@@ -185,9 +223,10 @@ __all__ = [
 # The kernel's own endpoints -------------------------------------------------------------------
 
 
-class AreaViewSet(StrictQuery, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class AreaViewSet(ReadOnlyScopedViewSet):
     """The area tree, read by everyone with a role. `within=<id>` gives a subtree."""
 
+    scoped = False
     queryset = Area.objects.all()
     serializer_class = kernel_serializers.AreaSerializer
     filterset_class = kernel_filters.AreaFilter
@@ -201,7 +240,8 @@ class AreaViewSet(StrictQuery, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return context
 
 
-class WorkLineViewSet(StrictQuery, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class WorkLineViewSet(ReadOnlyScopedViewSet):
+    scoped = False
     queryset = WorkLine.objects.all()
     serializer_class = kernel_serializers.WorkLineSerializer
     pagination_class = None
@@ -209,7 +249,8 @@ class WorkLineViewSet(StrictQuery, mixins.ListModelMixin, mixins.RetrieveModelMi
     ordering = ["order", "name"]
 
 
-class IndicatorViewSet(StrictQuery, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class IndicatorViewSet(ReadOnlyScopedViewSet):
+    scoped = False
     queryset = Indicator.objects.select_related("work_line")
     serializer_class = kernel_serializers.IndicatorSerializer
     filterset_class = kernel_filters.IndicatorFilter
@@ -236,15 +277,13 @@ class TargetViewSet(ReadOnlyScopedViewSet):
     partial_update=versioned_update_schema(kernel_serializers.TaskSerializer),
     retrieve=extend_schema(parameters=[ETAG]),
 )
-class TaskViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, VersionedUpdateMixin, ScopedViewSet
-):
+class TaskViewSet(VersionedUpdateMixin, CreatingScopedViewSet):
     queryset = Task.objects.select_related("area", "lead_leader__cadre", "responsible__cadre")
     serializer_class = kernel_serializers.TaskSerializer
     filterset_class = kernel_filters.TaskFilter
     search_fields = ["title"]
     ordering_fields = ["due_on", "status", "title"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    action_permissions = {"add_update": "xicheng.add_taskupdate"}
 
     def perform_create(self, serializer: Any) -> None:
         fields = {k: v for k, v in serializer.validated_data.items() if k != "version"}
@@ -257,30 +296,29 @@ class TaskViewSet(
             task=serializer.instance, acting_user=self.request.user, version=version, **fields
         )
 
-    @extend_schema(
-        methods=["GET"],
-        responses=kernel_serializers.TaskUpdateSerializer(many=True),
-    )
-    @extend_schema(
-        methods=["POST"],
-        request=kernel_serializers.TaskUpdateSerializer,
-        responses={201: kernel_serializers.TaskUpdateSerializer},
-    )
-    @action(detail=True, methods=["get", "post"], filter_backends=[])
+    @extend_schema(responses=kernel_serializers.TaskUpdateSerializer(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[])
     def updates(self, request: Request, pk: str | None = None) -> Response:
         """Progress notes of a task, newest first, in pages like every list; POST adds one and
         moves the task's status."""
         task = self.get_object()
-        if request.method == "POST":
-            if not request.user.has_perm("xicheng.add_taskupdate") or not can_change(request.user, task):
-                return Response({"detail": _("You may not change this task.")}, status=status.HTTP_403_FORBIDDEN)
-            serializer = kernel_serializers.TaskUpdateSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            update = task_add_update(task=task, acting_user=request.user, **serializer.validated_data)
-            return Response(kernel_serializers.TaskUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
         updates = task.updates.select_related("author__cadre").order_by("-created_at", "-pk")
         page = self.paginate_queryset(updates)
         return self.get_paginated_response(kernel_serializers.TaskUpdateSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=kernel_serializers.TaskUpdateSerializer,
+        responses={201: kernel_serializers.TaskUpdateSerializer},
+    )
+    @updates.mapping.post
+    def add_update(self, request: Request, pk: str | None = None) -> Response:
+        """Progress notes of a task, newest first, in pages like every list; POST adds one and
+        moves the task's status."""
+        task = self.get_object()
+        serializer = kernel_serializers.TaskUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        update = task_add_update(task=task, acting_user=request.user, **serializer.validated_data)
+        return Response(kernel_serializers.TaskUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 
 
 router.register("areas", AreaViewSet)

@@ -16,6 +16,7 @@ from typing import Any
 
 from django import forms
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Page, Paginator
@@ -30,7 +31,6 @@ from xicheng.models import AuditEvent
 from xicheng.personal import EncryptedCharField
 from xicheng.roles import role_label
 
-PAGE_SIZE = 50
 HISTORY_TYPES = [("+", gettext_lazy("Created")), ("~", gettext_lazy("Changed")), ("-", gettext_lazy("Deleted"))]
 
 
@@ -173,7 +173,7 @@ def events_page(data: dict[str, Any], page_number: Any) -> Page[Any]:
     if data.get("action"):
         events = events.filter(action=data["action"])
     events = events.filter(_dates_q("at", data))
-    page: Page[Any] = Paginator(events, PAGE_SIZE).get_page(page_number)
+    page: Page[Any] = Paginator(events, settings.PAGE_SIZE).get_page(page_number)
     page.object_list = [
         EventRow(event, person_name(event.user), person_name(event.target_user), _event_changes(event))
         for event in page.object_list
@@ -266,7 +266,7 @@ def history_page(model: type[models.Model], data: dict[str, Any], page_number: A
     if data.get("action"):
         records = records.filter(history_type=data["action"])
     records = records.filter(_dates_q("history_date", data))
-    page = Paginator(records, PAGE_SIZE).get_page(page_number)
+    page = Paginator(records, settings.PAGE_SIZE).get_page(page_number)
     rows_on_page = list(page.object_list)
     previous = {
         p.history_id: p for p in manager.filter(history_id__in=[r.previous_id for r in rows_on_page if r.previous_id])

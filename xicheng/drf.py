@@ -24,7 +24,7 @@ WHOLE_NUMBER = re.compile(r"^[0-9]{1,9}$")
 
 
 class Pagination(PageNumberPagination):
-    """Pages of 50 (page_size 1 to 500). A page or size that is not a whole number in range is a
+    """Pages of settings.PAGE_SIZE rows (page_size 1 to 500). A page or size that is not a whole number in range is a
     400 naming it, not quietly the first page or the default size; a page past the last is a 404."""
 
     page_size_query_param = "page_size"
@@ -124,9 +124,11 @@ class RolePermission(permissions.BasePermission):
             # system admin or the auditor (三权分立).
             return reads_domain(request.user)
         verb = self.perms_map.get(request.method or "", "change")
-        action_verb = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
-        verb = action_verb or verb
-        return bool(request.user.has_perm(f"{model._meta.app_label}.{verb}_{model._meta.model_name}"))
+        # An action names the verb it needs on the model (`"change"`) or a whole permission
+        # (`"xicheng.add_taskupdate"`), in the viewset's `action_permissions`.
+        named = getattr(view, "action_permissions", {}).get(getattr(view, "action", None)) or verb
+        perm = named if "." in named else f"{model._meta.app_label}.{named}_{model._meta.model_name}"
+        return bool(request.user.has_perm(perm))
 
     def has_object_permission(self, request: Request, view: Any, obj: Model) -> bool:
         if request.method in permissions.SAFE_METHODS:

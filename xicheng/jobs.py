@@ -327,7 +327,9 @@ def _with_related(resource: Any, queryset: models.QuerySet[Any]) -> models.Query
             except Exception:
                 continue
             if model_field.many_to_one or model_field.one_to_one:
-                related.append(attribute)
+                # By the field's name: a resource made for a model without its own (the kernel's
+                # targets) reads the key column (`area_id`), which select_related refuses.
+                related.append(model_field.name)
     return queryset.select_related(*related) if related else queryset
 
 

@@ -183,13 +183,3 @@ def weekly_series(metric: Metric, period: Period, as_of: date, area: Area | None
     annotations = {f"w{i}": metric.aggregate(Q(**{f"{metric.date_field}__lte": day})) for i, day in enumerate(points)}
     totals = rows.aggregate(**annotations)
     return [(day, float(totals[f"w{i}"] or 0)) for i, day in enumerate(points)]
-
-
-def autodiscover() -> None:
-    from django.utils.module_loading import autodiscover_modules
-
-    autodiscover_modules("metrics")
-
-
-def metrics_for(keys: Iterable[str]) -> list[Metric]:
-    return [registry.get(k) for k in keys if k in registry]

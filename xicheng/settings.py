@@ -310,6 +310,11 @@ CONTENT_SECURITY_POLICY = {
 # No page uses a camera, microphone, location, payment or USB device.
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 
+# Rows on a page of every list, on the pages (xicheng/registers.py) and in the API alike.
+PAGE_SIZE = env_int("PAGE_SIZE", 50)
+if not 1 <= PAGE_SIZE <= 500:
+    raise ImproperlyConfigured(f"PAGE_SIZE must be from 1 to 500 (the API's largest page), not {PAGE_SIZE}.")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "knox.auth.TokenAuthentication",
@@ -322,7 +327,7 @@ REST_FRAMEWORK = {
         "xicheng.drf.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "xicheng.drf.Pagination",
-    "PAGE_SIZE": 50,
+    "PAGE_SIZE": PAGE_SIZE,
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

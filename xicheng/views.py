@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -25,12 +24,11 @@ from xicheng.models import AuditEvent, Target, Task
 from xicheng.overview import area_breakdown, build_overview, overview_as_dict, records_url
 from xicheng.params import DateParams, ParamError, read_as_of, read_dates
 from xicheng.periods import Period
+from xicheng.registers import list_context, query_without_page, render_list
 from xicheng.roles import Role, roles_of
 from xicheng.scope import can_change
 from xicheng.selectors import target_progress
 from xicheng.services import audit_log, task_add_update
-
-PAGE_SIZE = 50
 
 
 @require_GET
@@ -47,7 +45,8 @@ def home(request: HttpRequest) -> HttpResponse:
     roles = roles_of(request.user)
     if Role.CADRE in roles:
         return redirect("my_work")
-    if roles & {Role.LEADER, Role.DATA_ADMIN} or request.user.is_superuser:
+    # The installation's superuser holds the data admin's role (roles_of), so lands here too.
+    if roles & {Role.LEADER, Role.DATA_ADMIN}:
         return redirect("dashboard")
     if Role.API_CLIENT in roles:
         return redirect("task_list")
@@ -120,12 +119,8 @@ def task_list(request: HttpRequest) -> HttpResponse:
     base = Task.objects.visible_to(request.user).select_related(
         "area", "work_line", "lead_leader__cadre", "responsible__cadre"
     )
-    filterset = TaskFilter(request.GET, queryset=base)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "xicheng/task_list.html",
-        {"filter": filterset, "page": page, "today": timezone.localdate(), "query": _query_without_page(request)},
+    return render_list(
+        request, TaskFilter(request.GET, queryset=base), "xicheng/task_list.html", today=timezone.localdate()
     )
 
 
@@ -177,14 +172,9 @@ def task_add_update_view(request: HttpRequest, pk: int) -> HttpResponse:
 def target_list(request: HttpRequest) -> HttpResponse:
     as_of = as_of_param(request)
     base = Target.objects.visible_to(request.user).select_related("indicator__work_line", "area")
-    filterset = TargetFilter(request.GET, queryset=base)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = target_progress(list(page.object_list), as_of)
-    return render(
-        request,
-        "xicheng/target_list.html",
-        {"filter": filterset, "page": page, "rows": rows, "as_of": as_of, "query": _query_without_page(request)},
-    )
+    context = list_context(request, TargetFilter(request.GET, queryset=base))
+    context.update(rows=target_progress(list(context["page"].object_list), as_of), as_of=as_of)
+    return render(request, "xicheng/target_list.html", context)
 
 
 @permission_required("xicheng.view_audit_trail", raise_exception=True)
@@ -194,19 +184,13 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if form.is_valid() else {}
     models = history_models()
     chosen = data.get("model", "")
-    context: dict[str, Any] = {"form": form, "chosen": chosen, "query": _query_without_page(request)}
+    context: dict[str, Any] = {"form": form, "chosen": chosen, "query": query_without_page(request)}
     if chosen in models:
         context["model_label"] = models[chosen]._meta.verbose_name
         context["page"] = history_page(models[chosen], data, request.GET.get("page"))
     else:
         context["events"] = events_page(data, request.GET.get("page"))
     return render(request, "xicheng/audit_trail.html", context)
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 # The leaders' dashboard (领导驾驶舱) -----------------------------------------------------------

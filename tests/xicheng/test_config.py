@@ -118,6 +118,13 @@ def test_the_safety_checks_run_five_minutes_after_the_meal_cut_off() -> None:
 # One clear line --------------------------------------------------------------------------------
 
 
+def test_one_page_size_serves_the_pages_and_the_api() -> None:
+    sizes = _settings_in_a_fresh_process(
+        {"DEBUG": "false", **KEYS, "PAGE_SIZE": "20"}, '[settings.PAGE_SIZE, settings.REST_FRAMEWORK["PAGE_SIZE"]]'
+    )
+    assert sizes == [20, 20]
+
+
 def _one_line(result: subprocess.CompletedProcess[str]) -> str:
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode != 0
@@ -159,6 +166,7 @@ def test_celery_beat_with_a_bad_setting_stops_with_one_line() -> None:
         ("CELERY_BROKER_URL", "http://broker", "CELERY_BROKER_URL must be a URL starting with redis://"),
         ("JOBS_INLINE_ROWS", "many", "JOBS_INLINE_ROWS must be a whole number"),
         ("MEAL_CUTOFF", "noon", "MEAL_CUTOFF must be a time like 11:30"),
+        ("PAGE_SIZE", "0", "PAGE_SIZE must be from 1 to 500"),
     ],
 )
 def test_a_bad_service_setting_stops_the_start_with_one_line_naming_it(name: str, value: str, says: str) -> None:

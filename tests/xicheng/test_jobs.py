@@ -21,9 +21,10 @@ from django.utils import timezone
 
 from governance.models import RentalHouse
 from tests.conftest import Cast, Places, login
+from tests.factories import IndicatorFactory, TargetFactory
 from tests.governance.factories import MigrantFactory, RentalHouseFactory, id_number
 from xicheng.jobs import ImportExportJob, job_run, jobs_purge_expired, progress_key
-from xicheng.models import AuditEvent
+from xicheng.models import AuditEvent, Target
 from xicheng.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -174,6 +175,36 @@ def test_an_export_is_audited_with_its_row_count(
     assert event.user == cast.admin and event.subject == "admin export governance.migrant"
     assert event.changes["rows"] == [None, 4]
     assert event.ip_address == "127.0.0.1"
+
+
+def test_an_export_of_the_kernels_targets_is_audited_like_a_domain_register(
+    client: Client, cast: Cast, places: Places
+) -> None:
+    TargetFactory(area=places.sifang)
+    TargetFactory(area=places.feifeng)
+    login(client, cast.admin)
+    fields = ["id", "indicator", "area", "period_start", "period_end", "value"]
+    data = {"format": "1", "resource": "0", **{f"targetresource_{f}": "on" for f in fields}}
+    response = client.post("/admin/xicheng/target/export/", data)
+    assert response.status_code == 200 and len(_rows(response)) == 3
+    event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
+    assert event.user == cast.admin and event.subject == "admin export xicheng.target"
+    assert event.changes["rows"] == [None, 2]
+
+
+def test_an_import_of_the_kernels_targets_is_audited_like_a_domain_register(
+    client: Client, cast: Cast, places: Places
+) -> None:
+    indicator = IndicatorFactory()
+    data = tablib.Dataset(headers=["id", "indicator", "area", "period_start", "period_end", "value"])
+    data.append(["", indicator.pk, places.sifang.pk, "2026-07-01", "2026-12-31", "40"])
+    login(client, cast.admin)
+    upload = SimpleUploadedFile("targets.csv", data.export("csv").encode(), content_type="text/csv")
+    client.post("/admin/xicheng/target/import/", {"import_file": upload, "format": "0", "resource": "0"})
+    assert Target.objects.get(indicator=indicator).value == 40
+    event = AuditEvent.objects.get(action=AuditEvent.Action.IMPORT)
+    assert event.user == cast.admin and event.subject == "admin import xicheng.target"
+    assert event.changes["rows"] == [None, 1]
 
 
 def test_only_the_owner_may_see_or_download_a_job(
