@@ -1,0 +1,59 @@
+"""The fields a register uses to name a person, and its version counter: one line per field.
+
+Each factory returns the very field the registers used to spell out by hand (the same arguments,
+so the same migration state): who answers for a row is checked by role when a form or the API
+validates it, and who merely entered a row is kept without a reverse accessor on the user.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from xicheng.validators import validate_field_worker, validate_leader
+
+
+def leader_field(verbose_name: Any, *, related_name: str) -> models.ForeignKey[Any, Any]:
+    """A lead leader (分管领导): one of the subdistrict's leaders."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        validators=[validate_leader],
+    )
+
+
+def field_worker_field(
+    verbose_name: Any, *, related_name: str = "+", optional: bool = False
+) -> models.ForeignKey[Any, Any]:
+    """Whoever answers for the work: a cadre or a leader (`optional`: nobody yet)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        null=optional,
+        blank=optional,
+        related_name=related_name,
+        validators=[validate_field_worker],
+    )
+
+
+def entered_by_field(verbose_name: Any) -> models.ForeignKey[Any, Any]:
+    """Who entered or closed the row: set by the service from the acting user, never chosen."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+
+def version_field() -> models.PositiveIntegerField[Any, Any]:
+    """The row's version: every service write bumps it, and a write that names an older one is
+    refused (xicheng.locking), so two people editing the same row cannot overwrite each other."""
+    return models.PositiveIntegerField(default=1, editable=False)
