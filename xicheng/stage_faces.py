@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,9 +33,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from xicheng import clock
-from xicheng.forms import add_service_error
+from xicheng.forms import submit_form
 from xicheng.schema import TypedJSON
-from xicheng.scope import can_change
 from xicheng.serializers import VersionField
 from xicheng.stages import stage_advance, stage_revert
 
@@ -125,21 +124,13 @@ def one_tap(
     htmx gets the row's card again (`template` with `context()`, which may read the row anew),
     with `form`, `saved` and `undone`; a plain post gets its errors as messages and is sent back
     to `redirect_to`."""
-    if not can_change(request.user, row):
-        raise PermissionDenied
     form = OneTapForm(request.POST)
-    saved = False
-    if form.is_valid():
-        try:
-            if undo:
-                stage_revert(row, version=form.cleaned_data["version"], acting_user=request.user)
-            else:
-                stage_advance(
-                    row, on=timezone.localdate(), version=form.cleaned_data["version"], acting_user=request.user
-                )
-            saved = True
-        except ValidationError as e:
-            add_service_error(form, e)
+    step: Callable[..., models.Model]
+    if undo:
+        step = partial(stage_revert, row, acting_user=request.user)
+    else:
+        step = partial(stage_advance, row, on=timezone.localdate(), acting_user=request.user)
+    saved = submit_form(request, row, form, step) is not None
     if not request.htmx:  # type: ignore[attr-defined]
         for error in form.non_field_errors():
             messages.error(request, str(error))
