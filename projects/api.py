@@ -31,6 +31,7 @@ from xicheng.api import (
     extend_schema,
     extend_schema_view,
     router,
+    row_action,
 )
 from xicheng.stage_faces import NextStepSerializer, StageActions
 
@@ -139,8 +140,7 @@ class ProjectIssueViewSet(ReadOnlyScopedViewSet):
     ordering_fields = ["due_on", "status"]
     action_permissions = {"set_status": "change"}
 
-    @extend_schema(request=s.IssueStatusSerializer, responses=s.ProjectIssueSerializer)
-    @action(detail=True, methods=["post"], url_path="status")
+    @row_action(s.IssueStatusSerializer, answer=s.ProjectIssueSerializer, url_path="status")
     def set_status(self, request: Request, pk: str | None = None) -> Response:
         return self.act_on_row(issue_set_status, s.IssueStatusSerializer, row="issue")
 
