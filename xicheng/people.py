@@ -15,42 +15,28 @@ from django.db import models
 from xicheng.validators import validate_field_worker, validate_leader
 
 
+def _user_field(verbose_name: Any, **kwargs: Any) -> models.ForeignKey[Any, Any]:
+    # PROTECT: a user named on a row cannot be deleted while the row stands.
+    return models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=verbose_name, on_delete=models.PROTECT, **kwargs)
+
+
 def leader_field(verbose_name: Any, *, related_name: str) -> models.ForeignKey[Any, Any]:
     """A lead leader (分管领导): one of the subdistrict's leaders."""
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=verbose_name,
-        on_delete=models.PROTECT,
-        related_name=related_name,
-        validators=[validate_leader],
-    )
+    return _user_field(verbose_name, related_name=related_name, validators=[validate_leader])
 
 
 def field_worker_field(
     verbose_name: Any, *, related_name: str = "+", optional: bool = False
 ) -> models.ForeignKey[Any, Any]:
     """Whoever answers for the work: a cadre or a leader (`optional`: nobody yet)."""
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=verbose_name,
-        on_delete=models.PROTECT,
-        null=optional,
-        blank=optional,
-        related_name=related_name,
-        validators=[validate_field_worker],
+    return _user_field(
+        verbose_name, null=optional, blank=optional, related_name=related_name, validators=[validate_field_worker]
     )
 
 
 def entered_by_field(verbose_name: Any) -> models.ForeignKey[Any, Any]:
-    """Who entered or closed the row: set by the service from the acting user, never chosen."""
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=verbose_name,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    """Who entered or closed the row (the acting user at the time); the user gets no reverse accessor."""
+    return _user_field(verbose_name, null=True, blank=True, related_name="+")
 
 
 def version_field() -> models.PositiveIntegerField[Any, Any]:
