@@ -94,7 +94,7 @@ class InspectionAdmin(ScopedAdmin):
 MIGRANT_FIELDS = ("house", "name", "id_number", "phone", "origin", "registered_on", "left_on")
 
 
-class MigrantAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+class MigrantAdminForm(forms.ModelForm):
     """Judged by the services' own rules (migrant_check): the ID number, its index, duplicates."""
 
     class Meta:

@@ -85,7 +85,7 @@ class MilestoneAdmin(ScopedAdmin):
     ]
 
 
-class SquadAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+class SquadAdminForm(forms.ModelForm):
     class Meta:
         model = Squad
         fields = ["project", "name", "leader", "head", "members"]

@@ -49,7 +49,7 @@ def _valid_time(raw: str | None) -> bool:
         return False
 
 
-class ElderEnrolForm(forms.ModelForm):  # type: ignore[type-arg]
+class ElderEnrolForm(forms.ModelForm):
     class Meta:
         model = Elder
         fields = [

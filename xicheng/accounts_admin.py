@@ -44,11 +44,11 @@ class RolesFormMixin:
         return roles
 
 
-class AccountChangeForm(RolesFormMixin, UserChangeForm):  # type: ignore[type-arg]
+class AccountChangeForm(RolesFormMixin, UserChangeForm):
     roles = _roles_field()
     editing_self = False  # the admin sets it when the system admin opens his own account
 
-    class Meta(UserChangeForm.Meta):  # type: ignore[name-defined,misc]
+    class Meta(UserChangeForm.Meta):
         model = User
         fields = ("username", "password", "first_name", "last_name", "email", "is_active")
 
@@ -63,7 +63,7 @@ class AccountChangeForm(RolesFormMixin, UserChangeForm):  # type: ignore[type-ar
             self.fields["is_active"].disabled = True
 
 
-class AccountCreationForm(RolesFormMixin, AdminUserCreationForm):  # type: ignore[type-arg]
+class AccountCreationForm(RolesFormMixin, AdminUserCreationForm):
     roles = _roles_field()
 
 
@@ -105,7 +105,7 @@ class RoleFilter(admin.SimpleListFilter):
         return queryset.filter(groups__name=self.value()) if self.value() else queryset
 
 
-class AccountAdmin(UserAdmin):  # type: ignore[type-arg]
+class AccountAdmin(UserAdmin):
     form = AccountChangeForm
     add_form = AccountCreationForm
     fieldsets = (
@@ -172,7 +172,7 @@ class AccountAdmin(UserAdmin):  # type: ignore[type-arg]
                 raise PermissionDenied(e.messages[0]) from e
 
 
-class RoleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class RoleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Roles are read here, never edited: their permissions are set from code on every migrate
     (`xicheng.roles.sync_roles`), and people are given roles on their account."""
 

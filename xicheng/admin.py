@@ -217,7 +217,7 @@ def download_response(job: ImportExportJob) -> FileResponse:
 
 
 @admin.register(ImportExportJob)
-class ImportExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class ImportExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Each user's own imports and exports: progress, refused rows, download. Nobody sees another
     user's job (404), and no one edits one."""
 
@@ -386,7 +386,7 @@ class TaskAdmin(ScopedAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: nothing in the audit trail can be edited."""
 
     list_display = ["at", "user", "action", "subject", "ip_address"]

@@ -97,7 +97,7 @@ class VersionedAdminMixin:
         super().save_formset(request, form, formset, change)  # type: ignore[misc]
 
 
-class VersionedFormMixin(forms.ModelForm):  # type: ignore[type-arg]
+class VersionedFormMixin(forms.ModelForm):
     """Locks the row while the form is judged; a version other than the one read is refused."""
 
     version: forms.IntegerField

@@ -62,7 +62,7 @@ class StrictQuery:
             raise ValidationError(errors)
 
 
-class ScopedViewSet(StrictQuery, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class ScopedViewSet(StrictQuery, viewsets.GenericViewSet):
     """Base of every viewset: the queryset is the user's scope, so a row outside it is a 404.
 
     Subclasses set `queryset` (a ScopedQuerySet), `serializer_class`, `filterset_class`, and write

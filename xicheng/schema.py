@@ -161,7 +161,7 @@ class TypedJSON:
         return super().to_internal_value(data)  # type: ignore[misc]
 
 
-def _json_type_problem(field: serializers.Field, value: Any) -> str | None:  # type: ignore[type-arg]
+def _json_type_problem(field: serializers.Field, value: Any) -> str | None:
     """What is wrong with the JSON type of a value for a field, or None."""
     if isinstance(field, serializers.ChoiceField | serializers.DecimalField):
         return None  # a choice is checked against its choices, a decimal may be written either way
@@ -216,7 +216,7 @@ PERIOD_PARAMETERS = [
 
 
 @extend_schema_field({"anyOf": [{"type": "string"}, {"type": "number"}]})
-class CellField(serializers.Field):  # type: ignore[type-arg]
+class CellField(serializers.Field):
     """A table cell: a number stays a number (so a client can sum it), anything else is text."""
 
     def to_representation(self, value: Any) -> Any:
@@ -226,7 +226,7 @@ class CellField(serializers.Field):  # type: ignore[type-arg]
 
 
 @extend_schema_field({"type": "number"})
-class NumberField(serializers.Field):  # type: ignore[type-arg]
+class NumberField(serializers.Field):
     """A figure as the overview computed it: whole numbers stay whole."""
 
     def to_representation(self, value: Any) -> Any:

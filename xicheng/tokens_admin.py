@@ -25,7 +25,7 @@ if admin.site.is_registered(AuthToken):
 
 
 @admin.register(AuthToken)
-class AuthTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class AuthTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # Deleting a token is revoking it, and revoking goes through the audited action, not Django's
     # delete page.
     list_display = ["token_key", "user", "created", "expiry", "expired"]

@@ -16,7 +16,7 @@ from xicheng.authentication import token_revoke
 from xicheng.roles import has_role
 
 
-class TokenSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class TokenSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuthToken
         fields = ["token_key", "created", "expiry"]
@@ -34,7 +34,7 @@ class OwnTokensOnly(permissions.BasePermission):
     list=extend_schema(summary="The caller's own live API tokens (key prefix, issued, expiry)."),
     destroy=extend_schema(summary="Revoke one of the caller's own tokens; it answers 401 from then on."),
 )
-class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     serializer_class = TokenSerializer
     permission_classes = [OwnTokensOnly]
     lookup_field = "token_key"
