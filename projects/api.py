@@ -3,7 +3,7 @@ data, one step at a time), squads with their ranking figures, issues and investm
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
 from django.db.models import Prefetch
@@ -33,6 +33,9 @@ from xicheng.api import (
     router,
 )
 from xicheng.stage_faces import NextStepSerializer, StageActions
+
+if TYPE_CHECKING:
+    from xicheng.roles import SignedInRequest
 
 
 class PageContextMixin:
@@ -88,7 +91,7 @@ class MilestoneViewSet(ReadOnlyScopedViewSet):
 
     @extend_schema(request=NextStepSerializer, responses=s.MilestoneSerializer)
     @action(detail=True, methods=["post"])
-    def complete(self, request: Request, pk: str | None = None) -> Response:
+    def complete(self, request: SignedInRequest, pk: str | None = None) -> Response:
         """Record that the stage ended (today unless `on` is given); 409 if it changed meanwhile."""
         milestone = self.get_object()
         body = NextStepSerializer(data=request.data)

@@ -4,7 +4,7 @@ superuser, staff and single permissions are not in any form."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -48,7 +48,7 @@ class AccountChangeForm(RolesFormMixin, UserChangeForm):
     roles = _roles_field()
     editing_self = False  # the admin sets it when the system admin opens his own account
 
-    class Meta(UserChangeForm.Meta):
+    class Meta(UserChangeForm.Meta):  # type: ignore[name-defined]  # django-stubs declare no Meta on it
         model = User
         fields = ("username", "password", "first_name", "last_name", "email", "is_active")
 
@@ -165,8 +165,9 @@ class AccountAdmin(UserAdmin):
             and (not change or "roles" in form.changed_data)
         ):
             try:
+                acting_user = cast(User, request.user)  # the admin lets no anonymous user in
                 user_set_roles(
-                    user=form.instance, roles=form.cleaned_data["roles"], acting_user=request.user, request=request
+                    user=form.instance, roles=form.cleaned_data["roles"], acting_user=acting_user, request=request
                 )
             except ValidationError as e:  # the form checked the same rule; a race is all that is left
                 raise PermissionDenied(e.messages[0]) from e

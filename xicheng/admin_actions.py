@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -22,6 +22,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from xicheng.locking import conflict_message, is_versioned, thing
+
+if TYPE_CHECKING:
+    from xicheng.roles import SignedInHttpRequest
 
 
 class ReadOnlyAdminMixin:
@@ -120,7 +123,7 @@ class VersionedFormMixin(forms.ModelForm):
 
 def service_action(
     description: Any,
-    run: Callable[[HttpRequest, Any], Any],
+    run: Callable[[SignedInHttpRequest, Any], Any],
     *,
     done: Any,
     name: str,
@@ -136,7 +139,7 @@ def service_action(
         for row in queryset:
             try:
                 with transaction.atomic():
-                    run(request, row)
+                    run(cast("SignedInHttpRequest", request), row)  # the admin lets no anonymous user in
                 count += 1
             except (ValidationError, PermissionDenied) as e:
                 text = " ".join(e.messages) if isinstance(e, ValidationError) else str(e)

@@ -22,17 +22,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from django.http import HttpRequest
-
 if TYPE_CHECKING:
     from xicheng.periods import Period
+    from xicheng.roles import SignedInHttpRequest
 
 
 @dataclass(frozen=True)
 class Panel:
     key: str
     template: str
-    context: Callable[[HttpRequest], dict[str, Any] | None]
+    context: Callable[[SignedInHttpRequest], dict[str, Any] | None]  # "my work" is behind login
     order: int = 100
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -26,6 +26,9 @@ from django.utils.translation import gettext as _
 
 from xicheng.roles import AnyUser, Role, roles_of
 from xicheng.scope import can_change
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 M = TypeVar("M", bound=models.Model)
 
@@ -96,7 +99,7 @@ def locked_for_change(
     obj: M,
     *,
     version: int | None,
-    by: AnyUser,
+    by: User,
     label: str | None = None,
     check_scope: bool = True,
 ) -> Iterator[M]:

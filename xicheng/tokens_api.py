@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -14,6 +14,9 @@ from rest_framework.request import Request
 from xicheng.api import router
 from xicheng.authentication import token_revoke
 from xicheng.roles import has_role
+
+if TYPE_CHECKING:
+    from xicheng.roles import SignedInRequest
 
 
 class TokenSerializer(serializers.ModelSerializer):
@@ -39,6 +42,8 @@ class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gen
     permission_classes = [OwnTokensOnly]
     lookup_field = "token_key"
     queryset = AuthToken.objects.none()
+    if TYPE_CHECKING:
+        request: SignedInRequest  # OwnTokensOnly lets no anonymous user this far
 
     def get_queryset(self) -> QuerySet[AuthToken]:
         return AuthToken.objects.filter(user=self.request.user).exclude(expiry__lt=timezone.now()).order_by("-created")
