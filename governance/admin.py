@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -20,6 +20,9 @@ from xicheng.admin import ImportExportAdmin, ScopedAdmin
 from xicheng.admin_actions import service_action
 from xicheng.forms import add_service_error
 from xicheng.personal import exactly, masked_column, may_see_personal_data, reveal
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class _ReadOnlyInline(admin.TabularInline):
@@ -220,5 +223,5 @@ class ZeroReportAdmin(ScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: ZeroReport, form: Any, change: bool) -> None:
         if not change:
-            obj.reported_by = request.user  # type: ignore[assignment]
+            obj.reported_by = cast("User", request.user)  # the admin lets no anonymous user in
         super().save_model(request, obj, form, change)

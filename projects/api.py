@@ -35,28 +35,34 @@ from xicheng.api import (
 from xicheng.stage_faces import NextStepSerializer, StageActions
 
 if TYPE_CHECKING:
+    from rest_framework.viewsets import GenericViewSet
+
     from xicheng.roles import SignedInRequest
 
+    _ViewSet = GenericViewSet[Any]  # the mixin below is mixed into viewsets
+else:
+    _ViewSet = object
 
-class PageContextMixin:
+
+class PageContextMixin(_ViewSet):
     """Figures computed once for the rows being serialised, not once per row."""
 
     def page_context(self, rows: list[Any]) -> dict[str, Any]:
         return {}
 
     def _respond(self, rows: list[Any], many: bool) -> Any:
-        context = {**self.get_serializer_context(), **self.page_context(rows)}  # type: ignore[attr-defined]
-        return self.get_serializer_class()(rows if many else rows[0], many=many, context=context).data  # type: ignore[attr-defined]
+        context = {**self.get_serializer_context(), **self.page_context(rows)}
+        return self.get_serializer_class()(rows if many else rows[0], many=many, context=context).data
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
-        page = self.paginate_queryset(queryset)  # type: ignore[attr-defined]
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
         if page is not None:
-            return self.get_paginated_response(self._respond(list(page), many=True))  # type: ignore[attr-defined]
+            return self.get_paginated_response(self._respond(list(page), many=True))
         return Response(self._respond(list(queryset), many=True))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(self._respond([self.get_object()], many=False))  # type: ignore[attr-defined]
+        return Response(self._respond([self.get_object()], many=False))
 
 
 @extend_schema_view(list=extend_schema(parameters=[AS_OF]), retrieve=extend_schema(parameters=[AS_OF]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.http import QueryDict
@@ -13,6 +13,9 @@ from welfare.models import Elder
 from welfare.services import VillageSheet
 from xicheng.scope import areas_changeable_by
 from xicheng.validators import NOTE_LENGTH, SCHEDULED_DATE
+
+if TYPE_CHECKING:
+    from xicheng.models import Area
 
 
 def parse_sheet(data: QueryDict) -> list[VillageSheet]:
@@ -70,7 +73,8 @@ class ElderEnrolForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = areas_changeable_by(user)  # type: ignore[attr-defined]
+        village = cast("forms.ModelChoiceField[Area]", self.fields["village"])
+        village.queryset = areas_changeable_by(user)
 
 
 class ElderLeaveForm(forms.Form):

@@ -4,7 +4,7 @@ superuser, staff and single permissions are not in any form."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -35,11 +35,18 @@ def _roles_field() -> forms.MultipleChoiceField:
     )
 
 
-class RolesFormMixin:
+# The mixin below is mixed into forms; mypy is told so (at run time it stands alone).
+if TYPE_CHECKING:
+    _Form = forms.BaseForm
+else:
+    _Form = object
+
+
+class RolesFormMixin(_Form):
     """A `roles` field in Chinese labels, checked by the one rule of who may hold what."""
 
     def clean_roles(self) -> list[str]:
-        roles: list[str] = self.cleaned_data.get("roles") or []  # type: ignore[attr-defined]
+        roles: list[str] = self.cleaned_data.get("roles") or []
         check_roles(roles)
         return roles
 

@@ -360,7 +360,7 @@ class ManualReadingAdmin(ScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: ManualReading, form: Any, change: bool) -> None:
         if not change:
-            obj.entered_by = request.user  # type: ignore[assignment]
+            obj.entered_by = cast("User", request.user)  # the admin lets no anonymous user in
         super().save_model(request, obj, form, change)
 
 

@@ -24,7 +24,12 @@ from django.utils.translation import gettext as _
 from xicheng.locking import conflict_message, is_versioned, thing
 
 if TYPE_CHECKING:
+    # What the mixin below is mixed into (django-simple-history is untyped: mypy reads it as Any).
+    from simple_history.admin import SimpleHistoryAdmin as _HistoryAdmin
+
     from xicheng.roles import SignedInHttpRequest
+else:
+    _HistoryAdmin = object
 
 
 class ReadOnlyAdminMixin:
@@ -43,7 +48,7 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class VersionedAdminMixin:
+class VersionedAdminMixin(_HistoryAdmin):
     """Optimistic locking for the admin's change form of a model with a `version` field."""
 
     def revert_disabled(self, request: HttpRequest, obj: Model | None = None) -> bool:
@@ -55,33 +60,33 @@ class VersionedAdminMixin:
         # django-simple-history hides the revert button but would still save a posted old version.
         if request.method == "POST":
             raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, **kwargs)  # type: ignore[misc]
+        return super().history_form_view(request, object_id, version_id, **kwargs)
 
     def _versioned_change(self, obj: Model | None) -> bool:
-        return obj is not None and obj.pk is not None and is_versioned(self.model)  # type: ignore[attr-defined]
+        return obj is not None and obj.pk is not None and is_versioned(self.model)
 
     def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
-        fields = list(super().get_fields(request, obj))  # type: ignore[misc]
+        fields = list(super().get_fields(request, obj))
         if self._versioned_change(obj) and "version" not in fields:
             fields.append("version")
         return fields
 
     def get_form(self, request: HttpRequest, obj: Model | None = None, change: bool = False, **kwargs: Any) -> Any:
         if not self._versioned_change(obj):
-            return super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
+            return super().get_form(request, obj, change=change, **kwargs)
         fields = kwargs.pop("fields", None)
         if fields is None:
-            fields = flatten_fieldsets(self.get_fieldsets(request, obj))  # type: ignore[attr-defined]
+            fields = flatten_fieldsets(self.get_fieldsets(request, obj))
         # `version` is not editable on the model: the form declares it, hidden, itself.
         fields = [f for f in fields if f != "version"]
-        base = super().get_form(request, obj, change=change, fields=fields, **kwargs)  # type: ignore[misc]
+        base = super().get_form(request, obj, change=change, fields=fields, **kwargs)
         return type(
             base.__name__, (VersionedFormMixin, base), {"version": forms.IntegerField(widget=forms.HiddenInput)}
         )
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not (change and self._versioned_change(obj) and "version" in getattr(form, "cleaned_data", {})):
-            super().save_model(request, obj, form, change)  # type: ignore[misc]
+            super().save_model(request, obj, form, change)
             return
         # The form's clean() holds the row's lock for the rest of the admin's transaction.
         names = {f.name for f in obj._meta.concrete_fields}
@@ -97,7 +102,7 @@ class VersionedAdminMixin:
             for inline in formset.forms:
                 if inline.instance.pk is not None and inline.has_changed() and inline not in deleted:
                     inline.instance.version += 1
-        super().save_formset(request, form, formset, change)  # type: ignore[misc]
+        super().save_formset(request, form, formset, change)
 
 
 class VersionedFormMixin(forms.ModelForm):

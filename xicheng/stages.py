@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -349,7 +349,7 @@ class StagedModel:
 
 
 def _require_mover(row: models.Model, user: AnyUser) -> None:
-    stages: Stages = row.stages  # type: ignore[attr-defined]
+    stages = cast(StagedModel, row).stages  # the rows these services take are staged models
     if stages.may_move is not None and not stages.may_move(user, row):
         raise PermissionDenied(_("You may not change this %(thing)s.") % {"thing": thing(row)})
 
@@ -360,7 +360,7 @@ def stage_advance(row: M, *, on: date, version: int | None, acting_user: User, t
     check_event_date(on, "on")
     _require_mover(row, acting_user)
     with locked_for_change(row, version=version, by=acting_user) as locked:
-        locked.advance(on, to=to)  # type: ignore[attr-defined]
+        cast(StagedModel, locked).advance(on, to=to)
     return locked
 
 
@@ -369,5 +369,5 @@ def stage_revert(row: M, *, version: int | None, acting_user: User) -> M:
     """Undo a staged row's last step (a mis-tap): by whoever may move it, audited like a step."""
     _require_mover(row, acting_user)
     with locked_for_change(row, version=version, by=acting_user) as locked:
-        locked.revert()  # type: ignore[attr-defined]
+        cast(StagedModel, locked).revert()
     return locked
