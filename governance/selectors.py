@@ -52,6 +52,6 @@ def show_personal(migrants: list[Migrant], request: Any, subject: str) -> bool:
     view logged), masked for everyone else. Returns whether the values are whole."""
     whole = reveal(request.user, subject=subject, request=request, showing=bool(migrants))
     for migrant in migrants:
-        migrant.id_shown = shown(migrant, "id_number", whole)  # type: ignore[attr-defined]
-        migrant.phone_shown = shown(migrant, "phone", whole)  # type: ignore[attr-defined]
+        migrant.id_shown = shown(migrant, "id_number", whole)  # type: ignore[attr-defined]  # for the template only
+        migrant.phone_shown = shown(migrant, "phone", whole)  # type: ignore[attr-defined]  # for the template only
     return whole

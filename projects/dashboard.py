@@ -41,7 +41,7 @@ def my_households(request: SignedInHttpRequest) -> dict[str, Any] | None:
     )
     changeable = changeable_ids(Household, user, [h.pk for h in households])
     for household in households:
-        household.may_change = household.pk in changeable  # type: ignore[attr-defined]
+        household.may_change = household.pk in changeable  # type: ignore[attr-defined]  # for the card only
     return {
         "households": households,
         "total": qs.count(),

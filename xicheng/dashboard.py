@@ -112,6 +112,7 @@ class Registry(Generic[T]):
         self._items: dict[str, T] = {}
 
     def register(self, item: T) -> T:
+        # A NavLink is known by its url name, every other part by its key.
         self._items[item.key if hasattr(item, "key") else item.url_name] = item  # type: ignore[attr-defined]
         return item
 
