@@ -24,6 +24,8 @@ from xicheng.personal import exactly, masked_column, may_see_personal_data, reve
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+    from xicheng.roles import SignedInHttpRequest
+
 
 class _ReadOnlyInline(admin.TabularInline):
     extra = 0
@@ -155,14 +157,15 @@ class MigrantAdmin(ImportExportAdmin):
         for name in ("phone", "origin"):
             if name in data:
                 data[name] = data[name] or ""
+        acting_user = cast("User", request.user)  # the admin lets no anonymous user in
         if change:
-            migrant_edit(migrant=obj, acting_user=request.user, **data)
+            migrant_edit(migrant=obj, acting_user=acting_user, **data)
         else:
-            saved = migrant_register(acting_user=request.user, **data)
+            saved = migrant_register(acting_user=acting_user, **data)
             obj.pk, obj.id_number_index = saved.pk, saved.id_number_index
 
 
-def _rectify_today(request: HttpRequest, hazard: Hazard) -> None:
+def _rectify_today(request: SignedInHttpRequest, hazard: Hazard) -> None:
     hazard_rectify(hazard=hazard, rectified_on=clock.today(), version=hazard.version, acting_user=request.user)
 
 

@@ -16,6 +16,8 @@ from xicheng.dashboard import Alert, AlertSource, NavLink, Panel, Section, Secti
 from xicheng.periods import Period
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
     from xicheng.roles import SignedInHttpRequest
 
 MY_HOUSEHOLDS_SHOWN = 50
@@ -50,7 +52,7 @@ def my_households(request: SignedInHttpRequest) -> dict[str, Any] | None:
     }
 
 
-def _person(user: Any) -> str:
+def _person(user: User) -> str:
     cadre = getattr(user, "cadre", None)
     return cadre.name if cadre else user.get_username()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,7 +25,7 @@ def household_advance(*, household: Household, on: date, version: int | None, ac
     return stage_advance(household, on=on, version=version, acting_user=acting_user)
 
 
-def check_squad_people(leader: Any, head: Any, members: list[Any]) -> None:
+def check_squad_people(leader: User | None, head: User | None, members: list[User]) -> None:
     errors: dict[str, list[str]] = {}
     if leader is None:
         errors.setdefault("leader", []).append(_("A squad needs a leading leader."))
@@ -58,7 +58,7 @@ def check_squad_people(leader: Any, head: Any, members: list[Any]) -> None:
 
 @transaction.atomic
 def squad_create(
-    *, project: Project, name: str, leader: Any, head: Any, members: Iterable[Any], acting_user: User
+    *, project: Project, name: str, leader: User | None, head: User | None, members: Iterable[User], acting_user: User
 ) -> Squad:
     """A 1+1+N squad: one leading leader, one group head, at least one member, neither of the two."""
     require_assigner(acting_user, ["leader", "head", "members"], Squad)
@@ -72,7 +72,7 @@ def squad_create(
 
 
 @transaction.atomic
-def squad_set_members(*, squad: Squad, members: Iterable[Any], acting_user: User, version: int | None) -> Squad:
+def squad_set_members(*, squad: Squad, members: Iterable[User], acting_user: User, version: int | None) -> Squad:
     """Who serves in a squad is an assignment: a leader's or a data admin's."""
     require_assigner(acting_user, ["members"], Squad)
     members = list(members)

@@ -16,6 +16,7 @@ from xicheng.validators import NOTE_LENGTH, SCHEDULED_DATE
 
 if TYPE_CHECKING:
     from xicheng.models import Area
+    from xicheng.roles import AnyUser
 
 
 def parse_sheet(data: QueryDict) -> list[VillageSheet]:
@@ -71,7 +72,7 @@ class ElderEnrolForm(forms.ModelForm):
             "emergency_contact": forms.TextInput(),
         }
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         village = cast("forms.ModelChoiceField[Area]", self.fields["village"])
         village.queryset = areas_changeable_by(user)

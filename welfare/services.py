@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
     from xicheng.models import Area
+    from xicheng.roles import AnyUser
 
 Outcome = MealReceipt.Outcome
 
@@ -51,7 +52,7 @@ class SheetResult:
     checks_raised: list[SafetyCheck] = field(default_factory=list)
 
 
-def may_run_sheet(user: Any, center: CareCenter) -> bool:
+def may_run_sheet(user: AnyUser, center: CareCenter) -> bool:
     """The cadres of the centre's area (and data admins) record its deliveries."""
     return (
         user.has_perm("welfare.add_mealdelivery")
@@ -88,7 +89,7 @@ def meal_delivery_create(
 
 
 def _save_day(
-    *, center: CareCenter, day: date, villages: list[VillageSheet], acting_user: Any, whole_sheet: bool
+    *, center: CareCenter, day: date, villages: list[VillageSheet], acting_user: User, whole_sheet: bool
 ) -> SheetResult:
     if not may_run_sheet(acting_user, center):
         raise PermissionDenied(_("You may not record this centre's deliveries."))
@@ -194,7 +195,7 @@ def _write_day(
     existing: dict[int, MealDelivery],
     receipts: dict[tuple[int, int], MealReceipt],
     elders_by_village: dict[int, dict[int, Elder]],
-    acting_user: Any,
+    acting_user: User,
 ) -> SheetResult:
     """The writes of a validated sheet: a fixed number of bulk statements whatever its size."""
     new = [
@@ -292,7 +293,7 @@ def _arrival(row: VillageSheet) -> time:
     return row.delivered_at
 
 
-def _raise_checks(day: date, elder_ids: list[int], reason: str, acting_user: Any = None) -> list[SafetyCheck]:
+def _raise_checks(day: date, elder_ids: list[int], reason: str, acting_user: User | None = None) -> list[SafetyCheck]:
     """Open a check for each elder that has none for the day yet (one per elder and day)."""
     already = set(SafetyCheck.objects.filter(day=day, elder_id__in=elder_ids).values_list("elder_id", flat=True))
     now = timezone.now()

@@ -317,7 +317,7 @@ def install_audit_triggers_after_migrate(using: str = "default", **kwargs: Any) 
 # Retention ---------------------------------------------------------------------------------------
 
 
-def audit_purge(*, days: int, acting_user: Any = None) -> dict[str, int]:
+def audit_purge(*, days: int, acting_user: User | None = None) -> dict[str, int]:
     """Remove audit records older than `days` (never fewer than AUDIT_RETENTION_DAYS), in one
     transaction that alone may delete them, and record that it did. Returns the count per table."""
     from datetime import timedelta

@@ -147,7 +147,7 @@ def can_change(user: AnyUser, obj: models.Model) -> bool:
     return bool(manager.changeable_by(user).filter(pk=obj.pk).exists())
 
 
-def areas_changeable_by(user: AnyUser) -> Any:
+def areas_changeable_by(user: AnyUser) -> models.QuerySet[Area]:
     """Areas a user may file records under: their areas' subtrees (all of them for data admins)."""
     from xicheng.models import Area
 

@@ -17,6 +17,7 @@ from xicheng.scope import areas_changeable_by
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+
 __all__ = ["Conflict", "audit_log", "task_add_update", "task_create", "task_edit"]
 
 
@@ -42,7 +43,7 @@ def audit_log(
     action: str,
     subject: str,
     request: Any = None,
-    target_user: Any = None,
+    target_user: User | None = None,
     changes: dict[str, Any] | None = None,
     source: str = "",
 ) -> AuditEvent:
