@@ -24,7 +24,7 @@ from xicheng.personal import exactly, masked_column, may_see_personal_data, reve
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from xicheng.roles import SignedInHttpRequest
+    from xicheng.roles import AuthenticatedHttpRequest
 
 
 class _ReadOnlyInline(admin.TabularInline):
@@ -165,7 +165,7 @@ class MigrantAdmin(ImportExportAdmin):
             obj.pk, obj.id_number_index = saved.pk, saved.id_number_index
 
 
-def _rectify_today(request: SignedInHttpRequest, hazard: Hazard) -> None:
+def _rectify_today(request: AuthenticatedHttpRequest, hazard: Hazard) -> None:
     hazard_rectify(hazard=hazard, rectified_on=clock.today(), version=hazard.version, acting_user=request.user)
 
 

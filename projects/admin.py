@@ -16,7 +16,7 @@ from xicheng.admin import ImportExportAdmin, ScopedAdmin
 from xicheng.admin_actions import service_action
 
 if TYPE_CHECKING:
-    from xicheng.roles import SignedInHttpRequest
+    from xicheng.roles import AuthenticatedHttpRequest
 
 
 class MilestoneInline(admin.TabularInline):
@@ -57,15 +57,15 @@ class ProjectAdmin(ScopedAdmin):
     inlines = [MilestoneInline, SquadInline]
 
 
-def _complete_stage(request: SignedInHttpRequest, milestone: Milestone) -> None:
+def _complete_stage(request: AuthenticatedHttpRequest, milestone: Milestone) -> None:
     milestone_complete(milestone=milestone, on=clock.today(), version=milestone.version, acting_user=request.user)
 
 
-def _advance_household(request: SignedInHttpRequest, household: Household) -> None:
+def _advance_household(request: AuthenticatedHttpRequest, household: Household) -> None:
     household_advance(household=household, on=clock.today(), version=household.version, acting_user=request.user)
 
 
-def _advance_lead(request: SignedInHttpRequest, lead: InvestmentLead) -> None:
+def _advance_lead(request: AuthenticatedHttpRequest, lead: InvestmentLead) -> None:
     lead_advance(lead=lead, on=clock.today(), version=lead.version, acting_user=request.user)
 
 

@@ -37,7 +37,7 @@ from xicheng.stage_faces import NextStepSerializer, StageActions
 if TYPE_CHECKING:
     from rest_framework.viewsets import GenericViewSet
 
-    from xicheng.roles import SignedInRequest
+    from xicheng.roles import AuthenticatedRequest
 
     _ViewSet = GenericViewSet[Any]  # the mixin below is mixed into viewsets
 else:
@@ -97,7 +97,7 @@ class MilestoneViewSet(ReadOnlyScopedViewSet):
 
     @extend_schema(request=NextStepSerializer, responses=s.MilestoneSerializer)
     @action(detail=True, methods=["post"])
-    def complete(self, request: SignedInRequest, pk: str | None = None) -> Response:
+    def complete(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Record that the stage ended (today unless `on` is given); 409 if it changed meanwhile."""
         milestone = self.get_object()
         body = NextStepSerializer(data=request.data)

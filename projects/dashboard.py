@@ -18,14 +18,14 @@ from xicheng.periods import Period
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from xicheng.roles import SignedInHttpRequest
+    from xicheng.roles import AuthenticatedHttpRequest
 
 MY_HOUSEHOLDS_SHOWN = 50
 ALERTS_SHOWN = 50
 STALLED_DAYS = 30
 
 
-def my_households(request: SignedInHttpRequest) -> dict[str, Any] | None:
+def my_households(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     """我的工作台: households of the squads the user leads, heads or belongs to, not yet demolished."""
     user = request.user
     squads = Squad.objects.of_user(user)

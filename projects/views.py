@@ -26,7 +26,7 @@ from xicheng.stage_faces import one_tap
 from xicheng.views import answers_bad_params, as_of_param
 
 if TYPE_CHECKING:
-    from xicheng.roles import SignedInHttpRequest
+    from xicheng.roles import AuthenticatedHttpRequest
 
 
 def changeable_ids(model: type[Any], user: Any, ids: list[int]) -> set[int]:
@@ -107,7 +107,7 @@ def _sees_personal(request: HttpRequest, households: list[Household]) -> bool:
     return reveal(request.user, subject=subject, request=request, showing=bool(households))
 
 
-def _household_one_tap(request: SignedInHttpRequest, pk: int, *, undo: bool) -> HttpResponse:
+def _household_one_tap(request: AuthenticatedHttpRequest, pk: int, *, undo: bool) -> HttpResponse:
     household = get_object_or_404(households_for_cards(Household.objects.visible_to(request.user)), pk=pk)
     return one_tap(
         request,
@@ -120,13 +120,13 @@ def _household_one_tap(request: SignedInHttpRequest, pk: int, *, undo: bool) -> 
 
 
 @require_POST
-def household_next_step(request: SignedInHttpRequest, pk: int) -> HttpResponse:
+def household_next_step(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The one-tap next step, recorded today. Answers the household's card (htmx) or redirects."""
     return _household_one_tap(request, pk, undo=False)
 
 
 @require_POST
-def household_undo_step(request: SignedInHttpRequest, pk: int) -> HttpResponse:
+def household_undo_step(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Undo the household's last step (a mis-tap), offered on its card right after the step."""
     return _household_one_tap(request, pk, undo=True)
 
@@ -145,7 +145,7 @@ def issue_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def issue_status(request: SignedInHttpRequest, pk: int) -> HttpResponse:
+def issue_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     base = ProjectIssue.objects.visible_to(request.user).select_related("project", "owner__cadre", "household")
     issue = get_object_or_404(base, pk=pk)
     if not can_change(request.user, issue):

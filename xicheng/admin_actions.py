@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     # What the mixin below is mixed into (django-simple-history is untyped: mypy reads it as Any).
     from simple_history.admin import SimpleHistoryAdmin as _HistoryAdmin
 
-    from xicheng.roles import SignedInHttpRequest
+    from xicheng.roles import AuthenticatedHttpRequest
 else:
     _HistoryAdmin = object
 
@@ -128,7 +128,7 @@ class VersionedFormMixin(forms.ModelForm):
 
 def service_action(
     description: Any,
-    run: Callable[[SignedInHttpRequest, Any], Any],
+    run: Callable[[AuthenticatedHttpRequest, Any], Any],
     *,
     done: Any,
     name: str,
@@ -144,7 +144,7 @@ def service_action(
         for row in queryset:
             try:
                 with transaction.atomic():
-                    run(cast("SignedInHttpRequest", request), row)  # the admin lets no anonymous user in
+                    run(cast("AuthenticatedHttpRequest", request), row)  # the admin lets no anonymous user in
                 count += 1
             except (ValidationError, PermissionDenied) as e:
                 text = " ".join(e.messages) if isinstance(e, ValidationError) else str(e)

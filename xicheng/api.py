@@ -39,7 +39,7 @@ READ_METHODS = ["get", "head", "options"]
 
 # The mixins below are mixed into views and viewsets; mypy is told so (at run time they stand alone).
 if TYPE_CHECKING:
-    from xicheng.roles import SignedInRequest
+    from xicheng.roles import AuthenticatedRequest
     from xicheng.scope import ScopedQuerySet
 
     _APIView = APIView
@@ -92,7 +92,7 @@ class ScopedViewSet(StrictQuery, viewsets.GenericViewSet):
     scoped = True
     action_permissions: dict[str, str] = {}
     if TYPE_CHECKING:
-        request: SignedInRequest  # RolePermission lets no anonymous user this far
+        request: AuthenticatedRequest  # RolePermission lets no anonymous user this far
 
     def get_queryset(self) -> QuerySet[Any]:
         queryset = super().get_queryset()
@@ -326,7 +326,7 @@ class TaskViewSet(VersionedUpdateMixin, CreatingScopedViewSet):
         responses={201: kernel_serializers.TaskUpdateSerializer},
     )
     @updates.mapping.post
-    def add_update(self, request: SignedInRequest, pk: str | None = None) -> Response:
+    def add_update(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Progress notes of a task, newest first, in pages like every list; POST adds one and
         moves the task's status."""
         task = self.get_object()

@@ -47,7 +47,7 @@ from xicheng.security import HAS_DEVICE, MUST_CHANGE_PASSWORD, remember_account_
 from xicheng.services import audit_log
 
 if TYPE_CHECKING:
-    from xicheng.roles import SignedInHttpRequest
+    from xicheng.roles import AuthenticatedHttpRequest
 
 RECOVERY_CODES = 10
 
@@ -554,7 +554,7 @@ def token_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def token_revoke_view(request: SignedInHttpRequest, token_key: str) -> HttpResponse:
+def token_revoke_view(request: AuthenticatedHttpRequest, token_key: str) -> HttpResponse:
     tokens = list(AuthToken.objects.filter(user=request.user, token_key=token_key))
     if not tokens:
         messages.error(request, _("No such token of yours."))
@@ -571,7 +571,7 @@ def lockout_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def lockout_unlock_view(request: SignedInHttpRequest) -> HttpResponse:
+def lockout_unlock_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     username = request.POST.get("username", "")
     account_unlock(username=username, acting_user=request.user, request=request)
     messages.success(request, _("Account %(user)s unlocked.") % {"user": username})
@@ -582,7 +582,7 @@ def lockout_unlock_view(request: SignedInHttpRequest) -> HttpResponse:
 # its work unchanged and then record that the owner must choose a password of their own.
 
 
-def admin_user_password_view(request: SignedInHttpRequest, id: str) -> HttpResponse:
+def admin_user_password_view(request: AuthenticatedHttpRequest, id: str) -> HttpResponse:
     user_admin: Any = admin.site._registry[User]
     response = admin.site.admin_view(user_admin.user_change_password)(request, id)
     if request.method == "POST" and response.status_code == 302:
@@ -592,7 +592,7 @@ def admin_user_password_view(request: SignedInHttpRequest, id: str) -> HttpRespo
     return response
 
 
-def admin_user_add_view(request: SignedInHttpRequest) -> HttpResponse:
+def admin_user_add_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     user_admin: Any = admin.site._registry[User]
     response = admin.site.admin_view(user_admin.add_view)(request)
     if request.method == "POST" and response.status_code == 302:

@@ -24,14 +24,14 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     from xicheng.periods import Period
-    from xicheng.roles import SignedInHttpRequest
+    from xicheng.roles import AuthenticatedHttpRequest
 
 
 @dataclass(frozen=True)
 class Panel:
     key: str
     template: str
-    context: Callable[[SignedInHttpRequest], dict[str, Any] | None]  # "my work" is behind login
+    context: Callable[[AuthenticatedHttpRequest], dict[str, Any] | None]  # "my work" is behind login
     order: int = 100
 
 

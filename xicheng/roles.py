@@ -14,14 +14,14 @@ if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
     from rest_framework.request import Request
 
-    class SignedInHttpRequest(HttpRequest):
+    class AuthenticatedHttpRequest(HttpRequest):
         """A page's request: `RoleRequiredMiddleware` lets no anonymous user reach a page past the
         login, and django-htmx's middleware adds `htmx`. For annotations only."""
 
         user: User
         htmx: HtmxDetails
 
-    class SignedInRequest(Request):
+    class AuthenticatedRequest(Request):
         """An API request: `RolePermission` lets no anonymous user through. For annotations only."""
 
         user: User

@@ -42,7 +42,7 @@ from xicheng.stages import stage_advance, stage_revert
 if TYPE_CHECKING:
     from rest_framework.viewsets import GenericViewSet
 
-    from xicheng.roles import SignedInHttpRequest, SignedInRequest
+    from xicheng.roles import AuthenticatedHttpRequest, AuthenticatedRequest
 
     _ViewSet = GenericViewSet[Any]
 else:
@@ -85,7 +85,7 @@ class RevertAction(_ViewSet):
 
     @extend_schema(request=RevertStepSerializer)
     @action(detail=True, methods=["post"])
-    def revert(self, request: SignedInRequest, pk: str | None = None) -> Response:
+    def revert(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Undo the last step (its day is cleared, the status goes back to the one before); 409
         if it changed meanwhile."""
         row = self.get_object()
@@ -100,7 +100,7 @@ class RevertAction(_ViewSet):
 class StageActions(RevertAction):
     @extend_schema(request=NextStepSerializer)
     @action(detail=True, methods=["post"])
-    def advance(self, request: SignedInRequest, pk: str | None = None) -> Response:
+    def advance(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Move one step (today unless `on` is given); 409 if it changed meanwhile."""
         row = self.get_object()
         body = NextStepSerializer(data=request.data)
@@ -121,7 +121,7 @@ class OneTapForm(forms.Form):
 
 
 def one_tap(
-    request: SignedInHttpRequest,
+    request: AuthenticatedHttpRequest,
     row: models.Model,
     *,
     template: str,

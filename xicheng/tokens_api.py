@@ -16,7 +16,7 @@ from xicheng.authentication import token_revoke
 from xicheng.roles import has_role
 
 if TYPE_CHECKING:
-    from xicheng.roles import SignedInRequest
+    from xicheng.roles import AuthenticatedRequest
 
 
 class TokenSerializer(serializers.ModelSerializer):
@@ -43,7 +43,7 @@ class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gen
     lookup_field = "token_key"
     queryset = AuthToken.objects.none()
     if TYPE_CHECKING:
-        request: SignedInRequest  # OwnTokensOnly lets no anonymous user this far
+        request: AuthenticatedRequest  # OwnTokensOnly lets no anonymous user this far
 
     def get_queryset(self) -> QuerySet[AuthToken]:
         return AuthToken.objects.filter(user=self.request.user).exclude(expiry__lt=timezone.now()).order_by("-created")

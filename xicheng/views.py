@@ -31,7 +31,7 @@ from xicheng.selectors import target_progress
 from xicheng.services import audit_log, task_add_update
 
 if TYPE_CHECKING:
-    from xicheng.roles import SignedInHttpRequest
+    from xicheng.roles import AuthenticatedHttpRequest
 
 
 @require_GET
@@ -97,7 +97,7 @@ def answers_bad_params(view: View) -> View:
     return cast(View, wrapper)  # `wraps` keeps the view's name; its signature is the view's too
 
 
-def my_work(request: SignedInHttpRequest) -> HttpResponse:
+def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
     """我的工作台: the open tasks this user answers for, and what each domain app puts here."""
     tasks = list(
         Task.objects.visible_to(request.user)
@@ -144,7 +144,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def task_add_update_view(request: SignedInHttpRequest, pk: int) -> HttpResponse:
+def task_add_update_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(Task.objects.visible_to(request.user), pk=pk)
     if not can_change(request.user, task):
         raise PermissionDenied
