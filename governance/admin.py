@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -20,6 +20,11 @@ from xicheng.admin import ImportExportAdmin, ReadOnlyInline, ScopedAdmin
 from xicheng.admin_actions import service_action
 from xicheng.forms import add_service_error
 from xicheng.personal import exactly, masked_column, may_see_personal_data, reveal
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from xicheng.roles import AuthenticatedHttpRequest
 
 
 class _ReadOnlyInline(ReadOnlyInline):
@@ -86,7 +91,7 @@ class InspectionAdmin(ScopedAdmin):
 MIGRANT_FIELDS = ("house", "name", "id_number", "phone", "origin", "registered_on", "left_on")
 
 
-class MigrantAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+class MigrantAdminForm(forms.ModelForm):
     """Judged by the services' own rules (migrant_check): the ID number, its index, duplicates."""
 
     class Meta:
@@ -144,14 +149,15 @@ class MigrantAdmin(ImportExportAdmin):
         for name in ("phone", "origin"):
             if name in data:
                 data[name] = data[name] or ""
+        acting_user = cast("User", request.user)  # the admin lets no anonymous user in
         if change:
-            migrant_edit(migrant=obj, acting_user=request.user, **data)
+            migrant_edit(migrant=obj, acting_user=acting_user, **data)
         else:
-            saved = migrant_register(acting_user=request.user, **data)
+            saved = migrant_register(acting_user=acting_user, **data)
             obj.pk, obj.id_number_index = saved.pk, saved.id_number_index
 
 
-def _rectify_today(request: HttpRequest, hazard: Hazard) -> None:
+def _rectify_today(request: AuthenticatedHttpRequest, hazard: Hazard) -> None:
     hazard_rectify(hazard=hazard, rectified_on=clock.today(), version=hazard.version, acting_user=request.user)
 
 
@@ -212,5 +218,5 @@ class ZeroReportAdmin(ScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: ZeroReport, form: Any, change: bool) -> None:
         if not change:
-            obj.reported_by = request.user  # type: ignore[assignment]
+            obj.reported_by = cast("User", request.user)  # the admin lets no anonymous user in
         super().save_model(request, obj, form, change)

@@ -23,3 +23,4 @@ class GovernanceConfig(plugins.DomainConfig):
     supervisable = ()
     demo = "governance.demo.seed"
     demo_indicators = "governance.demo.INDICATORS"
+    enum_names = {"DisputeStatusEnum": "governance.models.Dispute.Status"}

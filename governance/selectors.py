@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from governance.models import Migrant, ZeroReport
 from xicheng.models import Area
 from xicheng.personal import reveal, shown
-from xicheng.roles import Role, roles_of
+from xicheng.roles import AnyUser, Role, roles_of
 from xicheng.scope import NOTHING, reads_everything, served_areas
 
 
-def villages_visible_to(user: Any) -> Any:
+def villages_visible_to(user: AnyUser) -> QuerySet[Area]:
     """Villages whose records the user reads: everything for leaders with the right, otherwise
     the villages in, or holding, the areas the user serves. One query when evaluated."""
     villages = Area.objects.filter(level=Area.Level.VILLAGE)
@@ -25,7 +25,7 @@ def villages_visible_to(user: Any) -> Any:
     return villages.filter(_in_or_above(served_areas(user)))
 
 
-def villages_reported_by(user: Any) -> Any:
+def villages_reported_by(user: AnyUser) -> QuerySet[Area]:
     """Villages whose daily zero report this cadre sends: the villages they serve, those holding a
     grid or estate they serve, and the villages of a zone they serve (not a whole subdistrict)."""
     if Role.CADRE not in roles_of(user):
@@ -41,7 +41,7 @@ def _in_or_above(areas: list[Area]) -> Q:
     return q
 
 
-def villages_missing_report(user: Any, day: date) -> list[Area]:
+def villages_missing_report(user: AnyUser, day: date) -> list[Area]:
     """Villages the user can see that have not sent a zero report for the day: one query."""
     sent = ZeroReport.objects.filter(day=day).values("village_id")
     return list(villages_visible_to(user).exclude(pk__in=sent).order_by("path"))
@@ -52,6 +52,6 @@ def show_personal(migrants: list[Migrant], request: Any, subject: str) -> bool:
     view logged), masked for everyone else. Returns whether the values are whole."""
     whole = reveal(request.user, subject=subject, request=request, showing=bool(migrants))
     for migrant in migrants:
-        migrant.id_shown = shown(migrant, "id_number", whole)  # type: ignore[attr-defined]
-        migrant.phone_shown = shown(migrant, "phone", whole)  # type: ignore[attr-defined]
+        migrant.id_shown = shown(migrant, "id_number", whole)  # type: ignore[attr-defined]  # for the template only
+        migrant.phone_shown = shown(migrant, "phone", whole)  # type: ignore[attr-defined]  # for the template only
     return whole

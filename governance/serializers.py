@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.utils import timezone
 from rest_framework import serializers
@@ -12,6 +12,9 @@ from xicheng.schema import TypedJSON
 from xicheng.scope import areas_changeable_by
 from xicheng.serializers import MasksPersonalData, VersionField
 from xicheng.validators import validate_phone
+
+if TYPE_CHECKING:
+    from xicheng.models import Area
 
 
 class _AreaLimited:
@@ -54,7 +57,8 @@ class InspectionSerializer(TypedJSON, serializers.ModelSerializer[Inspection]):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["house"].queryset = RentalHouse.objects.changeable_by(request.user)  # type: ignore[attr-defined]
+            house = cast("serializers.PrimaryKeyRelatedField[RentalHouse]", self.fields["house"])
+            house.queryset = RentalHouse.objects.changeable_by(request.user)
 
     def to_representation(self, instance: Inspection) -> dict[str, Any]:
         data = super().to_representation(instance)
@@ -78,7 +82,8 @@ class MigrantSerializer(TypedJSON, MasksPersonalData, serializers.ModelSerialize
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["house"].queryset = RentalHouse.objects.changeable_by(request.user)  # type: ignore[attr-defined]
+            house = cast("serializers.PrimaryKeyRelatedField[RentalHouse]", self.fields["house"])
+            house.queryset = RentalHouse.objects.changeable_by(request.user)
 
 
 class MigrantSearchSerializer(TypedJSON, serializers.Serializer[Any]):
@@ -172,4 +177,5 @@ class ZeroReportSerializer(TypedJSON, serializers.ModelSerializer[ZeroReport]):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["village"].queryset = areas_changeable_by(request.user)  # type: ignore[attr-defined]
+            village = cast("serializers.PrimaryKeyRelatedField[Area]", self.fields["village"])
+            village.queryset = areas_changeable_by(request.user)

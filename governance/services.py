@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -29,13 +29,17 @@ from xicheng.scope import areas_changeable_by, can_change
 from xicheng.stages import stage_advance
 from xicheng.validators import check_event_date, normalise_phone
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.db import models
 
-def _require_change(user: Any, obj: Any, message: str) -> None:
+
+def _require_change(user: User, obj: models.Model, message: str) -> None:
     if not can_change(user, obj):
         raise PermissionDenied(message)
 
 
-def _require_area(user: Any, area: Area, perm: str) -> None:
+def _require_area(user: User, area: Area, perm: str) -> None:
     if not user.has_perm(perm) or not areas_changeable_by(user).filter(pk=area.pk).exists():
         raise PermissionDenied(_("You may not file records for this area."))
 
@@ -53,7 +57,7 @@ def _house_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def rental_house_create(*, acting_user: Any, **fields: Any) -> RentalHouse:
+def rental_house_create(*, acting_user: User, **fields: Any) -> RentalHouse:
     _require_area(acting_user, fields["area"], "governance.add_rentalhouse")
     house = RentalHouse(**_house_fields(fields))
     house.full_clean()
@@ -62,7 +66,7 @@ def rental_house_create(*, acting_user: Any, **fields: Any) -> RentalHouse:
 
 
 @transaction.atomic
-def rental_house_edit(*, house: RentalHouse, acting_user: Any, version: int | None, **fields: Any) -> RentalHouse:
+def rental_house_edit(*, house: RentalHouse, acting_user: User, version: int | None, **fields: Any) -> RentalHouse:
     if "area" in fields:
         _require_area(acting_user, fields["area"], "governance.change_rentalhouse")
     with locked_for_change(house, version=version, by=acting_user) as locked:
@@ -118,7 +122,7 @@ def _refuse_second_stay_at_same_house(migrant: Migrant) -> None:
 
 
 @transaction.atomic
-def migrant_register(*, house: RentalHouse, acting_user: Any, **fields: Any) -> Migrant:
+def migrant_register(*, house: RentalHouse, acting_user: User, **fields: Any) -> Migrant:
     if not acting_user.has_perm("governance.add_migrant"):
         raise PermissionDenied(_("You may not register migrants."))
     _require_change(acting_user, house, _("You may not register migrants at this house."))
@@ -138,7 +142,7 @@ def migrant_check(*, house: RentalHouse, migrant: Migrant | None = None, **field
 
 
 @transaction.atomic
-def migrant_edit(*, migrant: Migrant, acting_user: Any, **fields: Any) -> Migrant:
+def migrant_edit(*, migrant: Migrant, acting_user: User, **fields: Any) -> Migrant:
     """Correct a registration: the same checks as registering (ID number, index, duplicates)."""
     with locked_for_change(migrant, version=None, by=acting_user) as locked:
         house = fields.pop("house", locked.house)
@@ -160,7 +164,7 @@ def migrant_edit(*, migrant: Migrant, acting_user: Any, **fields: Any) -> Migran
 
 
 @transaction.atomic
-def migrant_leave(*, migrant: Migrant, left_on: date, acting_user: Any) -> Migrant:
+def migrant_leave(*, migrant: Migrant, left_on: date, acting_user: User) -> Migrant:
     check_event_date(left_on, "left_on")
     with locked_for_change(migrant, version=None, by=acting_user, label=_("registration")) as locked:
         if left_on < locked.registered_on:
@@ -213,7 +217,7 @@ def hazard_build(
 
 
 @transaction.atomic
-def hazard_report(*, acting_user: Any, **fields: Any) -> Hazard:
+def hazard_report(*, acting_user: User, **fields: Any) -> Hazard:
     hazard = hazard_build(reported_by=acting_user, **fields)
     if hazard.house is not None:
         _require_change(acting_user, hazard.house, _("You may not report hazards at this house."))
@@ -223,7 +227,7 @@ def hazard_report(*, acting_user: Any, **fields: Any) -> Hazard:
 
 
 @transaction.atomic
-def hazard_rectify(*, hazard: Hazard, rectified_on: date | None, acting_user: Any, version: int | None) -> Hazard:
+def hazard_rectify(*, hazard: Hazard, rectified_on: date | None, acting_user: User, version: int | None) -> Hazard:
     """Mark a hazard rectified on a day (not before it was found, not after today).
 
     A rectification already recorded is corrected the same way, by whoever may change the hazard:
@@ -249,7 +253,7 @@ def inspection_log(
     house: RentalHouse,
     inspected_on: date,
     forces: Sequence[str],
-    acting_user: Any,
+    acting_user: User,
     note: str = "",
     hazards: Sequence[dict[str, Any]] = (),
     migrants: Sequence[dict[str, Any]] = (),
@@ -291,7 +295,7 @@ def inspection_log(
 
 @transaction.atomic
 def dispute_receive(
-    *, category: str, area: Area, summary: str, received_on: date, acting_user: Any, mediator: Any = None
+    *, category: str, area: Area, summary: str, received_on: date, acting_user: User, mediator: User | None = None
 ) -> Dispute:
     _require_area(acting_user, area, "governance.add_dispute")
     dispute = Dispute(category=category, area=area, summary=summary.strip(), received_on=received_on, mediator=mediator)
@@ -300,7 +304,7 @@ def dispute_receive(
     return dispute
 
 
-def dispute_move(*, dispute: Dispute, to_status: str, on: date, acting_user: Any, version: int | None) -> Dispute:
+def dispute_move(*, dispute: Dispute, to_status: str, on: date, acting_user: User, version: int | None) -> Dispute:
     """Move a dispute one step: 受理 → 调解中 → 已化解 / 已上报, recording the day of the step."""
     return stage_advance(dispute, on=on, to=to_status, version=version, acting_user=acting_user)
 
@@ -309,7 +313,9 @@ def dispute_move(*, dispute: Dispute, to_status: str, on: date, acting_user: Any
 
 
 @transaction.atomic
-def zero_report_submit(*, village: Area, day: date, acting_user: Any, incidents: int = 0, note: str = "") -> ZeroReport:
+def zero_report_submit(
+    *, village: Area, day: date, acting_user: User, incidents: int = 0, note: str = ""
+) -> ZeroReport:
     """A village's report for a day; a second one for the same village and day is refused."""
     if village.level != Area.Level.VILLAGE:
         raise ValidationError({"village": _("Zero reports are sent by villages and communities.")})

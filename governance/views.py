@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,6 +31,9 @@ from xicheng.forms import add_service_error, submit_form
 from xicheng.personal import exactly, shown
 from xicheng.registers import list_context, page_of, render_list
 from xicheng.scope import can_change
+
+if TYPE_CHECKING:
+    from xicheng.roles import AuthenticatedHttpRequest
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -72,7 +76,7 @@ def house_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def inspection_new(request: HttpRequest, pk: int) -> HttpResponse:
+def inspection_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One mobile form: the inspection, the hazards found and the migrants registered there."""
     house = get_object_or_404(RentalHouse.objects.visible_to(request.user).select_related("area"), pk=pk)
     if not (request.user.has_perm("governance.add_inspection") and can_change(request.user, house)):
@@ -162,12 +166,12 @@ def hazard_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def hazard_rectify_view(request: HttpRequest, pk: int) -> HttpResponse:
+def hazard_rectify_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     hazard = get_object_or_404(Hazard.objects.visible_to(request.user).select_related("area", "house"), pk=pk)
     form = RectifyForm(request.POST)
     submit_form(request, hazard, form, partial(hazard_rectify, hazard=hazard, acting_user=request.user))
     error = " ".join(str(m) for errors in form.errors.values() for m in errors)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(
             request,
             "governance/_hazard_row.html",
@@ -201,7 +205,7 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def dispute_move_view(request: HttpRequest, pk: int) -> HttpResponse:
+def dispute_move_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     dispute = get_object_or_404(Dispute.objects.visible_to(request.user).select_related("area"), pk=pk)
     form = DisputeMoveForm(request.POST)
     if submit_form(request, dispute, form, partial(dispute_move, dispute=dispute, acting_user=request.user)):
@@ -232,7 +236,7 @@ def zero_report_missing(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def zero_report_submit_view(request: HttpRequest) -> HttpResponse:
+def zero_report_submit_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The one tap on *my work*: today's report for one of the cadre's villages."""
     form = ZeroReportForm(request.POST)
     if not form.is_valid():

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Household, InvestmentLead, Milestone, Project, ProjectIssue, Squad
@@ -15,6 +14,9 @@ from projects.services import check_squad_people, household_advance, lead_advanc
 from xicheng import clock
 from xicheng.admin import ImportExportAdmin, ScopedAdmin
 from xicheng.admin_actions import service_action
+
+if TYPE_CHECKING:
+    from xicheng.roles import AuthenticatedHttpRequest
 
 
 class MilestoneInline(admin.TabularInline):
@@ -55,15 +57,15 @@ class ProjectAdmin(ScopedAdmin):
     inlines = [MilestoneInline, SquadInline]
 
 
-def _complete_stage(request: HttpRequest, milestone: Milestone) -> None:
+def _complete_stage(request: AuthenticatedHttpRequest, milestone: Milestone) -> None:
     milestone_complete(milestone=milestone, on=clock.today(), version=milestone.version, acting_user=request.user)
 
 
-def _advance_household(request: HttpRequest, household: Household) -> None:
+def _advance_household(request: AuthenticatedHttpRequest, household: Household) -> None:
     household_advance(household=household, on=clock.today(), version=household.version, acting_user=request.user)
 
 
-def _advance_lead(request: HttpRequest, lead: InvestmentLead) -> None:
+def _advance_lead(request: AuthenticatedHttpRequest, lead: InvestmentLead) -> None:
     lead_advance(lead=lead, on=clock.today(), version=lead.version, acting_user=request.user)
 
 
@@ -85,7 +87,7 @@ class MilestoneAdmin(ScopedAdmin):
     ]
 
 
-class SquadAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+class SquadAdminForm(forms.ModelForm):
     class Meta:
         model = Squad
         fields = ["project", "name", "leader", "head", "members"]

@@ -3,7 +3,7 @@ data, one step at a time), squads with their ranking figures, issues and investm
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
 from django.db.models import Prefetch
@@ -35,26 +35,35 @@ from xicheng.api import (
 )
 from xicheng.stage_faces import NextStepSerializer, StageActions
 
+if TYPE_CHECKING:
+    from rest_framework.viewsets import GenericViewSet
 
-class PageContextMixin:
+    from xicheng.roles import AuthenticatedRequest
+
+    _ViewSet = GenericViewSet[Any]  # the mixin below is mixed into viewsets
+else:
+    _ViewSet = object
+
+
+class PageContextMixin(_ViewSet):
     """Figures computed once for the rows being serialised, not once per row."""
 
     def page_context(self, rows: list[Any]) -> dict[str, Any]:
         return {}
 
     def _respond(self, rows: list[Any], many: bool) -> Any:
-        context = {**self.get_serializer_context(), **self.page_context(rows)}  # type: ignore[attr-defined]
-        return self.get_serializer_class()(rows if many else rows[0], many=many, context=context).data  # type: ignore[attr-defined]
+        context = {**self.get_serializer_context(), **self.page_context(rows)}
+        return self.get_serializer_class()(rows if many else rows[0], many=many, context=context).data
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
-        page = self.paginate_queryset(queryset)  # type: ignore[attr-defined]
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
         if page is not None:
-            return self.get_paginated_response(self._respond(list(page), many=True))  # type: ignore[attr-defined]
+            return self.get_paginated_response(self._respond(list(page), many=True))
         return Response(self._respond(list(queryset), many=True))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(self._respond([self.get_object()], many=False))  # type: ignore[attr-defined]
+        return Response(self._respond([self.get_object()], many=False))
 
 
 @extend_schema_view(list=extend_schema(parameters=[AS_OF]), retrieve=extend_schema(parameters=[AS_OF]))
@@ -89,7 +98,7 @@ class MilestoneViewSet(ReadOnlyScopedViewSet):
 
     @extend_schema(request=NextStepSerializer, responses=s.MilestoneSerializer)
     @action(detail=True, methods=["post"])
-    def complete(self, request: Request, pk: str | None = None) -> Response:
+    def complete(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Record that the stage ended (today unless `on` is given); 409 if it changed meanwhile."""
         milestone = self.get_object()
         body = NextStepSerializer(data=request.data)

@@ -22,3 +22,8 @@ class ProjectsConfig(plugins.DomainConfig):
     # Supervision cases (督办) attach to none of its records yet.
     supervisable = ()
     demo = "projects.demo.seed"
+    enum_names = {
+        "ProjectStatusEnum": "projects.models.Project.Status",
+        "HouseholdStatusEnum": "projects.models.Household.Status",
+        "ProjectIssueStatusEnum": "projects.models.ProjectIssue.Status",
+    }

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -16,12 +15,17 @@ from projects.views import changeable_ids, households_for_cards
 from xicheng.dashboard import Alert, AlertSource, NavLink, Panel, Section, SectionData, Table
 from xicheng.periods import Period
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from xicheng.roles import AuthenticatedHttpRequest
+
 MY_HOUSEHOLDS_SHOWN = 50
 ALERTS_SHOWN = 50
 STALLED_DAYS = 30
 
 
-def my_households(request: HttpRequest) -> dict[str, Any] | None:
+def my_households(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     """我的工作台: households of the squads the user leads, heads or belongs to, not yet demolished."""
     user = request.user
     squads = Squad.objects.of_user(user)
@@ -39,7 +43,7 @@ def my_households(request: HttpRequest) -> dict[str, Any] | None:
     )
     changeable = changeable_ids(Household, user, [h.pk for h in households])
     for household in households:
-        household.may_change = household.pk in changeable  # type: ignore[attr-defined]
+        household.may_change = household.pk in changeable  # type: ignore[attr-defined]  # for the card only
     return {
         "households": households,
         "total": qs.count(),
@@ -48,7 +52,7 @@ def my_households(request: HttpRequest) -> dict[str, Any] | None:
     }
 
 
-def _person(user: Any) -> str:
+def _person(user: User) -> str:
     cadre = getattr(user, "cadre", None)
     return cadre.name if cadre else user.get_username()
 

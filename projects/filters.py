@@ -8,7 +8,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import Household, InvestmentLead, Milestone, Project, ProjectIssue, Squad
+from projects.models import Household, HouseholdQuerySet, InvestmentLead, Milestone, Project, ProjectIssue, Squad
 from xicheng.filters import AreaWithinFilter, BooleanFilter, ConditionFilter
 
 
@@ -69,9 +69,9 @@ class HouseholdFilter(django_filters.FilterSet):
     def filter_q(self, qs: QuerySet[Household], name: str, value: str) -> QuerySet[Household]:
         return qs.filter(Q(address__icontains=value) | Q(owner_name=value)) if value else qs
 
-    def filter_mine(self, qs: QuerySet[Household], name: str, value: bool | None) -> QuerySet[Household]:
+    def filter_mine(self, qs: HouseholdQuerySet, name: str, value: bool | None) -> QuerySet[Household]:
         user = _request_user(self)
-        return qs.of_squads_of(user) if value and user is not None else qs  # type: ignore[attr-defined]
+        return qs.of_squads_of(user) if value and user is not None else qs
 
     def filter_problem(self, qs: QuerySet[Household], name: str, value: str) -> QuerySet[Household]:
         flags = {"title": Q(problem_title=True), "loan": Q(problem_loan=True), "other": Q(problem_other=True)}

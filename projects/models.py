@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,7 +17,6 @@ from xicheng.history import audited_history
 from xicheng.models import Area
 from xicheng.people import field_worker_field, leader_field, version_field
 from xicheng.personal import EncryptedCharField, Kind, PersonalCharField, masked
-from xicheng.roles import AnyUser
 from xicheng.scope import ScopedQuerySet, ScopeRule
 from xicheng.stages import StagedModel, Stages, StageWording, Step, null_or_after
 from xicheng.validators import (
@@ -26,6 +26,9 @@ from xicheng.validators import (
     note_validators,
     validate_phone,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def _not_after(field: str, as_of: date) -> Q:
@@ -148,7 +151,7 @@ class Milestone(models.Model):
 class SquadQuerySet(ScopedQuerySet):
     scope_rule = ScopeRule(area="project__area", squad_members="members", responsible=("leader", "head"))
 
-    def of_user(self, user: AnyUser) -> SquadQuerySet:
+    def of_user(self, user: User) -> SquadQuerySet:
         """Squads the user leads, heads or belongs to."""
         member = Squad.objects.filter(members=user).values("pk")
         return self.filter(Q(pk__in=member) | Q(leader=user) | Q(head=user))
@@ -194,7 +197,7 @@ class HouseholdQuerySet(ScopedQuerySet):
     def existing(self, as_of: date) -> HouseholdQuerySet:
         return self.filter(created_on__lte=as_of)
 
-    def of_squads_of(self, user: AnyUser) -> HouseholdQuerySet:
+    def of_squads_of(self, user: User) -> HouseholdQuerySet:
         return self.filter(squad__in=Squad.objects.of_user(user).values("pk"))
 
     def stalled(self, as_of: date, days: int = 30) -> HouseholdQuerySet:

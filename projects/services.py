@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,17 +13,19 @@ from django.utils.translation import gettext as _
 from projects.models import Household, InvestmentLead, Milestone, Project, ProjectIssue, Squad
 from xicheng import clock
 from xicheng.locking import locked_for_change, require_assigner
-from xicheng.roles import AnyUser
 from xicheng.stages import stage_advance
 from xicheng.validators import check_event_date, validate_field_worker, validate_leader
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def household_advance(*, household: Household, on: date, version: int | None, acting_user: AnyUser) -> Household:
+
+def household_advance(*, household: Household, on: date, version: int | None, acting_user: User) -> Household:
     """Move a household exactly one step along 未入户 → 已评估 → 已签约 → 已腾空 → 已拆除."""
     return stage_advance(household, on=on, version=version, acting_user=acting_user)
 
 
-def check_squad_people(leader: Any, head: Any, members: list[Any]) -> None:
+def check_squad_people(leader: User | None, head: User | None, members: list[User]) -> None:
     errors: dict[str, list[str]] = {}
     if leader is None:
         errors.setdefault("leader", []).append(_("A squad needs a leading leader."))
@@ -56,7 +58,7 @@ def check_squad_people(leader: Any, head: Any, members: list[Any]) -> None:
 
 @transaction.atomic
 def squad_create(
-    *, project: Project, name: str, leader: Any, head: Any, members: Iterable[Any], acting_user: AnyUser
+    *, project: Project, name: str, leader: User | None, head: User | None, members: Iterable[User], acting_user: User
 ) -> Squad:
     """A 1+1+N squad: one leading leader, one group head, at least one member, neither of the two."""
     require_assigner(acting_user, ["leader", "head", "members"], Squad)
@@ -70,7 +72,7 @@ def squad_create(
 
 
 @transaction.atomic
-def squad_set_members(*, squad: Squad, members: Iterable[Any], acting_user: AnyUser, version: int | None) -> Squad:
+def squad_set_members(*, squad: Squad, members: Iterable[User], acting_user: User, version: int | None) -> Squad:
     """Who serves in a squad is an assignment: a leader's or a data admin's."""
     require_assigner(acting_user, ["members"], Squad)
     members = list(members)
@@ -82,7 +84,7 @@ def squad_set_members(*, squad: Squad, members: Iterable[Any], acting_user: AnyU
 
 @transaction.atomic
 def household_assign_squad(
-    *, household: Household, squad: Squad | None, version: int | None, acting_user: AnyUser
+    *, household: Household, squad: Squad | None, version: int | None, acting_user: User
 ) -> Household:
     """A household belongs to at most one squad, of its own project; a leader or a data admin assigns it."""
     require_assigner(acting_user, ["squad"], Household)
@@ -99,7 +101,7 @@ def issue_set_status(
     issue: ProjectIssue,
     status: str,
     version: int | None,
-    acting_user: AnyUser,
+    acting_user: User,
     resolution: str = "",
     on: date | None = None,
 ) -> ProjectIssue:
@@ -124,7 +126,7 @@ def issue_set_status(
 
 
 @transaction.atomic
-def milestone_complete(*, milestone: Milestone, on: date, acting_user: AnyUser, version: int | None) -> Milestone:
+def milestone_complete(*, milestone: Milestone, on: date, acting_user: User, version: int | None) -> Milestone:
     """Record that a project's stage ended on a day (it started then too, if no start was recorded)."""
     check_event_date(on, "on")
     with locked_for_change(milestone, version=version, by=acting_user) as locked:
@@ -138,6 +140,6 @@ def milestone_complete(*, milestone: Milestone, on: date, acting_user: AnyUser, 
     return locked
 
 
-def lead_advance(*, lead: InvestmentLead, on: date, version: int | None, acting_user: AnyUser) -> InvestmentLead:
+def lead_advance(*, lead: InvestmentLead, on: date, version: int | None, acting_user: User) -> InvestmentLead:
     """Move an investment lead one stage along 洽谈 → 签约 → 落地 → 投产."""
     return stage_advance(lead, on=on, version=version, acting_user=acting_user)

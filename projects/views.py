@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +23,9 @@ from xicheng.personal import reveal
 from xicheng.registers import list_context, render_list
 from xicheng.stage_faces import one_tap
 from xicheng.views import answers_bad_params, as_of_param
+
+if TYPE_CHECKING:
+    from xicheng.roles import AuthenticatedHttpRequest
 
 
 def changeable_ids(model: type[Any], user: Any, ids: list[int]) -> set[int]:
@@ -103,7 +106,7 @@ def _sees_personal(request: HttpRequest, households: list[Household]) -> bool:
     return reveal(request.user, subject=subject, request=request, showing=bool(households))
 
 
-def _household_one_tap(request: HttpRequest, pk: int, *, undo: bool) -> HttpResponse:
+def _household_one_tap(request: AuthenticatedHttpRequest, pk: int, *, undo: bool) -> HttpResponse:
     household = get_object_or_404(households_for_cards(Household.objects.visible_to(request.user)), pk=pk)
     return one_tap(
         request,
@@ -116,13 +119,13 @@ def _household_one_tap(request: HttpRequest, pk: int, *, undo: bool) -> HttpResp
 
 
 @require_POST
-def household_next_step(request: HttpRequest, pk: int) -> HttpResponse:
+def household_next_step(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The one-tap next step, recorded today. Answers the household's card (htmx) or redirects."""
     return _household_one_tap(request, pk, undo=False)
 
 
 @require_POST
-def household_undo_step(request: HttpRequest, pk: int) -> HttpResponse:
+def household_undo_step(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Undo the household's last step (a mis-tap), offered on its card right after the step."""
     return _household_one_tap(request, pk, undo=True)
 
@@ -141,14 +144,14 @@ def issue_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def issue_status(request: HttpRequest, pk: int) -> HttpResponse:
+def issue_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     base = ProjectIssue.objects.visible_to(request.user).select_related("project", "owner__cadre", "household")
     issue = get_object_or_404(base, pk=pk)
     form = IssueStatusForm(request.POST)
     saved = (
         submit_form(request, issue, form, partial(issue_set_status, issue=issue, acting_user=request.user)) is not None
     )
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, str(error))

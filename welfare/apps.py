@@ -23,3 +23,4 @@ class WelfareConfig(plugins.DomainConfig):
     supervisable = ()
     demo = "welfare.demo.seed"
     demo_indicators = "welfare.demo.INDICATORS"
+    schedule = "welfare.tasks.SCHEDULE"

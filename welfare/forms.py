@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.http import QueryDict
@@ -13,6 +13,10 @@ from welfare.models import Elder
 from welfare.services import VillageSheet
 from xicheng.scope import areas_changeable_by
 from xicheng.validators import NOTE_LENGTH, SCHEDULED_DATE
+
+if TYPE_CHECKING:
+    from xicheng.models import Area
+    from xicheng.roles import AnyUser
 
 
 def parse_sheet(data: QueryDict) -> list[VillageSheet]:
@@ -49,7 +53,7 @@ def _valid_time(raw: str | None) -> bool:
         return False
 
 
-class ElderEnrolForm(forms.ModelForm):  # type: ignore[type-arg]
+class ElderEnrolForm(forms.ModelForm):
     class Meta:
         model = Elder
         fields = [
@@ -68,9 +72,10 @@ class ElderEnrolForm(forms.ModelForm):  # type: ignore[type-arg]
             "emergency_contact": forms.TextInput(),
         }
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = areas_changeable_by(user)  # type: ignore[attr-defined]
+        village = cast("forms.ModelChoiceField[Area]", self.fields["village"])
+        village.queryset = areas_changeable_by(user)
 
 
 class ElderLeaveForm(forms.Form):

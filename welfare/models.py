@@ -10,7 +10,7 @@ checks of those elders.
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Self
 
 from django.conf import settings
 from django.db import models
@@ -33,6 +33,9 @@ from xicheng.validators import (
     year_validators,
 )
 
+if TYPE_CHECKING:
+    from xicheng.roles import AnyUser
+
 
 def meal_on_time() -> time:
     """Meals delivered by this time of day count as on time (settings.MEAL_ON_TIME, 11:00)."""
@@ -47,7 +50,7 @@ class ReadAlsoQuerySet(ScopedQuerySet):
 
     read_also: ClassVar[tuple[str, ...]] = ()
 
-    def visible_to(self, user: Any) -> Any:
+    def visible_to(self, user: AnyUser) -> Self:
         q = visible_q(self.model, self.scope_rule, user)
         if q is None:
             return self

@@ -7,7 +7,7 @@ phones and emergency contacts stay masked unless the user holds the personal-dat
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -17,6 +17,9 @@ from welfare.models import Elder
 from xicheng.models import Area
 from xicheng.resources import LookupWidget, RegisterResource
 from xicheng.scope import areas_changeable_by
+
+if TYPE_CHECKING:
+    from xicheng.roles import AnyUser
 
 
 class ElderResource(RegisterResource):
@@ -56,7 +59,9 @@ class ElderResource(RegisterResource):
         except ValidationError as e:
             errors = e.update_error_dict(errors)
         village_id = getattr(instance, "village_id", None)
-        if village_id and not areas_changeable_by(self.user).filter(pk=village_id).exists():
+        # An import always has its user: the admin and the import job pass it.
+        user = cast("AnyUser", self.user)
+        if village_id and not areas_changeable_by(user).filter(pk=village_id).exists():
             errors.setdefault("village", []).append(_("Choose a village you serve."))
         if errors:
             raise ValidationError(errors)

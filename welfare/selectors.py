@@ -101,7 +101,7 @@ def day_sheet(center: CareCenter, day: date, user: Any, may_change: bool) -> lis
             served=sv,
             delivery=delivery,
             delivered_at=delivery.delivered_at if delivery else default_time,
-            courier=delivery.courier if delivery else (sv.last_courier or ""),  # type: ignore[attr-defined]
+            courier=delivery.courier if delivery else (sv.last_courier or ""),
             note=delivery.note if delivery else "",
         )
         via = center.area if may_change else sv.village

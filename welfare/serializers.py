@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
@@ -13,6 +13,9 @@ from xicheng.schema import LocalTimeField, TypedJSON
 from xicheng.scope import areas_changeable_by
 from xicheng.serializers import MasksPersonalData, VersionField
 from xicheng.validators import NOTE_LENGTH
+
+if TYPE_CHECKING:
+    from xicheng.models import Area
 
 
 class CareCenterSerializer(serializers.ModelSerializer[CareCenter]):
@@ -63,7 +66,8 @@ class ElderSerializer(TypedJSON, MasksPersonalData, serializers.ModelSerializer[
         super().__init__(*args, **kwargs)
         user = _user(self)
         if user is not None and "village" in self.fields:
-            self.fields["village"].queryset = areas_changeable_by(user)  # type: ignore[attr-defined]
+            village = cast("serializers.PrimaryKeyRelatedField[Area]", self.fields["village"])
+            village.queryset = areas_changeable_by(user)
 
 
 class ElderLeaveSerializer(TypedJSON, serializers.Serializer[Any]):
@@ -114,7 +118,8 @@ class MealDeliverySerializer(TypedJSON, serializers.ModelSerializer[MealDelivery
         super().__init__(*args, **kwargs)
         user = _user(self)
         if user is not None:
-            self.fields["center"].queryset = CareCenter.objects.visible_to(user)  # type: ignore[attr-defined]
+            center = cast("serializers.PrimaryKeyRelatedField[CareCenter]", self.fields["center"])
+            center.queryset = CareCenter.objects.visible_to(user)
 
     @extend_schema_field(int)
     def get_meals_delivered(self, delivery: MealDelivery) -> int:

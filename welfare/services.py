@@ -18,12 +18,14 @@ from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyC
 from xicheng import clock
 from xicheng.history import bulk_history_attrs
 from xicheng.locking import Conflict, locked_for_change, refuse_stale
-from xicheng.roles import AnyUser
 from xicheng.scope import areas_changeable_by
 from xicheng.validators import check_event_date, normalise_phone
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
     from xicheng.models import Area
+    from xicheng.roles import AnyUser
 
 Outcome = MealReceipt.Outcome
 
@@ -50,7 +52,7 @@ class SheetResult:
     checks_raised: list[SafetyCheck] = field(default_factory=list)
 
 
-def may_run_sheet(user: Any, center: CareCenter) -> bool:
+def may_run_sheet(user: AnyUser, center: CareCenter) -> bool:
     """The cadres of the centre's area (and data admins) record its deliveries."""
     return (
         user.has_perm("welfare.add_mealdelivery")
@@ -60,7 +62,7 @@ def may_run_sheet(user: Any, center: CareCenter) -> bool:
 
 
 @transaction.atomic
-def day_sheet_save(*, center: CareCenter, day: date, villages: list[VillageSheet], acting_user: AnyUser) -> SheetResult:
+def day_sheet_save(*, center: CareCenter, day: date, villages: list[VillageSheet], acting_user: User) -> SheetResult:
     """Save a centre's whole day: every served village, every enrolled elder, all or nothing.
 
     A village already saved that day is corrected in place (its version must match); a new one
@@ -78,7 +80,7 @@ def meal_delivery_create(
     courier: str,
     outcomes: dict[int, str],
     note: str = "",
-    acting_user: AnyUser,
+    acting_user: User,
 ) -> MealDelivery:
     """One village's delivery on a day; a second one for the same centre, village and day is refused."""
     row = VillageSheet(village_id=village.pk, delivered_at=delivered_at, courier=courier, outcomes=outcomes, note=note)
@@ -87,7 +89,7 @@ def meal_delivery_create(
 
 
 def _save_day(
-    *, center: CareCenter, day: date, villages: list[VillageSheet], acting_user: Any, whole_sheet: bool
+    *, center: CareCenter, day: date, villages: list[VillageSheet], acting_user: User, whole_sheet: bool
 ) -> SheetResult:
     if not may_run_sheet(acting_user, center):
         raise PermissionDenied(_("You may not record this centre's deliveries."))
@@ -193,7 +195,7 @@ def _write_day(
     existing: dict[int, MealDelivery],
     receipts: dict[tuple[int, int], MealReceipt],
     elders_by_village: dict[int, dict[int, Elder]],
-    acting_user: Any,
+    acting_user: User,
 ) -> SheetResult:
     """The writes of a validated sheet: a fixed number of bulk statements whatever its size."""
     new = [
@@ -291,7 +293,7 @@ def _arrival(row: VillageSheet) -> time:
     return row.delivered_at
 
 
-def _raise_checks(day: date, elder_ids: list[int], reason: str, acting_user: Any = None) -> list[SafetyCheck]:
+def _raise_checks(day: date, elder_ids: list[int], reason: str, acting_user: User | None = None) -> list[SafetyCheck]:
     """Open a check for each elder that has none for the day yet (one per elder and day)."""
     already = set(SafetyCheck.objects.filter(day=day, elder_id__in=elder_ids).values_list("elder_id", flat=True))
     now = timezone.now()
@@ -332,7 +334,7 @@ def safety_checks_raise(*, day: date, now: datetime | None = None) -> list[Safet
 
 
 @transaction.atomic
-def safety_check_resolve(*, check: SafetyCheck, finding: str, acting_user: AnyUser, version: int | None) -> SafetyCheck:
+def safety_check_resolve(*, check: SafetyCheck, finding: str, acting_user: User, version: int | None) -> SafetyCheck:
     """A cadre reached the elder: record what they found; the check closes."""
     finding = finding.strip()
     if not finding:
@@ -359,7 +361,7 @@ ELDER_FIELDS = (
 
 
 @transaction.atomic
-def elder_enrol(*, acting_user: AnyUser, **fields: Any) -> Elder:
+def elder_enrol(*, acting_user: User, **fields: Any) -> Elder:
     """Enrol an elder for meals in a village the user answers for."""
     unknown = set(fields) - set(ELDER_FIELDS)
     if unknown:
@@ -378,7 +380,7 @@ def elder_enrol(*, acting_user: AnyUser, **fields: Any) -> Elder:
 
 
 @transaction.atomic
-def elder_leave(*, elder: Elder, left_on: date, acting_user: AnyUser, version: int | None) -> Elder:
+def elder_leave(*, elder: Elder, left_on: date, acting_user: User, version: int | None) -> Elder:
     """Un-enrol an elder: from `left_on` on they get no meals."""
     with locked_for_change(elder, version=version, by=acting_user) as locked:
         if locked.left_on is not None:
@@ -389,7 +391,7 @@ def elder_leave(*, elder: Elder, left_on: date, acting_user: AnyUser, version: i
     return locked
 
 
-def elders_import(*, dataset: Any, acting_user: AnyUser, dry_run: bool = False) -> Any:
+def elders_import(*, dataset: Any, acting_user: User, dry_run: bool = False) -> Any:
     """Import elders from a spreadsheet: all or nothing; the result names each bad row and why."""
     from welfare.resources import ElderResource
 

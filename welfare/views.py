@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -33,6 +34,9 @@ from xicheng.scope import can_change
 from xicheng.services import Conflict
 from xicheng.views import bad_params_page
 
+if TYPE_CHECKING:
+    from xicheng.roles import AuthenticatedHttpRequest
+
 
 def center_list(request: HttpRequest) -> HttpResponse:
     centers = list(CareCenter.objects.visible_to(request.user).select_related("area").order_by("name"))
@@ -49,7 +53,7 @@ def sheet_today(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("welfare:sheet", pk=center.pk, day=timezone.localdate().isoformat())
 
 
-def sheet(request: HttpRequest, pk: int, day: str) -> HttpResponse:
+def sheet(request: AuthenticatedHttpRequest, pk: int, day: str) -> HttpResponse:
     """The day's delivery sheet: every served village, each enrolled elder, saved in one submit."""
     center = get_object_or_404(CareCenter.objects.visible_to(request.user).select_related("area"), pk=pk)
     try:
@@ -141,7 +145,7 @@ def elder_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def elder_enrol_view(request: HttpRequest) -> HttpResponse:
+def elder_enrol_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.has_perm("welfare.add_elder"):
         raise PermissionDenied
     form = ElderEnrolForm(request.POST or None, user=request.user, initial={"enrolled_on": timezone.localdate()})
@@ -156,7 +160,7 @@ def elder_enrol_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def elder_leave_view(request: HttpRequest, pk: int) -> HttpResponse:
+def elder_leave_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     elder = get_object_or_404(Elder.objects.visible_to(request.user), pk=pk)
     form = ElderLeaveForm(request.POST)
     submit_form(request, elder, form, partial(elder_leave, elder=elder, acting_user=request.user))
@@ -182,7 +186,7 @@ def safety_check_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def safety_check_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
+def safety_check_resolve_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     check = get_object_or_404(
         SafetyCheck.objects.visible_to(request.user).select_related("elder__village"),
         pk=pk,
@@ -193,7 +197,7 @@ def safety_check_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
     card["form"] = form if form.errors else card["form"]
     card["saved"] = not form.errors
     status = 400 if form.errors else 200
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "welfare/_safety_check_card.html", card, status=status)
     if form.errors:
         return render(request, "welfare/safety_check_list.html", {"cards": [card], "page": None}, status=status)

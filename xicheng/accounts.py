@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from xicheng.audit import audit_quiet
-from xicheng.roles import ADMIN_SITE_ROLES, ADMINISTRATORS, AnyUser, Role, role_label
+from xicheng.roles import ADMIN_SITE_ROLES, ADMINISTRATORS, Role, role_label
 
 
 def check_roles(roles: Iterable[str]) -> None:
@@ -29,7 +29,7 @@ def check_roles(roles: Iterable[str]) -> None:
         )
 
 
-def check_may_set_roles(*, user: User, acting_user: AnyUser) -> None:
+def check_may_set_roles(*, user: User, acting_user: User) -> None:
     """Only whoever manages accounts sets roles, never their own, and never a superuser's."""
     if not acting_user.has_perm("auth.change_user"):
         raise PermissionDenied(_("Only the system admin sets roles."))
@@ -40,7 +40,7 @@ def check_may_set_roles(*, user: User, acting_user: AnyUser) -> None:
 
 
 @transaction.atomic
-def user_set_roles(*, user: User, roles: Iterable[str], acting_user: AnyUser, request: Any = None) -> User:
+def user_set_roles(*, user: User, roles: Iterable[str], acting_user: User, request: Any = None) -> User:
     """Give the user exactly these roles. Those who enter the admin (the data and the system admin)
     are staff, no one else is; the change is one audit event with the roles before → after."""
     from xicheng.models import AuditEvent

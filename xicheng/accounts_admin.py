@@ -4,7 +4,7 @@ superuser, staff and single permissions are not in any form."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -35,20 +35,27 @@ def _roles_field() -> forms.MultipleChoiceField:
     )
 
 
-class RolesFormMixin:
+# The mixin below is mixed into forms; mypy is told so (at run time it stands alone).
+if TYPE_CHECKING:
+    _Form = forms.BaseForm
+else:
+    _Form = object
+
+
+class RolesFormMixin(_Form):
     """A `roles` field in Chinese labels, checked by the one rule of who may hold what."""
 
     def clean_roles(self) -> list[str]:
-        roles: list[str] = self.cleaned_data.get("roles") or []  # type: ignore[attr-defined]
+        roles: list[str] = self.cleaned_data.get("roles") or []
         check_roles(roles)
         return roles
 
 
-class AccountChangeForm(RolesFormMixin, UserChangeForm):  # type: ignore[type-arg]
+class AccountChangeForm(RolesFormMixin, UserChangeForm):
     roles = _roles_field()
     editing_self = False  # the admin sets it when the system admin opens his own account
 
-    class Meta(UserChangeForm.Meta):  # type: ignore[name-defined,misc]
+    class Meta(UserChangeForm.Meta):  # type: ignore[name-defined]  # django-stubs declare no Meta on it
         model = User
         fields = ("username", "password", "first_name", "last_name", "email", "is_active")
 
@@ -63,7 +70,7 @@ class AccountChangeForm(RolesFormMixin, UserChangeForm):  # type: ignore[type-ar
             self.fields["is_active"].disabled = True
 
 
-class AccountCreationForm(RolesFormMixin, AdminUserCreationForm):  # type: ignore[type-arg]
+class AccountCreationForm(RolesFormMixin, AdminUserCreationForm):
     roles = _roles_field()
 
 
@@ -105,7 +112,7 @@ class RoleFilter(admin.SimpleListFilter):
         return queryset.filter(groups__name=self.value()) if self.value() else queryset
 
 
-class AccountAdmin(UserAdmin):  # type: ignore[type-arg]
+class AccountAdmin(UserAdmin):
     form = AccountChangeForm
     add_form = AccountCreationForm
     fieldsets = (
@@ -165,14 +172,15 @@ class AccountAdmin(UserAdmin):  # type: ignore[type-arg]
             and (not change or "roles" in form.changed_data)
         ):
             try:
+                acting_user = cast(User, request.user)  # the admin lets no anonymous user in
                 user_set_roles(
-                    user=form.instance, roles=form.cleaned_data["roles"], acting_user=request.user, request=request
+                    user=form.instance, roles=form.cleaned_data["roles"], acting_user=acting_user, request=request
                 )
             except ValidationError as e:  # the form checked the same rule; a race is all that is left
                 raise PermissionDenied(e.messages[0]) from e
 
 
-class RoleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class RoleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Roles are read here, never edited: their permissions are set from code on every migrate
     (`xicheng.roles.sync_roles`), and people are given roles on their account."""
 

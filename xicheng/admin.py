@@ -3,7 +3,7 @@ accounts are in `xicheng.accounts_admin`. Audit records are read-only for everyo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from axes.admin import AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessFailureLog, AccessLog
@@ -45,6 +45,9 @@ from xicheng.models import (
 from xicheng.personal import masked_column
 from xicheng.resources import RegisterResource
 from xicheng.scope import can_change
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 admin.site.site_header = _("Xicheng Subdistrict Work Progress")
 admin.site.site_title = _("Xicheng Subdistrict Work Progress")
@@ -159,7 +162,7 @@ class ImportExportAdmin(ScopedAdmin, ImportExportModelAdmin):
         job = job_create(
             kind=ImportExportJob.Kind.IMPORT,
             model=self.model,
-            acting_user=request.user,
+            acting_user=cast("User", request.user),  # the admin lets no anonymous user in
             request=request,
             resource=self.get_resource_index(form),
             file_format=type(file_format).__name__,
@@ -194,7 +197,7 @@ class ImportExportAdmin(ScopedAdmin, ImportExportModelAdmin):
         job = job_create(
             kind=ImportExportJob.Kind.EXPORT,
             model=self.model,
-            acting_user=request.user,
+            acting_user=cast("User", request.user),  # the admin lets no anonymous user in
             request=request,
             resource=self.get_resource_index(form),
             file_format=file_format.__name__,
@@ -231,7 +234,7 @@ def download_response(job: ImportExportJob) -> FileResponse:
 
 
 @admin.register(ImportExportJob)
-class ImportExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class ImportExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Each user's own imports and exports: progress, refused rows, download. Nobody sees another
     user's job (404), and no one edits one."""
 
@@ -371,7 +374,7 @@ class ManualReadingAdmin(ScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: ManualReading, form: Any, change: bool) -> None:
         if not change:
-            obj.entered_by = request.user  # type: ignore[assignment]
+            obj.entered_by = cast("User", request.user)  # the admin lets no anonymous user in
         super().save_model(request, obj, form, change)
 
 
@@ -394,7 +397,7 @@ class TaskAdmin(ScopedAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: nothing in the audit trail can be edited."""
 
     list_display = ["at", "user", "action", "subject", "ip_address"]

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -22,6 +22,14 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from xicheng.locking import conflict_message, is_versioned, thing
+
+if TYPE_CHECKING:
+    # What the mixin below is mixed into (django-simple-history is untyped: mypy reads it as Any).
+    from simple_history.admin import SimpleHistoryAdmin as _HistoryAdmin
+
+    from xicheng.roles import AuthenticatedHttpRequest
+else:
+    _HistoryAdmin = object
 
 
 class ReadOnlyAdminMixin:
@@ -40,7 +48,7 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class VersionedAdminMixin:
+class VersionedAdminMixin(_HistoryAdmin):
     """Optimistic locking for the admin's change form of a model with a `version` field."""
 
     def revert_disabled(self, request: HttpRequest, obj: Model | None = None) -> bool:
@@ -52,33 +60,33 @@ class VersionedAdminMixin:
         # django-simple-history hides the revert button but would still save a posted old version.
         if request.method == "POST":
             raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, **kwargs)  # type: ignore[misc]
+        return super().history_form_view(request, object_id, version_id, **kwargs)
 
     def _versioned_change(self, obj: Model | None) -> bool:
-        return obj is not None and obj.pk is not None and is_versioned(self.model)  # type: ignore[attr-defined]
+        return obj is not None and obj.pk is not None and is_versioned(self.model)
 
     def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
-        fields = list(super().get_fields(request, obj))  # type: ignore[misc]
+        fields = list(super().get_fields(request, obj))
         if self._versioned_change(obj) and "version" not in fields:
             fields.append("version")
         return fields
 
     def get_form(self, request: HttpRequest, obj: Model | None = None, change: bool = False, **kwargs: Any) -> Any:
         if not self._versioned_change(obj):
-            return super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
+            return super().get_form(request, obj, change=change, **kwargs)
         fields = kwargs.pop("fields", None)
         if fields is None:
-            fields = flatten_fieldsets(self.get_fieldsets(request, obj))  # type: ignore[attr-defined]
+            fields = flatten_fieldsets(self.get_fieldsets(request, obj))
         # `version` is not editable on the model: the form declares it, hidden, itself.
         fields = [f for f in fields if f != "version"]
-        base = super().get_form(request, obj, change=change, fields=fields, **kwargs)  # type: ignore[misc]
+        base = super().get_form(request, obj, change=change, fields=fields, **kwargs)
         return type(
             base.__name__, (VersionedFormMixin, base), {"version": forms.IntegerField(widget=forms.HiddenInput)}
         )
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not (change and self._versioned_change(obj) and "version" in getattr(form, "cleaned_data", {})):
-            super().save_model(request, obj, form, change)  # type: ignore[misc]
+            super().save_model(request, obj, form, change)
             return
         # The form's clean() holds the row's lock for the rest of the admin's transaction.
         names = {f.name for f in obj._meta.concrete_fields}
@@ -94,10 +102,10 @@ class VersionedAdminMixin:
             for inline in formset.forms:
                 if inline.instance.pk is not None and inline.has_changed() and inline not in deleted:
                     inline.instance.version += 1
-        super().save_formset(request, form, formset, change)  # type: ignore[misc]
+        super().save_formset(request, form, formset, change)
 
 
-class VersionedFormMixin(forms.ModelForm):  # type: ignore[type-arg]
+class VersionedFormMixin(forms.ModelForm):
     """Locks the row while the form is judged; a version other than the one read is refused."""
 
     version: forms.IntegerField
@@ -120,7 +128,7 @@ class VersionedFormMixin(forms.ModelForm):  # type: ignore[type-arg]
 
 def service_action(
     description: Any,
-    run: Callable[[HttpRequest, Any], Any],
+    run: Callable[[AuthenticatedHttpRequest, Any], Any],
     *,
     done: Any,
     name: str,
@@ -136,7 +144,7 @@ def service_action(
         for row in queryset:
             try:
                 with transaction.atomic():
-                    run(request, row)
+                    run(cast("AuthenticatedHttpRequest", request), row)  # the admin lets no anonymous user in
                 count += 1
             except (ValidationError, PermissionDenied) as e:
                 text = " ".join(e.messages) if isinstance(e, ValidationError) else str(e)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import django_filters
 from django.db.models import QuerySet
@@ -39,16 +39,27 @@ F = TypeVar("F", bound=Callable[..., Any])
 # for a versioned row, PATCH; never PUT (a change names only what changes) and never DELETE.
 READ_METHODS = ["get", "head", "options"]
 
+# The mixins below are mixed into views and viewsets; mypy is told so (at run time they stand alone).
+if TYPE_CHECKING:
+    from xicheng.roles import AuthenticatedRequest
+    from xicheng.scope import ScopedQuerySet
 
-class StrictQuery:
+    _APIView = APIView
+    _ViewSet = viewsets.GenericViewSet[Any]
+else:
+    _APIView = object
+    _ViewSet = object
+
+
+class StrictQuery(_APIView):
     """Query parameters read strictly, on every endpoint: each given at most once, and a typed one
     (a date, a number, a choice, true/false) never empty. `area=1&area=2` or `as_of=` would
     otherwise be read as one of the values or as no filter at all, and the caller would never know."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        super().initial(request, *args, **kwargs)
         method = (request.method or "").lower()
-        if method not in self.http_method_names or not hasattr(self, method):  # type: ignore[attr-defined]
+        if method not in self.http_method_names or not hasattr(self, method):
             return  # the method is not allowed: that is the answer (405), whatever the parameters
         free_text = {"search"}
         filterset = getattr(self, "filterset_class", None)
@@ -64,7 +75,7 @@ class StrictQuery:
             raise ValidationError(errors)
 
 
-class ScopedViewSet(StrictQuery, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class ScopedViewSet(StrictQuery, viewsets.GenericViewSet):
     """Base of every viewset: the queryset is the user's scope, so a row outside it is a 404.
 
     Subclasses set `queryset` (a ScopedQuerySet), `serializer_class`, `filterset_class`, and write
@@ -82,10 +93,13 @@ class ScopedViewSet(StrictQuery, viewsets.GenericViewSet):  # type: ignore[type-
     # False; a register never does.
     scoped = True
     action_permissions: dict[str, str] = {}
+    if TYPE_CHECKING:
+        request: AuthenticatedRequest  # RolePermission lets no anonymous user this far
 
     def get_queryset(self) -> QuerySet[Any]:
         queryset = super().get_queryset()
-        return queryset.visible_to(self.request.user) if self.scoped else queryset  # type: ignore[attr-defined]
+        # A scoped viewset's `queryset` is a ScopedQuerySet (the class says so, DRF cannot).
+        return cast("ScopedQuerySet[Any]", queryset).visible_to(self.request.user) if self.scoped else queryset
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         data = getattr(response, "data", None)
@@ -159,20 +173,21 @@ def versioned_update_schema(serializer: Any) -> Any:
 # PATCH of a versioned row. The version read comes in the body (`version`) or as If-Match (the
 # ETag the GET sent); without one the service answers 400, with a stale one 409 (412 for If-Match)
 # and the current version. `perform_update` passes it to the service with the rest.
-class VersionedUpdateMixin(mixins.UpdateModelMixin):
+class VersionedUpdateMixin(mixins.UpdateModelMixin, _ViewSet):
     takes_if_match = True  # the schema documents its 412
     http_method_names: Sequence[str] = [*READ_METHODS, "post", "patch"]
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)
-        instance = self.get_object()  # type: ignore[attr-defined]
-        serializer = self.get_serializer(instance, data=request.data, partial=partial)  # type: ignore[attr-defined]
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         header = version_from_if_match(request)
         if header is not None:
+            # A mark on the request for the 412 answer (xicheng.drf), which DRF's Request does not declare.
             request.version_from_if_match = True  # type: ignore[attr-defined]
             serializer.validated_data["version"] = header
-        self.perform_update(serializer)  # type: ignore[misc]
+        self.perform_update(serializer)
         return Response(serializer.data)
 
 
@@ -219,7 +234,7 @@ class CreatingScopedViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
     http_method_names: Sequence[str] = [*READ_METHODS, "post"]
 
 
-class LogsPersonalDataReads:
+class LogsPersonalDataReads(_APIView):
     """For viewsets whose answers carry personal data unmasked to users who hold the right: each
     successful read by such a user is logged (DESIGN.md, Personal data). Actions that read by
     POST (an exact-number search) log themselves."""
@@ -229,7 +244,7 @@ class LogsPersonalDataReads:
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         if request.method == "GET" and response.status_code == 200:
             reveal(request.user, subject=f"{self.personal_data_subject} {kwargs.get('pk', 'list')}", request=request)
-        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 def as_of_from(request: Request) -> date:
@@ -348,7 +363,7 @@ class TaskViewSet(VersionedUpdateMixin, CreatingScopedViewSet):
         responses={201: kernel_serializers.TaskUpdateSerializer},
     )
     @updates.mapping.post
-    def add_update(self, request: Request, pk: str | None = None) -> Response:
+    def add_update(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Progress notes of a task, newest first, in pages like every list; POST adds one and
         moves the task's status."""
         task = self.get_object()

@@ -317,7 +317,7 @@ def install_audit_triggers_after_migrate(using: str = "default", **kwargs: Any) 
 # Retention ---------------------------------------------------------------------------------------
 
 
-def audit_purge(*, days: int, acting_user: Any = None) -> dict[str, int]:
+def audit_purge(*, days: int, acting_user: User | None = None) -> dict[str, int]:
     """Remove audit records older than `days` (never fewer than AUDIT_RETENTION_DAYS), in one
     transaction that alone may delete them, and record that it did. Returns the count per table."""
     from datetime import timedelta
@@ -341,7 +341,7 @@ def audit_purge(*, days: int, acting_user: Any = None) -> dict[str, int]:
                 cursor.execute("SET LOCAL xicheng.audit_purge = 'on'")
         removed[AuditEvent._meta.db_table] = AuditEvent.objects.filter(at__lt=cutoff).delete()[0]
         for model in history_models().values():
-            history: Any = model.history  # type: ignore[attr-defined]
+            history: Any = model.history  # type: ignore[attr-defined]  # added by django-simple-history
             removed[history.model._meta.db_table] = history.filter(history_date__lt=cutoff).delete()[0]
         for log in (AccessLog, AccessFailureLog):
             removed[log._meta.db_table] = log.objects.filter(attempt_time__lt=cutoff).delete()[0]

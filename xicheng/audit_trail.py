@@ -251,7 +251,7 @@ def _m2m_values(history_model: Any, records: list[Any]) -> dict[tuple[int, str],
 
 
 def history_page(model: type[models.Model], data: dict[str, Any], page_number: Any) -> Page[Any]:
-    manager: Any = model.history  # type: ignore[attr-defined]
+    manager: Any = model.history  # type: ignore[attr-defined]  # added by django-simple-history
     history_model = manager.model
     earlier = manager.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id")).order_by("-history_id")
     records: QuerySet[Any] = (

@@ -9,7 +9,7 @@ import secrets
 from base64 import b32encode
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import segno
 from axes.handlers.database import AxesDatabaseHandler
@@ -46,6 +46,9 @@ from xicheng.roles import ADMINISTRATORS, AnyUser, Role, roles_of
 from xicheng.security import HAS_DEVICE, MUST_CHANGE_PASSWORD, remember_account_state
 from xicheng.services import audit_log
 
+if TYPE_CHECKING:
+    from xicheng.roles import AuthenticatedHttpRequest
+
 RECOVERY_CODES = 10
 
 
@@ -53,13 +56,13 @@ RECOVERY_CODES = 10
 # Passwords
 
 
-def _account(user: AnyUser) -> AccountSecurity:
+def _account(user: User) -> AccountSecurity:
     account, _created = AccountSecurity.objects.get_or_create(user=user)
     return account
 
 
 @transaction.atomic
-def password_changed_by_owner(*, user: AnyUser, request: HttpRequest | None = None) -> None:
+def password_changed_by_owner(*, user: User, request: HttpRequest | None = None) -> None:
     """The owner chose a new password (already saved): nothing is pending any more."""
     account = _account(user)
     account.must_change_password = False
@@ -77,7 +80,7 @@ def password_changed_by_owner(*, user: AnyUser, request: HttpRequest | None = No
 
 @transaction.atomic
 def password_set_by_admin(
-    *, user: AnyUser, acting_user: AnyUser, request: HttpRequest | None = None, source: str = "admin"
+    *, user: User, acting_user: User, request: HttpRequest | None = None, source: str = "admin"
 ) -> None:
     """An administrator set the password (a reset, or a new account): its owner must choose
     their own at the next sign-in."""
@@ -102,11 +105,11 @@ def password_set_by_admin(
 # The second factor (django-otp: one TOTP device and one set of recovery codes per user)
 
 
-def confirmed_totp(user: AnyUser) -> TOTPDevice | None:
+def confirmed_totp(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def pending_totp(user: AnyUser) -> TOTPDevice:
+def pending_totp(user: User) -> TOTPDevice:
     """The device being set up: created on the first visit, kept until confirmed."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
@@ -127,7 +130,7 @@ def qr_svg(device: TOTPDevice) -> SafeString:
 
 
 @transaction.atomic
-def recovery_codes_renew(*, user: AnyUser) -> list[str]:
+def recovery_codes_renew(*, user: User) -> list[str]:
     """A fresh set of single-use recovery codes; the old ones stop working."""
     device, _created = StaticDevice.objects.get_or_create(user=user, name="recovery", defaults={"confirmed": True})
     device.token_set.all().delete()
@@ -159,7 +162,7 @@ def otp_enrol(*, device: TOTPDevice, code: str, request: HttpRequest) -> list[st
 
 
 @transaction.atomic
-def otp_remove(*, user: AnyUser, acting_user: AnyUser, request: HttpRequest | None = None, source: str = "web") -> None:
+def otp_remove(*, user: User, acting_user: User, request: HttpRequest | None = None, source: str = "web") -> None:
     """Remove a user's second factor. An administrator must keep theirs; only another person
     (the system administrator, when a phone is lost) may remove it, and then it must be set up
     again at the next sign-in."""
@@ -177,7 +180,7 @@ def otp_remove(*, user: AnyUser, acting_user: AnyUser, request: HttpRequest | No
     )
 
 
-def otp_verify(*, user: AnyUser, code: str, request: HttpRequest) -> bool:
+def otp_verify(*, user: User, code: str, request: HttpRequest) -> bool:
     """A code from the authenticator app, or one recovery code (used up)."""
     code = code.replace(" ", "").strip()
     for device in [*TOTPDevice.objects.filter(user=user, confirmed=True), *StaticDevice.objects.filter(user=user)]:
@@ -205,7 +208,7 @@ def token_ttl() -> timedelta:
 
 @transaction.atomic
 def token_issue(
-    *, user: AnyUser, acting_user: AnyUser, source: str, days: int | None = None, request: HttpRequest | None = None
+    *, user: User, acting_user: User | None, source: str, days: int | None = None, request: HttpRequest | None = None
 ) -> tuple[AuthToken, str]:
     """Issue a token to an API client; the audit trail says who issued it, for whom, from where."""
     if Role.API_CLIENT not in roles_of(user):
@@ -232,7 +235,7 @@ def token_issue(
 
 
 @transaction.atomic
-def token_revoke(*, token: AuthToken, acting_user: AnyUser, source: str, request: HttpRequest | None = None) -> None:
+def token_revoke(*, token: AuthToken, acting_user: User, source: str, request: HttpRequest | None = None) -> None:
     owner = token.user
     key = token.token_key
     token.delete()
@@ -246,7 +249,7 @@ def token_revoke(*, token: AuthToken, acting_user: AnyUser, source: str, request
     )
 
 
-def live_tokens(user: AnyUser) -> list[AuthToken]:
+def live_tokens(user: User) -> list[AuthToken]:
     return list(
         AuthToken.objects.filter(user=user)
         .exclude(expiry__lt=timezone.now())
@@ -343,7 +346,7 @@ class Lockout:
     ip_addresses: list[str]
     failures: int
     until: datetime | None
-    user: AnyUser
+    user: User | None
 
 
 def current_lockouts() -> list[Lockout]:
@@ -372,9 +375,7 @@ def may_unlock(user: AnyUser) -> bool:
 
 
 @transaction.atomic
-def account_unlock(
-    *, username: str, acting_user: AnyUser, request: HttpRequest | None = None, source: str = "web"
-) -> int:
+def account_unlock(*, username: str, acting_user: User, request: HttpRequest | None = None, source: str = "web") -> int:
     """Clear an account's failed logins (and so its lock-out); audited as an unlock."""
     if not may_unlock(acting_user):
         raise PermissionDenied(_("Only the system administrator unlocks accounts."))
@@ -553,7 +554,7 @@ def token_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def token_revoke_view(request: HttpRequest, token_key: str) -> HttpResponse:
+def token_revoke_view(request: AuthenticatedHttpRequest, token_key: str) -> HttpResponse:
     tokens = list(AuthToken.objects.filter(user=request.user, token_key=token_key))
     if not tokens:
         messages.error(request, _("No such token of yours."))
@@ -570,7 +571,7 @@ def lockout_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def lockout_unlock_view(request: HttpRequest) -> HttpResponse:
+def lockout_unlock_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     username = request.POST.get("username", "")
     account_unlock(username=username, acting_user=request.user, request=request)
     messages.success(request, _("Account %(user)s unlocked.") % {"user": username})
@@ -581,7 +582,7 @@ def lockout_unlock_view(request: HttpRequest) -> HttpResponse:
 # its work unchanged and then record that the owner must choose a password of their own.
 
 
-def admin_user_password_view(request: HttpRequest, id: str) -> HttpResponse:
+def admin_user_password_view(request: AuthenticatedHttpRequest, id: str) -> HttpResponse:
     user_admin: Any = admin.site._registry[User]
     response = admin.site.admin_view(user_admin.user_change_password)(request, id)
     if request.method == "POST" and response.status_code == 302:
@@ -591,7 +592,7 @@ def admin_user_password_view(request: HttpRequest, id: str) -> HttpResponse:
     return response
 
 
-def admin_user_add_view(request: HttpRequest) -> HttpResponse:
+def admin_user_add_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     user_admin: Any = admin.site._registry[User]
     response = admin.site.admin_view(user_admin.add_view)(request)
     if request.method == "POST" and response.status_code == 302:

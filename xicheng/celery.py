@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from celery import Celery
 
@@ -29,3 +30,18 @@ app = Celery("xicheng")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Each app's tasks.py (xicheng's own and the domain apps').
 app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def add_domain_schedules(sender: Celery, **kwargs: Any) -> None:
+    """The domains' periodic tasks join the kernel's: beat finalizes the app once Django is set
+    up, and reads the schedule after that."""
+    from django.apps import apps
+
+    if not apps.ready:
+        import django
+
+        django.setup()
+    from xicheng import plugins
+
+    sender.conf.beat_schedule = {**sender.conf.beat_schedule, **plugins.beat_schedule()}

@@ -22,17 +22,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from django.http import HttpRequest
-
 if TYPE_CHECKING:
     from xicheng.periods import Period
+    from xicheng.roles import AuthenticatedHttpRequest
 
 
 @dataclass(frozen=True)
 class Panel:
     key: str
     template: str
-    context: Callable[[HttpRequest], dict[str, Any] | None]
+    context: Callable[[AuthenticatedHttpRequest], dict[str, Any] | None]  # "my work" is behind login
     order: int = 100
 
 
@@ -126,6 +125,7 @@ class Registry(Generic[T]):
         self._items: dict[str, T] = {}
 
     def register(self, item: T) -> T:
+        # A NavLink is known by its url name, every other part by its key.
         self._items[item.key if hasattr(item, "key") else item.url_name] = item  # type: ignore[attr-defined]
         return item
 

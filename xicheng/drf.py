@@ -40,7 +40,7 @@ class Pagination(PageNumberPagination):
             raise ValidationError({"page_size": [message]})
         return int(raw)
 
-    def get_page_number(self, request: Request, paginator: Paginator) -> int:  # type: ignore[type-arg]
+    def get_page_number(self, request: Request, paginator: Paginator) -> int:
         raw = request.query_params.get(self.page_query_param)
         if raw is None:
             return 1

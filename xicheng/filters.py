@@ -22,7 +22,7 @@ class StrictNullBooleanField(forms.NullBooleanField):
 
     VALUES = {"true": True, "false": False, "": None, "unknown": None}
 
-    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]  # as the stubs do for NullBooleanField
         if value is None or isinstance(value, bool):
             return value
         if not isinstance(value, str) or value not in self.VALUES:

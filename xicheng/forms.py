@@ -1,17 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from xicheng.models import Task
 from xicheng.scope import can_change
 from xicheng.validators import NOTE_LENGTH
+
+if TYPE_CHECKING:
+    from xicheng.roles import AuthenticatedHttpRequest
 
 T = TypeVar("T")
 
@@ -38,7 +40,9 @@ def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, messages)
 
 
-def submit_form(request: HttpRequest, row: models.Model, form: forms.BaseForm, service: Callable[..., T]) -> T | None:
+def submit_form(
+    request: AuthenticatedHttpRequest, row: models.Model, form: forms.BaseForm, service: Callable[..., T]
+) -> T | None:
     """The write a page posts about one row: a user who may not change `row` gets a 403; a valid
     form's cleaned data go to `service` (the service with its row and acting user already bound);
     a rule the service breaks lands on the form as `add_service_error` puts it.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -81,7 +81,7 @@ def client_ip(request: Any) -> str | None:
     address = remote
     # Walk back through the proxies we trust; the first address that is not one is the client.
     while any(address in network for network in networks) and hops:
-        address = hops.pop()  # type: ignore[assignment]
+        address = cast("ipaddress.IPv4Address | ipaddress.IPv6Address", hops.pop())  # no hop is None (above)
     return str(address)
 
 

@@ -38,6 +38,7 @@ from simple_history.models import HistoricalRecords
 from xicheng.roles import AnyUser
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
     from django.http import HttpRequest
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def _job_file_name(job: ImportExportJob, filename: str) -> str:
 class ImportExportJobQuerySet(models.QuerySet["ImportExportJob"]):
     def visible_to(self, user: AnyUser) -> ImportExportJobQuerySet:
         """A job, its progress, its errors and its file belong to the user who started it alone."""
-        if not getattr(user, "is_authenticated", False):
+        if not user.is_authenticated:
             return self.none()
         return self.filter(user_id=user.pk)
 
@@ -171,7 +172,7 @@ def job_create(
     *,
     kind: str,
     model: type[models.Model],
-    acting_user: AnyUser,
+    acting_user: User,
     request: HttpRequest | None = None,
     **fields: Any,
 ) -> ImportExportJob:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -26,6 +26,16 @@ from django.utils.translation import gettext as _
 
 from xicheng.roles import AnyUser, Role, roles_of
 from xicheng.scope import can_change
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+class Versioned(Protocol):
+    """A row with a `version` field (`is_versioned`), as the type checker sees it."""
+
+    version: int
+
 
 M = TypeVar("M", bound=models.Model)
 
@@ -65,7 +75,7 @@ def refuse_stale(row: models.Model, version: int | None, *, label: str | None = 
     label = label or thing(row)
     if version is None:
         raise ValidationError({"version": missing_version_message(label)}, code="version_required")
-    current = row.version  # type: ignore[attr-defined]
+    current = cast(Versioned, row).version  # the caller locked a versioned row
     if current != version:
         raise Conflict(conflict_message(label, current, version), current_version=current)
 
@@ -96,7 +106,7 @@ def locked_for_change(
     obj: M,
     *,
     version: int | None,
-    by: AnyUser,
+    by: User,
     label: str | None = None,
     check_scope: bool = True,
 ) -> Iterator[M]:
@@ -128,7 +138,8 @@ def locked_for_change(
         locked.validate_constraints()
         update_fields = [f.name for f in changed if f.name != "version"]
         if versioned:
-            locked.version = version + 1  # type: ignore[attr-defined,operator]
+            # A versioned row came with a version: None was refused above.
+            cast(Versioned, locked).version = cast(int, version) + 1
             update_fields.append("version")
         if update_fields:
             locked.save(update_fields=update_fields)
@@ -144,4 +155,5 @@ def _refresh(obj: models.Model, locked: models.Model, names: list[str]) -> None:
         if field.is_relation:
             setattr(obj, name, getattr(locked, name))
         else:
-            setattr(obj, field.attname, getattr(locked, field.attname))  # type: ignore[union-attr]
+            attname = cast("models.Field[Any, Any]", field).attname  # not a relation: a concrete field
+            setattr(obj, attname, getattr(locked, attname))

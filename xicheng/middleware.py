@@ -26,7 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-from xicheng.roles import Role, enters_admin, has_role, reads_domain, roles_of
+from xicheng.roles import AnyUser, Role, enters_admin, has_role, reads_domain, roles_of
 
 # What browsers ask for on their own (the icon, robots) is a plain 404, not a refusal on record.
 OPEN_PREFIXES = (
@@ -43,7 +43,7 @@ AUDIT_PREFIX = "/audit/"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 
 
-def may_enter(user: object, path: str) -> bool:
+def may_enter(user: AnyUser, path: str) -> bool:
     """May this signed-in user open this path (the API and the admin's login aside)?"""
     if getattr(user, "is_superuser", False):
         return True

@@ -80,7 +80,7 @@ class DayField(forms.CharField):
         super().__init__(**kwargs)
         self.param = name
 
-    def clean(self, value: Any) -> date | None:  # type: ignore[override]
+    def clean(self, value: Any) -> date | None:
         raw = super().clean(value)
         if not raw:
             return None

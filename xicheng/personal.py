@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
@@ -62,7 +62,10 @@ def blind_index(value: str, key: str | None = None) -> str:
     return hmac.new(digest_key, normalised.encode(), hashlib.sha256).hexdigest()
 
 
-def exactly(queryset: models.QuerySet[Any], name: str, value: str) -> models.QuerySet[Any]:
+_QS = TypeVar("_QS", bound=models.QuerySet[Any])
+
+
+def exactly(queryset: _QS, name: str, value: str) -> _QS:
     """The rows whose encrypted field `name` is `value`, matched on its blind index `<name>_index`."""
     return queryset.filter(**{f"{name}_index": blind_index(value)})
 
@@ -197,7 +200,7 @@ def masked_column(name: str, description: Any) -> Callable[[Any, models.Model], 
     return column
 
 
-def may_see_personal_data(user: AnyUser) -> bool:
+def may_see_personal_data(user: AnyUser | None) -> bool:
     """The right to see personal data whole; everyone else sees it masked."""
     return bool(user is not None and user.is_authenticated and user.has_perm(PERSONAL_DATA_PERMISSION))
 

@@ -17,6 +17,8 @@ order) and reads their declarations.
         supervisable = [Supervisable("governance.hazard", "governance.Hazard", _("Hazard"))]
         demo = "governance.demo.seed"                        # seed(ctx), after the kernel's demo
         demo_indicators = "governance.demo.INDICATORS"       # list[DemoIndicator]
+        schedule = "welfare.tasks.SCHEDULE"                  # celery beat entries, by name
+        enum_names = {"DisputeStatusEnum": "governance.models.Dispute.Status"}  # API schema names
 
 Everything but `field_models` and `supervisable` is a dotted path, resolved after every model is
 loaded (`install()` in the kernel's ready(), the URLconf, the demo), so an app's apps.py imports
@@ -28,9 +30,9 @@ AppConfig subclass it finds in apps.py, and a second one there would leave it a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.apps import AppConfig, apps
 from django.conf import settings
@@ -65,6 +67,10 @@ class DomainConfig(AppConfig):
     supervisable: Sequence[Supervisable] = ()
     demo: str = ""
     demo_indicators: str = ""
+    schedule: str = ""
+    # Choice sets that share a field name with another app's ("status") need their own name in
+    # the API schema: component name → dotted path of the choices.
+    enum_names: Mapping[str, str] = {}
 
     def declared(self, name: str) -> list[Any]:
         """The list a dotted-path declaration names; empty when the app declares none."""
@@ -87,6 +93,15 @@ def supervisable_kinds() -> dict[str, Supervisable]:
     return {kind.kind: kind for config in domains() for kind in config.supervisable}
 
 
+def beat_schedule() -> dict[str, Any]:
+    """The domains' periodic tasks (celery beat entries by name), from their `schedule`."""
+    entries: dict[str, Any] = {}
+    for config in domains():
+        if config.schedule:
+            entries.update(import_string(config.schedule))
+    return entries
+
+
 def install() -> None:
     """Fill the kernel's registries from the domains' declarations: called once, from the kernel's
     ready(), when every model is loaded."""
@@ -96,7 +111,10 @@ def install() -> None:
         if not isinstance(apps.get_app_config(label), DomainConfig):
             raise ImproperlyConfigured(f"The domain app {label!r} needs an AppConfig that subclasses DomainConfig.")
     kinds: set[str] = set()
+    # The schema generator reads its settings on first use, long after this.
+    enum_names = cast(dict[str, str], settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"])
     for config in domains():
+        enum_names.update(config.enum_names)
         for metric in config.declared("metrics"):
             metrics.register(metric)
         for panel in config.declared("panels"):

@@ -62,7 +62,7 @@ class RegisterResource(resources.ModelResource):
 
     moved_by_services: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, user: AnyUser = None, **kwargs: Any) -> None:
+    def __init__(self, user: AnyUser | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.user = user
 

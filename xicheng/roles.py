@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.apps import apps
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# A signed-in User or the AnonymousUser. Typed loosely on purpose: django-stubs splits the auth
-# types so that every `request.user` call site would need a cast.
-AnyUser = Any
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.http import HttpRequest
+    from django_htmx.middleware import HtmxDetails
+    from rest_framework.request import Request
+
+    class AuthenticatedHttpRequest(HttpRequest):
+        """A page's request: `RoleRequiredMiddleware` lets no anonymous user reach a page past the
+        login, and django-htmx's middleware adds `htmx`. For annotations only."""
+
+        user: User
+        htmx: HtmxDetails
+
+    class AuthenticatedRequest(Request):
+        """An API request: `RolePermission` lets no anonymous user through. For annotations only."""
+
+        user: User
+
+
+# What `request.user` holds: a signed-in User (AUTH_USER_MODEL is Django's own) or the AnonymousUser.
+# A string, so that importing the roles does not import the auth models before the apps are ready.
+AnyUser: TypeAlias = "User | AnonymousUser"
 
 
 class Role(models.TextChoices):
@@ -137,7 +156,7 @@ def roles_of(user: AnyUser) -> frozenset[str]:
         cached = frozenset(names & set(Role.values))
         if user.is_superuser:
             cached = cached | {Role.DATA_ADMIN.value}
-        user._xicheng_roles = cached
+        user._xicheng_roles = cached  # type: ignore[attr-defined]  # a cache on the user object, for its request
     return cached
 
 

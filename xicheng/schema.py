@@ -16,7 +16,7 @@ surprise.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -142,7 +142,14 @@ class LocalTimeField(serializers.TimeField):
         return super().to_internal_value(value)
 
 
-class TypedJSON:
+# Mixed into serializers; mypy is told so (at run time it stands alone).
+if TYPE_CHECKING:
+    _Serializer = serializers.Serializer[Any]
+else:
+    _Serializer = object
+
+
+class TypedJSON(_Serializer):
     """A JSON body is read with the types the schema gives it: 0 is not a text, "5" is not a
     number and "yes" is not true. DRF's fields coerce all three, which suits a form post, where
     every value arrives as text, but breaks the schema's promise for JSON. Serializers that read
@@ -151,17 +158,17 @@ class TypedJSON:
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict) and not isinstance(data, QueryDict):
             errors = {}
-            for name, field in self.fields.items():  # type: ignore[attr-defined]
+            for name, field in self.fields.items():
                 if not field.read_only and name in data and data[name] is not None:
                     problem = _json_type_problem(field, data[name])
                     if problem:
                         errors[name] = [problem]
             if errors:
                 raise serializers.ValidationError(errors)
-        return super().to_internal_value(data)  # type: ignore[misc]
+        return super().to_internal_value(data)
 
 
-def _json_type_problem(field: serializers.Field, value: Any) -> str | None:  # type: ignore[type-arg]
+def _json_type_problem(field: serializers.Field, value: Any) -> str | None:
     """What is wrong with the JSON type of a value for a field, or None."""
     if isinstance(field, serializers.ChoiceField | serializers.DecimalField):
         return None  # a choice is checked against its choices, a decimal may be written either way
@@ -216,7 +223,7 @@ PERIOD_PARAMETERS = [
 
 
 @extend_schema_field({"anyOf": [{"type": "string"}, {"type": "number"}]})
-class CellField(serializers.Field):  # type: ignore[type-arg]
+class CellField(serializers.Field):
     """A table cell: a number stays a number (so a client can sum it), anything else is text."""
 
     def to_representation(self, value: Any) -> Any:
@@ -226,7 +233,7 @@ class CellField(serializers.Field):  # type: ignore[type-arg]
 
 
 @extend_schema_field({"type": "number"})
-class NumberField(serializers.Field):  # type: ignore[type-arg]
+class NumberField(serializers.Field):
     """A figure as the overview computed it: whole numbers stay whole."""
 
     def to_representation(self, value: Any) -> Any:
@@ -237,7 +244,7 @@ class PeriodOutSerializer(serializers.Serializer[Any]):
     start = serializers.DateField()
     end = serializers.DateField()
     # The metaclass takes declared fields off the class, so this does not shadow Field.label.
-    label = serializers.CharField()  # type: ignore[assignment]
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label (see above)
 
 
 class LightCountsSerializer(serializers.Serializer[Any]):

@@ -18,7 +18,7 @@ A model declares where these facts live with a `ScopeRule`, and its QuerySet inh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 from django.db import models
 from django.db.models import Q
@@ -63,7 +63,7 @@ def served_areas(user: AnyUser) -> list[Area]:
         from xicheng.models import Area
 
         cached = list(Area.objects.filter(cadres__user=user))
-        user._xicheng_areas = cached
+        user._xicheng_areas = cached  # type: ignore[attr-defined]  # a cache on the user object, for its request
     return cached
 
 
@@ -121,14 +121,17 @@ def changeable_q(model: type[models.Model], rule: ScopeRule, user: AnyUser) -> Q
     return _own(model, rule, user)
 
 
-class ScopedQuerySet(models.QuerySet[Any]):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class ScopedQuerySet(models.QuerySet[_M]):
     scope_rule: ClassVar[ScopeRule] = ScopeRule()
 
-    def visible_to(self, user: AnyUser) -> Any:
+    def visible_to(self, user: AnyUser) -> Self:
         q = visible_q(self.model, self.scope_rule, user)
         return self if q is None else self.filter(q)
 
-    def changeable_by(self, user: AnyUser) -> Any:
+    def changeable_by(self, user: AnyUser) -> Self:
         q = changeable_q(self.model, self.scope_rule, user)
         return self if q is None else self.filter(q)
 
@@ -144,7 +147,7 @@ def can_change(user: AnyUser, obj: models.Model) -> bool:
     return bool(manager.changeable_by(user).filter(pk=obj.pk).exists())
 
 
-def areas_changeable_by(user: AnyUser) -> Any:
+def areas_changeable_by(user: AnyUser) -> models.QuerySet[Area]:
     """Areas a user may file records under: their areas' subtrees (all of them for data admins)."""
     from xicheng.models import Area
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -14,9 +14,16 @@ from xicheng.schema import TypedJSON
 from xicheng.scope import areas_changeable_by
 from xicheng.selectors import target_progress
 
+# The mixins below are mixed into serializers; mypy is told so (at run time they stand alone).
+if TYPE_CHECKING:
+    _Serializer = serializers.Serializer[Any]
+else:
+    _Serializer = object
+
 
 class AreaSerializer(serializers.ModelSerializer[Area]):
-    parent = serializers.SerializerMethodField()  # type: ignore[assignment]
+    # The metaclass takes declared fields off the class, so this does not shadow Field.parent.
+    parent = serializers.SerializerMethodField()  # type: ignore[assignment]  # a field, not Field.parent
 
     class Meta:
         model = Area
@@ -33,21 +40,22 @@ class AreaSerializer(serializers.ModelSerializer[Area]):
 # kind unless the caller holds the personal-data right. Writes take the value whole. The viewset
 # logs the whole reads (`xicheng.api.LogsPersonalDataReads`). A comment, not a docstring: the
 # schema would show a docstring as the description of every serializer that has none of its own.
-class MasksPersonalData:
+class MasksPersonalData(_Serializer):
     def sees_personal_data(self) -> bool:
-        request = self.context.get("request")  # type: ignore[attr-defined]
+        request = self.context.get("request")
         return request is not None and may_see_personal_data(request.user)
 
     def _personal_fields(self, instance: Any) -> list[tuple[str, Any]]:
         if not hasattr(self, "_personal"):
             model = getattr(getattr(self, "Meta", None), "model", None) or type(instance)
-            fields = self.fields.items()  # type: ignore[attr-defined]
-            found = [(name, personal_kind(model, f.source)) for name, f in fields if not f.write_only]
+            fields = self.fields.items()
+            # A bound field's source is its dotted path (DRF types it as a callable too).
+            found = [(name, personal_kind(model, cast(str, f.source))) for name, f in fields if not f.write_only]
             self._personal = [(name, kind) for name, kind in found if kind is not None]
         return self._personal
 
     def to_representation(self, instance: Any) -> Any:
-        data = super().to_representation(instance)  # type: ignore[misc]
+        data = super().to_representation(instance)
         if not self.sees_personal_data():
             for name, kind in self._personal_fields(instance):
                 if name in data:
@@ -120,7 +128,8 @@ class TaskSerializer(TypedJSON, serializers.ModelSerializer[Task]):
         request = self.context.get("request")
         if request is not None and "area" in self.fields:
             # A write may only point at areas the writer serves.
-            self.fields["area"].queryset = areas_changeable_by(request.user)  # type: ignore[attr-defined]
+            area = cast("serializers.PrimaryKeyRelatedField[Area]", self.fields["area"])
+            area.queryset = areas_changeable_by(request.user)
 
     def get_lead_leader_name(self, task: Task) -> str:
         return PersonSerializer().get_name(task.lead_leader)
@@ -161,8 +170,9 @@ class TargetListSerializer(serializers.ListSerializer[Target]):
     def to_representation(self, data: Any) -> list[Any]:
         items = list(data.all() if isinstance(data, QuerySet) else data)
         as_of = self.context.get("as_of") or timezone.localdate()
-        self.child.context["progress"] = {row.target.pk: row.progress for row in target_progress(items, as_of)}  # type: ignore[union-attr]
-        return [self.child.to_representation(item) for item in items]  # type: ignore[union-attr]
+        child = cast("TargetSerializer", self.child)  # DRF sets it: this is TargetSerializer's list class
+        child.context["progress"] = {row.target.pk: row.progress for row in target_progress(items, as_of)}
+        return [child.to_representation(item) for item in items]
 
 
 class TargetSerializer(serializers.ModelSerializer[Target]):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,14 +12,17 @@ from django.utils.translation import gettext as _
 from xicheng.history import client_ip, current_request
 from xicheng.locking import Conflict, locked_for_change, may_assign, require_assigner
 from xicheng.models import AuditEvent, Target, Task, TaskUpdate
-from xicheng.roles import AnyUser
 from xicheng.scope import areas_changeable_by
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 __all__ = ["Conflict", "audit_log", "task_add_update", "task_create", "task_edit"]
 
 
 @transaction.atomic
-def task_add_update(*, task: Task, note: str, status: str, acting_user: AnyUser, version: int | None) -> TaskUpdate:
+def task_add_update(*, task: Task, note: str, status: str, acting_user: User, version: int | None) -> TaskUpdate:
     """Write a progress note on a task and move its status, as one change."""
     note = note.strip()
     if not note:
@@ -40,7 +43,7 @@ def audit_log(
     action: str,
     subject: str,
     request: Any = None,
-    target_user: Any = None,
+    target_user: User | None = None,
     changes: dict[str, Any] | None = None,
     source: str = "",
 ) -> AuditEvent:
@@ -76,7 +79,7 @@ def _refuse_unknown(fields: dict[str, Any]) -> None:
         raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
 
 
-def _check_task_scope(acting_user: AnyUser, fields: dict[str, Any]) -> None:
+def _check_task_scope(acting_user: User, fields: dict[str, Any]) -> None:
     """A task may only point at an area the writer serves and a target the writer can see."""
     area = fields.get("area")
     if area is not None and not areas_changeable_by(acting_user).filter(pk=area.pk).exists():
@@ -87,7 +90,7 @@ def _check_task_scope(acting_user: AnyUser, fields: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def task_create(*, acting_user: AnyUser, **fields: Any) -> Task:
+def task_create(*, acting_user: User, **fields: Any) -> Task:
     """Set up a task: giving out work is a leader's or a data admin's."""
     _refuse_unknown(fields)
     if not may_assign(acting_user) or not acting_user.has_perm("xicheng.add_task"):
@@ -100,7 +103,7 @@ def task_create(*, acting_user: AnyUser, **fields: Any) -> Task:
 
 
 @transaction.atomic
-def task_edit(*, task: Task, acting_user: AnyUser, version: int | None, **fields: Any) -> Task:
+def task_edit(*, task: Task, acting_user: User, version: int | None, **fields: Any) -> Task:
     """Change a task's fields; the assignment fields only by a leader or a data admin."""
     _refuse_unknown(fields)
     with locked_for_change(task, version=version, by=acting_user) as locked:

@@ -361,12 +361,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        # Choice sets shared by a field name across apps ("status") need a name of their own.
+        # Choice sets shared by a field name across apps ("status") need a name of their own; the
+        # domains add theirs from their DomainConfig's `enum_names`.
         "TaskStatusEnum": "xicheng.models.Task.Status",
-        "DisputeStatusEnum": "governance.models.Dispute.Status",
-        "ProjectStatusEnum": "projects.models.Project.Status",
-        "HouseholdStatusEnum": "projects.models.Household.Status",
-        "ProjectIssueStatusEnum": "projects.models.ProjectIssue.Status",
     },
 }
 
@@ -412,20 +409,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
 
 
-def _minutes_after(moment: time, minutes: int) -> time:
-    total = moment.hour * 60 + moment.minute + minutes
-    return time((total // 60) % 24, total % 60)
-
-
 # Periodic tasks (`celery -A xicheng beat`), celery's own schedule: a fixed list reviewed with
-# the code, with no database tables and no admin page that could change it.
-SAFETY_CHECKS_AT = _minutes_after(MEAL_CUTOFF, 5)
+# the code, with no database tables and no admin page that could change it. The domains add
+# theirs from their DomainConfig's `schedule` (xicheng/celery.py).
 CELERY_BEAT_SCHEDULE = {
-    "raise-safety-checks": {
-        # A few minutes after the meal cut-off: lone elders nobody reached get a safety check.
-        "task": "welfare.tasks.raise_safety_checks",
-        "schedule": crontab(hour=SAFETY_CHECKS_AT.hour, minute=SAFETY_CHECKS_AT.minute),
-    },
     "purge-expired-job-files": {
         "task": "xicheng.tasks.purge_expired_jobs",
         "schedule": crontab(minute=17),

@@ -18,18 +18,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
 from django.db import models
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from xicheng import clock
@@ -37,6 +36,16 @@ from xicheng.forms import submit_form
 from xicheng.schema import TypedJSON
 from xicheng.serializers import VersionField
 from xicheng.stages import stage_advance, stage_revert
+
+# The actions below are mixed into viewsets; mypy is told so (at run time they stand alone).
+if TYPE_CHECKING:
+    from rest_framework.viewsets import GenericViewSet
+
+    from xicheng.roles import AuthenticatedHttpRequest, AuthenticatedRequest
+
+    _ViewSet = GenericViewSet[Any]
+else:
+    _ViewSet = object
 
 # The API ----------------------------------------------------------------------------------------
 
@@ -62,7 +71,7 @@ STAGE_ACTION_PERMISSIONS = {"advance": "change", "revert": "change"}
 # viewset's object permission, then the service's own check). It answers the row as the viewset
 # serialises it; a stale version is a 409 with the current one. (No docstring: the schema would
 # take it for the viewset's own description.)
-class RevertAction:
+class RevertAction(_ViewSet):
     action_permissions: dict[str, str] = STAGE_ACTION_PERMISSIONS
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -71,14 +80,14 @@ class RevertAction:
         cls.action_permissions = {**STAGE_ACTION_PERMISSIONS, **cls.__dict__.get("action_permissions", {})}
 
     def stage_answer(self, row: models.Model) -> Response:
-        return Response(self.get_serializer(row).data)  # type: ignore[attr-defined]
+        return Response(self.get_serializer(row).data)
 
     @extend_schema(request=RevertStepSerializer)
     @action(detail=True, methods=["post"])
-    def revert(self, request: Request, pk: str | None = None) -> Response:
+    def revert(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Undo the last step (its day is cleared, the status goes back to the one before); 409
         if it changed meanwhile."""
-        row = self.get_object()  # type: ignore[attr-defined]
+        row = self.get_object()
         body = RevertStepSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         row = stage_revert(row, version=body.validated_data["version"], acting_user=request.user)
@@ -90,9 +99,9 @@ class RevertAction:
 class StageActions(RevertAction):
     @extend_schema(request=NextStepSerializer)
     @action(detail=True, methods=["post"])
-    def advance(self, request: Request, pk: str | None = None) -> Response:
+    def advance(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Move one step (today unless `on` is given); 409 if it changed meanwhile."""
-        row = self.get_object()  # type: ignore[attr-defined]
+        row = self.get_object()
         body = NextStepSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         row = stage_advance(
@@ -111,7 +120,7 @@ class OneTapForm(forms.Form):
 
 
 def one_tap(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     row: models.Model,
     *,
     template: str,
@@ -131,7 +140,7 @@ def one_tap(
     else:
         step = partial(stage_advance, row, on=timezone.localdate(), acting_user=request.user)
     saved = submit_form(request, row, form, step) is not None
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         for error in form.non_field_errors():
             messages.error(request, str(error))
         return redirect(redirect_to)

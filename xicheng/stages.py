@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date
 from itertools import pairwise
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -50,6 +50,9 @@ from xicheng.locking import locked_for_change, thing
 from xicheng.metrics import Metric
 from xicheng.roles import AnyUser
 from xicheng.validators import check_event_date
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 M = TypeVar("M", bound=models.Model)
 
@@ -346,25 +349,25 @@ class StagedModel:
 
 
 def _require_mover(row: models.Model, user: AnyUser) -> None:
-    stages: Stages = row.stages  # type: ignore[attr-defined]
+    stages = cast(StagedModel, row).stages  # the rows these services take are staged models
     if stages.may_move is not None and not stages.may_move(user, row):
         raise PermissionDenied(_("You may not change this %(thing)s.") % {"thing": thing(row)})
 
 
 @transaction.atomic
-def stage_advance(row: M, *, on: date, version: int | None, acting_user: AnyUser, to: str | None = None) -> M:
+def stage_advance(row: M, *, on: date, version: int | None, acting_user: User, to: str | None = None) -> M:
     """Move a staged row exactly one step, dated `on` (not in the future, not before the last step)."""
     check_event_date(on, "on")
     _require_mover(row, acting_user)
     with locked_for_change(row, version=version, by=acting_user) as locked:
-        locked.advance(on, to=to)  # type: ignore[attr-defined]
+        cast(StagedModel, locked).advance(on, to=to)
     return locked
 
 
 @transaction.atomic
-def stage_revert(row: M, *, version: int | None, acting_user: AnyUser) -> M:
+def stage_revert(row: M, *, version: int | None, acting_user: User) -> M:
     """Undo a staged row's last step (a mis-tap): by whoever may move it, audited like a step."""
     _require_mover(row, acting_user)
     with locked_for_change(row, version=version, by=acting_user) as locked:
-        locked.revert()  # type: ignore[attr-defined]
+        cast(StagedModel, locked).revert()
     return locked

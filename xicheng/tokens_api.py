@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -15,8 +15,11 @@ from xicheng.api import router
 from xicheng.authentication import token_revoke
 from xicheng.roles import has_role
 
+if TYPE_CHECKING:
+    from xicheng.roles import AuthenticatedRequest
 
-class TokenSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+
+class TokenSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuthToken
         fields = ["token_key", "created", "expiry"]
@@ -34,11 +37,13 @@ class OwnTokensOnly(permissions.BasePermission):
     list=extend_schema(summary="The caller's own live API tokens (key prefix, issued, expiry)."),
     destroy=extend_schema(summary="Revoke one of the caller's own tokens; it answers 401 from then on."),
 )
-class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     serializer_class = TokenSerializer
     permission_classes = [OwnTokensOnly]
     lookup_field = "token_key"
     queryset = AuthToken.objects.none()
+    if TYPE_CHECKING:
+        request: AuthenticatedRequest  # OwnTokensOnly lets no anonymous user this far
 
     def get_queryset(self) -> QuerySet[AuthToken]:
         return AuthToken.objects.filter(user=self.request.user).exclude(expiry__lt=timezone.now()).order_by("-created")

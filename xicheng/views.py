@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from functools import partial, wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
@@ -29,6 +29,9 @@ from xicheng.roles import Role, roles_of
 from xicheng.scope import can_change
 from xicheng.selectors import target_progress
 from xicheng.services import audit_log, task_add_update
+
+if TYPE_CHECKING:
+    from xicheng.roles import AuthenticatedHttpRequest
 
 
 @require_GET
@@ -91,10 +94,10 @@ def answers_bad_params(view: View) -> View:
         except ParamError as error:
             return bad_params_page(request, error)
 
-    return wrapper  # type: ignore[return-value]
+    return cast(View, wrapper)  # `wraps` keeps the view's name; its signature is the view's too
 
 
-def my_work(request: HttpRequest) -> HttpResponse:
+def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
     """我的工作台: the open tasks this user answers for, and what each domain app puts here."""
     tasks = list(
         Task.objects.visible_to(request.user)
@@ -141,11 +144,11 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def task_add_update_view(request: HttpRequest, pk: int) -> HttpResponse:
+def task_add_update_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(Task.objects.visible_to(request.user), pk=pk)
     form = TaskUpdateForm(request.POST)
     saved = submit_form(request, task, form, partial(task_add_update, task=task, acting_user=request.user)) is not None
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         task.refresh_from_db()
         fresh = TaskUpdateForm(initial={"status": task.status, "version": task.version}) if saved else form
         return render(request, "xicheng/_task_card.html", {"task": task, "form": fresh, "saved": saved})

@@ -6,7 +6,6 @@ from datetime import datetime, time
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from tests.welfare.factories import DAY, World
@@ -39,7 +38,8 @@ def test_without_a_day_the_beat_task_checks_today_and_only_after_the_cut_off(wor
 
 
 def test_beat_runs_the_task_by_the_name_the_worker_knows() -> None:
-    entry = settings.CELERY_BEAT_SCHEDULE["raise-safety-checks"]
     app.loader.import_default_modules()
+    app.finalize()
+    entry = app.conf.beat_schedule["raise-safety-checks"]
     assert entry["task"] in app.tasks
     assert entry["schedule"].hour == {11} and entry["schedule"].minute == {35}

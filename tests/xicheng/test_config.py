@@ -107,12 +107,23 @@ def test_without_a_broker_jobs_run_in_the_process_so_make_run_needs_only_python(
 
 
 def test_the_safety_checks_run_five_minutes_after_the_meal_cut_off() -> None:
-    found = _settings_in_a_fresh_process(
-        {"DEBUG": "true", "MEAL_CUTOFF": "11:58"},
-        "[str(settings.CELERY_BEAT_SCHEDULE['raise-safety-checks']['schedule']), "
-        "settings.CELERY_BEAT_SCHEDULE['raise-safety-checks']['task']]",
+    # What beat reads: the kernel's schedule and the domains' (WelfareConfig.schedule), once the
+    # Celery app is finalized.
+    script = (
+        "import django, json; django.setup(); from xicheng.celery import app; app.finalize(); "
+        "beat = app.conf.beat_schedule; entry = beat['raise-safety-checks']; "
+        "print(json.dumps([str(entry['schedule']), entry['task'], sorted(beat)]))"
     )
-    assert found == ["<crontab: 3 12 * * * (m/h/dM/MY/d)>", "welfare.tasks.raise_safety_checks"]
+    result = _run(
+        [sys.executable, "-c", script],
+        {"DJANGO_SETTINGS_MODULE": "xicheng.settings", "DEBUG": "true", "MEAL_CUTOFF": "11:58"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [
+        "<crontab: 3 12 * * * (m/h/dM/MY/d)>",
+        "welfare.tasks.raise_safety_checks",
+        ["purge-expired-job-files", "raise-safety-checks"],
+    ]
 
 
 # One clear line --------------------------------------------------------------------------------

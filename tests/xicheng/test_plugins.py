@@ -16,7 +16,8 @@ KERNEL = Path(__file__).resolve().parents[2] / "xicheng"
 
 
 def test_the_kernel_finds_the_domains_in_installed_order() -> None:
-    assert plugins.labels() == ["projects", "governance", "welfare"]
+    # The toy register (tests/toyregister) is installed for the tests only, after the real ones.
+    assert plugins.labels() == ["projects", "governance", "welfare", "toyregister"]
 
 
 def test_every_declaration_resolves_to_what_the_kernel_expects() -> None:
@@ -43,6 +44,7 @@ def test_the_registries_hold_what_the_domains_declare() -> None:
         "governance:home",
         "welfare:center_list",
         "welfare:safety_check_list",
+        "toyregister:lamp_list",
     ]
 
 

@@ -144,6 +144,10 @@ WEB: dict[str, dict[str, dict[str, Any]]] = {
     "welfare:delivery_list": {"GET": READ},
     "welfare:safety_check_list": {"GET": READ},
     "welfare:safety_check_resolve": {"POST": WRITE_IN_AREA},
+    # The toy register (tests/toyregister), installed for the tests only: the same rules as the real ones.
+    "toyregister:lamp_list": {"GET": READ},
+    "toyregister:lamp_next_step": {"POST": WRITE_IN_AREA},
+    "toyregister:lamp_undo_step": {"POST": WRITE_IN_AREA},
 }
 
 # The API, by the schema's paths: {method: policy}.
@@ -215,6 +219,10 @@ API: dict[str, dict[str, dict[str, Any]]] = {
     "/api/v1/safety-checks/": {"GET": READ},
     "/api/v1/safety-checks/{id}/": {"GET": READ_IN_AREA},
     "/api/v1/safety-checks/{id}/resolve/": {"POST": WRITE_IN_AREA},
+    "/api/v1/lamp-repairs/": {"GET": READ},
+    "/api/v1/lamp-repairs/{id}/": {"GET": READ_IN_AREA},
+    "/api/v1/lamp-repairs/{id}/advance/": {"POST": WRITE_IN_AREA},
+    "/api/v1/lamp-repairs/{id}/revert/": {"POST": WRITE_IN_AREA},
 }
 
 # The admin, by page of a model admin: {page: {method: policy}}, one set per kind of model.
@@ -298,7 +306,7 @@ ADMIN_MODELS: dict[str, dict[str, dict[str, dict[str, Any]]]] = {
     "welfare.mealdelivery": DATA_PAGES_NO_ADD,
     "welfare.safetycheck": DATA_PAGES_NO_ADD,
 }
-DATA_APPS = ("xicheng", "projects", "governance", "welfare")
+DATA_APPS = ("xicheng", "projects", "governance", "welfare", "toyregister")
 
 # The admin's own pages, by URL name.
 ADMIN_SITE_PAGES: dict[str, dict[str, dict[str, Any]]] = {
@@ -418,6 +426,8 @@ WEB_MODELS = {
     "welfare:elder_detail": "welfare.elder",
     "welfare:elder_leave": "welfare.elder",
     "welfare:safety_check_resolve": "welfare.safetycheck",
+    "toyregister:lamp_next_step": "toyregister.lamprepair",
+    "toyregister:lamp_undo_step": "toyregister.lamprepair",
 }
 
 
@@ -505,6 +515,7 @@ class World:
             ProjectIssueFactory,
             SquadFactory,
         )
+        from tests.toyregister.models import LampRepair
         from tests.welfare.factories import (
             CareCenterFactory,
             ElderFactory,
@@ -543,11 +554,15 @@ class World:
             delivery = MealDeliveryFactory(center=center, village=village)
             receipt = MealReceipt.objects.create(delivery=delivery, elder=elder)
             check = SafetyCheckFactory(elder=elder)
+            lamp = LampRepair.objects.create(
+                area=grid, address="路灯1号", reporter="张三", reported_on=date(2026, 3, 1)
+            )
             for record in (task, target, reading, project, milestone, squad, household, issue, lead, house):
                 self._add(key, record)
             for record in (inspection, migrant, hazard, dispute, zero, center, served, elder, delivery, receipt):
                 self._add(key, record)
             self._add(key, check)
+            self._add(key, lamp)
             self._add(key, village)
             self._add(key, Cadre.objects.get(user=cadre))
             self._add(key, cadre)
