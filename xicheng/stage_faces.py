@@ -16,7 +16,6 @@ undo button) for a row the user may change.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -54,8 +53,9 @@ class NextStepSerializer(TypedJSON, serializers.Serializer[Any]):
     version = VersionField(required=True, help_text="The version you read.")
     on = serializers.DateField(required=False, help_text="The day of the step; today by default.")
 
-    def validated_on(self) -> date:
-        return self.validated_data.get("on") or clock.today()
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # The day is filled in here, so the validated data can go to a service as they are.
+        return {**attrs, "on": attrs.get("on") or clock.today()}
 
 
 class RevertStepSerializer(TypedJSON, serializers.Serializer[Any]):
@@ -104,9 +104,7 @@ class StageActions(RevertAction):
         row = self.get_object()
         body = NextStepSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        row = stage_advance(
-            row, on=body.validated_on(), version=body.validated_data["version"], acting_user=request.user
-        )
+        row = stage_advance(row, acting_user=request.user, **body.validated_data)
         return self.stage_answer(row)
 
 
