@@ -16,7 +16,7 @@ from governance.resources import MigrantResource, RentalHouseResource
 from governance.services import hazard_rectify, migrant_check, migrant_edit, migrant_register
 from governance.validators import normalise_id_number
 from xicheng import clock
-from xicheng.admin import ImportExportAdmin, ScopedAdmin
+from xicheng.admin import ImportExportAdmin, ReadOnlyInline, ScopedAdmin
 from xicheng.admin_actions import service_action
 from xicheng.forms import add_service_error
 from xicheng.personal import exactly, masked_column, may_see_personal_data, reveal
@@ -27,13 +27,8 @@ if TYPE_CHECKING:
     from xicheng.roles import AuthenticatedHttpRequest
 
 
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
+class _ReadOnlyInline(ReadOnlyInline):
     show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
@@ -42,14 +37,12 @@ class _ReadOnlyInline(admin.TabularInline):
 class InspectionInline(_ReadOnlyInline):
     model = Inspection
     fields = ["inspected_on", "inspector", "note"]
-    readonly_fields = ["inspected_on", "inspector", "note"]
 
 
 class HazardInline(_ReadOnlyInline):
     model = Hazard
     fk_name = "house"
     fields = ["category", "description", "found_on", "deadline", "rectified_on"]
-    readonly_fields = ["category", "description", "found_on", "deadline", "rectified_on"]
 
 
 class InspectionHazardInline(HazardInline):
@@ -59,7 +52,6 @@ class InspectionHazardInline(HazardInline):
 class MigrantInline(_ReadOnlyInline):
     model = Migrant
     fields = ["name", "masked_id", "origin", "registered_on", "left_on"]
-    readonly_fields = ["name", "masked_id", "origin", "registered_on", "left_on"]
     masked_id = masked_column("id_number", _("ID number"))
 
 

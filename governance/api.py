@@ -35,9 +35,12 @@ from xicheng.api import (
     LogsPersonalDataReads,
     VersionedUpdateMixin,
     action,
+    creates_with,
+    edits_with,
     extend_schema,
     extend_schema_view,
     router,
+    row_action,
     versioned_update_schema,
 )
 from xicheng.personal import exactly, reveal
@@ -55,16 +58,8 @@ class RentalHouseViewSet(LogsPersonalDataReads, VersionedUpdateMixin, CreatingSc
     search_fields = ["address", "landlord"]
     ordering_fields = ["address", "rooms"]
 
-    def perform_create(self, serializer: Any) -> None:
-        fields = {k: v for k, v in serializer.validated_data.items() if k != "version"}
-        serializer.instance = rental_house_create(acting_user=self.request.user, **fields)
-
-    def perform_update(self, serializer: Any) -> None:
-        fields = dict(serializer.validated_data)
-        version = fields.pop("version", None)
-        serializer.instance = rental_house_edit(
-            house=serializer.instance, acting_user=self.request.user, version=version, **fields
-        )
+    perform_create = creates_with(rental_house_create)
+    perform_update = edits_with(rental_house_edit, row="house")
 
 
 class InspectionViewSet(CreatingScopedViewSet):
@@ -92,9 +87,7 @@ class MigrantViewSet(LogsPersonalDataReads, CreatingScopedViewSet):
     ordering_fields = ["registered_on", "name"]
     action_permissions = {"search": "view", "leave": "change"}
 
-    def perform_create(self, serializer: Any) -> None:
-        data = dict(serializer.validated_data)
-        serializer.instance = migrant_register(acting_user=self.request.user, **data)
+    perform_create = creates_with(migrant_register)
 
     @extend_schema(request=s.MigrantSearchSerializer, responses={200: s.MigrantSerializer(many=True)})
     @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
@@ -107,8 +100,7 @@ class MigrantViewSet(LogsPersonalDataReads, CreatingScopedViewSet):
         reveal(request.user, subject="api migrant search", request=request)
         return Response(self.get_serializer(found, many=True).data)
 
-    @extend_schema(request=s.MigrantLeaveSerializer, responses=s.MigrantSerializer)
-    @action(detail=True, methods=["post"])
+    @row_action(s.MigrantLeaveSerializer, answer=s.MigrantSerializer)
     def leave(self, request: Request, pk: str | None = None) -> Response:
         """Record the day the migrant left the house."""
         return self.act_on_row(migrant_leave, s.MigrantLeaveSerializer, row="migrant")
@@ -122,11 +114,9 @@ class HazardViewSet(CreatingScopedViewSet):
     ordering_fields = ["found_on", "deadline", "rectified_on"]
     action_permissions = {"rectify": "change"}
 
-    def perform_create(self, serializer: Any) -> None:
-        serializer.instance = hazard_report(acting_user=self.request.user, **serializer.validated_data)
+    perform_create = creates_with(hazard_report)
 
-    @extend_schema(request=s.HazardRectifySerializer, responses=s.HazardSerializer)
-    @action(detail=True, methods=["post"])
+    @row_action(s.HazardRectifySerializer, answer=s.HazardSerializer)
     def rectify(self, request: Request, pk: str | None = None) -> Response:
         """Mark the hazard rectified on a day; on a rectified hazard, correct that day (null: it
         was not rectified after all). 409 with the current version if it changed meanwhile."""
@@ -141,11 +131,9 @@ class DisputeViewSet(RevertAction, CreatingScopedViewSet):
     ordering_fields = ["received_on", "status"]
     action_permissions = {"move": "change"}
 
-    def perform_create(self, serializer: Any) -> None:
-        serializer.instance = dispute_receive(acting_user=self.request.user, **serializer.validated_data)
+    perform_create = creates_with(dispute_receive)
 
-    @extend_schema(request=s.DisputeMoveSerializer, responses=s.DisputeSerializer)
-    @action(detail=True, methods=["post"])
+    @row_action(s.DisputeMoveSerializer, answer=s.DisputeSerializer)
     def move(self, request: Request, pk: str | None = None) -> Response:
         """Move the dispute one step: received → in mediation → resolved / escalated."""
         return self.act_on_row(dispute_move, s.DisputeMoveSerializer, row="dispute")
@@ -157,8 +145,7 @@ class ZeroReportViewSet(CreatingScopedViewSet):
     filterset_class = ZeroReportFilter
     ordering_fields = ["day"]
 
-    def perform_create(self, serializer: Any) -> None:
-        serializer.instance = zero_report_submit(acting_user=self.request.user, **serializer.validated_data)
+    perform_create = creates_with(zero_report_submit)
 
 
 router.register("rental-houses", RentalHouseViewSet)

@@ -91,29 +91,6 @@ def village_ranking(user: Any, period: Period, as_of: date) -> SectionData | Non
         .annotate(n=Count("pk"))
         .values_list("village", "n")
     )
-    rows: list[list[Any]] = []
-    links: list[str | None] = []
-    hazard_url = reverse("governance:hazard_list")
-    for village in villages:
-        v = {key: int(values[key].get(village.path, 0)) for key in RANKING_METRICS}
-        found, rectified = v["governance.hazards_found"], v["governance.hazards_rectified"]
-        rate = round(100 * rectified / found, 1) if found else 0.0
-        missed = max(days - reports.get(village.pk, 0), 0)
-        rows.append(
-            [
-                village.name,
-                v["governance.rental_houses_inspected"],
-                v["governance.migrants_registered"],
-                found,
-                rectified,
-                rate,
-                v["governance.hazards_overdue"],
-                v["governance.disputes_resolved"],
-                missed,
-            ]
-        )
-        links.append(f"{hazard_url}?area={village.pk}")
-    order = sorted(range(len(rows)), key=lambda i: (-rows[i][1], rows[i][0]))
     table = Table(
         key="village_ranking",
         title=_("Villages: grassroots governance"),
@@ -128,9 +105,28 @@ def village_ranking(user: Any, period: Period, as_of: date) -> SectionData | Non
             _("Disputes resolved"),
             _("Zero reports missed"),
         ],
-        rows=[rows[i] for i in order],
-        links=[links[i] for i in order],
     )
+    hazard_url = reverse("governance:hazard_list")
+    for village in villages:
+        v = {key: int(values[key].get(village.path, 0)) for key in RANKING_METRICS}
+        found, rectified = v["governance.hazards_found"], v["governance.hazards_rectified"]
+        rate = round(100 * rectified / found, 1) if found else 0.0
+        missed = max(days - reports.get(village.pk, 0), 0)
+        table.add(
+            [
+                village.name,
+                v["governance.rental_houses_inspected"],
+                v["governance.migrants_registered"],
+                found,
+                rectified,
+                rate,
+                v["governance.hazards_overdue"],
+                v["governance.disputes_resolved"],
+                missed,
+            ],
+            link=f"{hazard_url}?area={village.pk}",
+        )
+    table.sort(key=lambda row: (-row[1], row[0]))
     return SectionData(tables=[table])
 
 

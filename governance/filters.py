@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import Dispute, Hazard, Inspection, Migrant, RentalHouse, ZeroReport, hazard_overdue_q
-from xicheng.filters import AreaWithinFilter, BooleanFilter, IdFilter
+from xicheng.filters import AreaWithinFilter, BooleanFilter, ConditionFilter, IdFilter
 
 DATES = django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
 
@@ -45,17 +43,12 @@ class MigrantFilter(django_filters.FilterSet):
     name = django_filters.CharFilter(label=_("Name"), lookup_expr="icontains")
     area = AreaWithinFilter(area_path="house__area", field_name="house__area")
     registered = django_filters.DateFromToRangeFilter(field_name="registered_on", label=_("Registered"), widget=DATES)
-    staying = BooleanFilter(label=_("Still staying"), method="filter_staying")
+    staying = ConditionFilter(lambda: Q(left_on__isnull=True), label=_("Still staying"))
     house = IdFilter(field_name="house_id", label=_("Rental house"))
 
     class Meta:
         model = Migrant
         fields = ["name", "area", "registered", "staying", "house"]
-
-    def filter_staying(self, qs: QuerySet[Migrant], name: str, value: bool | None) -> QuerySet[Migrant]:
-        if value is None:
-            return qs
-        return qs.filter(left_on__isnull=True) if value else qs.filter(left_on__isnull=False)
 
 
 class HazardFilter(django_filters.FilterSet):
@@ -63,23 +56,12 @@ class HazardFilter(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(choices=Hazard.Category.choices, label=_("Category"))
     found = django_filters.DateFromToRangeFilter(field_name="found_on", label=_("Found"), widget=DATES)
     rectified = django_filters.DateFromToRangeFilter(field_name="rectified_on", label=_("Rectified"), widget=DATES)
-    open = BooleanFilter(label=_("Not yet rectified"), method="filter_open")
-    overdue = BooleanFilter(label=_("Overdue"), method="filter_overdue")
+    open = ConditionFilter(lambda: Q(rectified_on__isnull=True), label=_("Not yet rectified"))
+    overdue = ConditionFilter(lambda: hazard_overdue_q(timezone.localdate()), label=_("Overdue"))
 
     class Meta:
         model = Hazard
         fields = ["area", "category", "found", "rectified", "open", "overdue"]
-
-    def filter_open(self, qs: QuerySet[Hazard], name: str, value: bool | None) -> QuerySet[Hazard]:
-        if value is None:
-            return qs
-        return qs.filter(rectified_on__isnull=value)
-
-    def filter_overdue(self, qs: QuerySet[Hazard], name: str, value: bool | None) -> QuerySet[Hazard]:
-        if value is None:
-            return qs
-        overdue = hazard_overdue_q(timezone.localdate())
-        return qs.filter(overdue) if value else qs.exclude(overdue)
 
 
 class DisputeFilter(django_filters.FilterSet):
@@ -88,29 +70,21 @@ class DisputeFilter(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(choices=Dispute.Category.choices, label=_("Category"))
     received = django_filters.DateFromToRangeFilter(field_name="received_on", label=_("Received"), widget=DATES)
     resolved = django_filters.DateFromToRangeFilter(field_name="resolved_on", label=_("Resolved"), widget=DATES)
-    long_open = BooleanFilter(label=_("Open for more than 30 days"), method="filter_long_open")
+    long_open = ConditionFilter(
+        lambda: Q(pk__in=Dispute.objects.long_open(timezone.localdate()).values("pk")),
+        label=_("Open for more than 30 days"),
+    )
 
     class Meta:
         model = Dispute
         fields = ["area", "status", "category", "received", "resolved", "long_open"]
 
-    def filter_long_open(self, qs: Any, name: str, value: bool | None) -> Any:
-        if value is None:
-            return qs
-        long_open = Dispute.objects.long_open(timezone.localdate()).values("pk")
-        return qs.filter(pk__in=long_open) if value else qs.exclude(pk__in=long_open)
-
 
 class ZeroReportFilter(django_filters.FilterSet):
     area = AreaWithinFilter(area_path="village", field_name="village")
     day = django_filters.DateFromToRangeFilter(label=_("Day"), widget=DATES)
-    with_incidents = BooleanFilter(label=_("With incidents"), method="filter_with_incidents")
+    with_incidents = ConditionFilter(lambda: Q(incidents__gt=0), label=_("With incidents"))
 
     class Meta:
         model = ZeroReport
         fields = ["area", "day", "with_incidents"]
-
-    def filter_with_incidents(self, qs: QuerySet[ZeroReport], name: str, value: bool | None) -> QuerySet[ZeroReport]:
-        if value is None:
-            return qs
-        return qs.filter(incidents__gt=0) if value else qs.filter(incidents=0)

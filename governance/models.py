@@ -14,6 +14,7 @@ from governance.validators import validate_id_number
 from xicheng import clock
 from xicheng.history import audited_history
 from xicheng.models import Area
+from xicheng.people import entered_by_field, field_worker_field, version_field
 from xicheng.personal import EncryptedCharField, Kind
 from xicheng.scope import ScopedQuerySet, ScopeRule
 from xicheng.stages import StagedModel, Stages, StageWording, Step
@@ -23,7 +24,6 @@ from xicheng.validators import (
     PLAN_DATE,
     count_validators,
     note_validators,
-    validate_field_worker,
     validate_phone,
 )
 
@@ -56,7 +56,7 @@ class RentalHouse(models.Model):
     # A let house has at least one room; a few hundred is a dormitory block, more is a typo.
     rooms = models.PositiveSmallIntegerField(_("rooms"), default=1, validators=count_validators(1, 500))
     active = models.BooleanField(_("active"), default=True)
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = version_field()
 
     history = audited_history()
     objects = RentalHouseQuerySet.as_manager()
@@ -231,15 +231,8 @@ class Hazard(models.Model):
     found_on = models.DateField(_("found on"), validators=EVENT_DATE)
     deadline = models.DateField(_("deadline"), validators=PLAN_DATE)
     rectified_on = models.DateField(_("rectified on"), null=True, blank=True, validators=EVENT_DATE)
-    reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("reported by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    version = models.PositiveIntegerField(default=1, editable=False)
+    reported_by = entered_by_field(_("reported by"))
+    version = version_field()
 
     history = audited_history()
     objects = HazardQuerySet.as_manager()
@@ -333,21 +326,13 @@ class Dispute(StagedModel, models.Model):
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="disputes")
     summary = models.TextField(_("parties and summary"), max_length=NOTE_LENGTH, validators=note_validators())
-    mediator = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("mediator"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        validators=[validate_field_worker],
-    )
+    mediator = field_worker_field(_("mediator"), optional=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
     received_on = models.DateField(_("received on"), validators=EVENT_DATE)
     mediating_on = models.DateField(_("mediation started on"), null=True, blank=True, validators=EVENT_DATE)
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True, validators=EVENT_DATE)
     escalated_on = models.DateField(_("escalated on"), null=True, blank=True, validators=EVENT_DATE)
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = version_field()
 
     history = audited_history()
     objects = DisputeQuerySet.as_manager()
@@ -401,14 +386,7 @@ class ZeroReport(models.Model):
     day = models.DateField(_("day"), validators=EVENT_DATE)
     incidents = models.PositiveIntegerField(_("incidents"), default=0, validators=count_validators(0, 1000))
     note = models.CharField(_("note"), max_length=200, blank=True)
-    reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("reported by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    reported_by = entered_by_field(_("reported by"))
 
     history = audited_history()
     objects = ZeroReportQuerySet.as_manager()

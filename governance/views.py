@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.contrib import messages
@@ -26,7 +27,7 @@ from governance.forms import (
 from governance.models import Dispute, Hazard, Inspection, Migrant, RentalHouse, ZeroReport
 from governance.selectors import show_personal, villages_missing_report, villages_reported_by
 from governance.services import dispute_move, hazard_rectify, inspection_log, zero_report_submit
-from xicheng.forms import add_service_error
+from xicheng.forms import add_service_error, submit_form
 from xicheng.personal import exactly, shown
 from xicheng.registers import list_context, page_of, render_list
 from xicheng.scope import can_change
@@ -167,17 +168,9 @@ def hazard_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def hazard_rectify_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     hazard = get_object_or_404(Hazard.objects.visible_to(request.user).select_related("area", "house"), pk=pk)
-    if not can_change(request.user, hazard):
-        raise PermissionDenied
     form = RectifyForm(request.POST)
-    error = ""
-    if form.is_valid():
-        try:
-            hazard_rectify(hazard=hazard, acting_user=request.user, **form.cleaned_data)
-        except ValidationError as e:
-            error = " ".join(e.messages)
-    else:
-        error = " ".join(str(m) for errors in form.errors.values() for m in errors)
+    submit_form(request, hazard, form, partial(hazard_rectify, hazard=hazard, acting_user=request.user))
+    error = " ".join(str(m) for errors in form.errors.values() for m in errors)
     if request.htmx:
         return render(
             request,
@@ -214,16 +207,9 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def dispute_move_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     dispute = get_object_or_404(Dispute.objects.visible_to(request.user).select_related("area"), pk=pk)
-    if not can_change(request.user, dispute):
-        raise PermissionDenied
     form = DisputeMoveForm(request.POST)
-    if form.is_valid():
-        try:
-            dispute_move(dispute=dispute, acting_user=request.user, **form.cleaned_data)
-        except ValidationError as e:
-            messages.error(request, " ".join(e.messages))
-        else:
-            messages.success(request, _("Dispute moved to “%(status)s”.") % {"status": dispute.get_status_display()})
+    if submit_form(request, dispute, form, partial(dispute_move, dispute=dispute, acting_user=request.user)):
+        messages.success(request, _("Dispute moved to “%(status)s”.") % {"status": dispute.get_status_display()})
     else:
         messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
     return redirect("governance:dispute_list")

@@ -26,11 +26,11 @@ from xicheng.api import (
     AS_OF,
     LogsPersonalDataReads,
     ReadOnlyScopedViewSet,
-    action,
     as_of_from,
     extend_schema,
     extend_schema_view,
     router,
+    row_action,
 )
 from xicheng.stage_faces import NextStepSerializer, StageActions
 
@@ -95,20 +95,10 @@ class MilestoneViewSet(ReadOnlyScopedViewSet):
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "as_of": as_of_from(self.request)}
 
-    @extend_schema(request=NextStepSerializer, responses=s.MilestoneSerializer)
-    @action(detail=True, methods=["post"])
+    @row_action(NextStepSerializer, answer=s.MilestoneSerializer)
     def complete(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Record that the stage ended (today unless `on` is given); 409 if it changed meanwhile."""
-        milestone = self.get_object()
-        body = NextStepSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        milestone = milestone_complete(
-            milestone=milestone,
-            on=body.validated_on(),
-            version=body.validated_data["version"],
-            acting_user=request.user,
-        )
-        return Response(self.get_serializer(milestone).data)
+        return self.act_on_row(milestone_complete, NextStepSerializer, row="milestone")
 
 
 class HouseholdViewSet(StageActions, LogsPersonalDataReads, ReadOnlyScopedViewSet):
@@ -148,8 +138,7 @@ class ProjectIssueViewSet(ReadOnlyScopedViewSet):
     ordering_fields = ["due_on", "status"]
     action_permissions = {"set_status": "change"}
 
-    @extend_schema(request=s.IssueStatusSerializer, responses=s.ProjectIssueSerializer)
-    @action(detail=True, methods=["post"], url_path="status")
+    @row_action(s.IssueStatusSerializer, answer=s.ProjectIssueSerializer, url_path="status")
     def set_status(self, request: Request, pk: str | None = None) -> Response:
         return self.act_on_row(issue_set_status, s.IssueStatusSerializer, row="issue")
 

@@ -63,36 +63,6 @@ def key_projects(user: Any, period: Period, as_of: date) -> SectionData | None:
         return None
     stages = stages_by_project(projects, as_of)
     funnels = funnels_by_project(Household.objects.filter(project__in=[p.pk for p in projects]), as_of)
-    rows: list[list[Any]] = []
-    links: list[str | None] = []
-    lights: list[str | None] = []
-    bars: list[dict[str, Any]] = []
-    for project in projects:
-        stage = stages[project.pk]
-        current = stage.current
-        funnel = funnels.get(project.pk)
-        counts = (
-            funnel.as_dict() if funnel else dict.fromkeys(("total", "evaluated", "signed", "vacated", "demolished"), 0)
-        )
-        url = reverse("projects:project_detail", args=[project.pk]) + f"?as_of={as_of.isoformat()}"
-        rows.append(
-            [
-                project.name,
-                str(project.get_category_display()),
-                current.name if current else str(_("All stages done")),
-                stage.done,
-                stage.total,
-                stage.overdue,
-                counts["total"],
-                counts["evaluated"],
-                counts["signed"],
-                counts["vacated"],
-                counts["demolished"],
-            ]
-        )
-        links.append(url)
-        lights.append("red" if stage.overdue else ("done" if stage.total and stage.done == stage.total else None))
-        bars.append({"project": project.name, "url": url, "stages": stage.bar()})
     table = Table(
         key="key_projects",
         title=_("Key projects"),
@@ -109,10 +79,34 @@ def key_projects(user: Any, period: Period, as_of: date) -> SectionData | None:
             _("Vacated"),
             _("Demolished"),
         ],
-        rows=rows,
-        links=links,
-        lights=lights,
     )
+    bars: list[dict[str, Any]] = []
+    for project in projects:
+        stage = stages[project.pk]
+        current = stage.current
+        funnel = funnels.get(project.pk)
+        counts = (
+            funnel.as_dict() if funnel else dict.fromkeys(("total", "evaluated", "signed", "vacated", "demolished"), 0)
+        )
+        url = reverse("projects:project_detail", args=[project.pk]) + f"?as_of={as_of.isoformat()}"
+        table.add(
+            [
+                project.name,
+                str(project.get_category_display()),
+                current.name if current else str(_("All stages done")),
+                stage.done,
+                stage.total,
+                stage.overdue,
+                counts["total"],
+                counts["evaluated"],
+                counts["signed"],
+                counts["vacated"],
+                counts["demolished"],
+            ],
+            link=url,
+            light="red" if stage.overdue else ("done" if stage.total and stage.done == stage.total else None),
+        )
+        bars.append({"project": project.name, "url": url, "stages": stage.bar()})
     return SectionData(tables=[table], extra={"stage_bars": bars})
 
 

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Household, HouseholdQuerySet, InvestmentLead, Milestone, Project, ProjectIssue, Squad
-from xicheng.filters import AreaWithinFilter, BooleanFilter
+from xicheng.filters import AreaWithinFilter, BooleanFilter, ConditionFilter
 
 
 def _request_user(filterset: django_filters.FilterSet) -> Any:
@@ -89,7 +89,7 @@ class SquadFilter(django_filters.FilterSet):
 class ProjectIssueFilter(django_filters.FilterSet):
     project = django_filters.ModelChoiceFilter(queryset=Project.objects.none(), label=_("Project"))
     status = django_filters.ChoiceFilter(choices=ProjectIssue.Status.choices, label=_("Status"))
-    open = BooleanFilter(label=_("Open"), method="filter_open")
+    open = ConditionFilter(lambda: ~Q(status=ProjectIssue.Status.RESOLVED), label=_("Open"))
     area = AreaWithinFilter(area_path="project__area", field_name="project__area")
 
     class Meta:
@@ -101,12 +101,6 @@ class ProjectIssueFilter(django_filters.FilterSet):
         user = _request_user(self)
         if user is not None:
             self.filters["project"].queryset = Project.objects.visible_to(user)
-
-    def filter_open(self, qs: QuerySet[ProjectIssue], name: str, value: bool | None) -> QuerySet[ProjectIssue]:
-        if value is None:
-            return qs
-        resolved = Q(status=ProjectIssue.Status.RESOLVED)
-        return qs.exclude(resolved) if value else qs.filter(resolved)
 
 
 class InvestmentLeadFilter(django_filters.FilterSet):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xicheng.history import audited_history
 from xicheng.models import Area
+from xicheng.people import field_worker_field, leader_field, version_field
 from xicheng.personal import EncryptedCharField, Kind, PersonalCharField, masked
 from xicheng.scope import ScopedQuerySet, ScopeRule
 from xicheng.stages import StagedModel, Stages, StageWording, Step, null_or_after
@@ -23,8 +24,6 @@ from xicheng.validators import (
     NOTE_LENGTH,
     PLAN_DATE,
     note_validators,
-    validate_field_worker,
-    validate_leader,
     validate_phone,
 )
 
@@ -57,19 +56,13 @@ class Project(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="projects")
-    lead_leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("lead leader"),
-        on_delete=models.PROTECT,
-        related_name="led_projects",
-        validators=[validate_leader],
-    )
+    lead_leader = leader_field(_("lead leader"), related_name="led_projects")
     responsible_unit = models.CharField(_("responsible unit"), max_length=100, blank=True)
     planned_start = models.DateField(_("planned start"), validators=PLAN_DATE)
     planned_end = models.DateField(_("planned end"), validators=PLAN_DATE)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNING)
     description = models.TextField(_("description"), blank=True, max_length=NOTE_LENGTH, validators=note_validators())
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = version_field()
 
     history = audited_history()
     objects = ProjectQuerySet.as_manager()
@@ -113,7 +106,7 @@ class Milestone(models.Model):
     actual_start = models.DateField(_("actual start"), null=True, blank=True, validators=EVENT_DATE)
     actual_end = models.DateField(_("actual end"), null=True, blank=True, validators=EVENT_DATE)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = version_field()
 
     history = audited_history()
     objects = MilestoneQuerySet.as_manager()
@@ -169,22 +162,10 @@ class Squad(models.Model):
 
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="squads")
     name = models.CharField(_("name"), max_length=60)
-    leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("leading leader"),
-        on_delete=models.PROTECT,
-        related_name="led_squads",
-        validators=[validate_leader],
-    )
-    head = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("group head"),
-        on_delete=models.PROTECT,
-        related_name="headed_squads",
-        validators=[validate_field_worker],
-    )
+    leader = leader_field(_("leading leader"), related_name="led_squads")
+    head = field_worker_field(_("group head"), related_name="headed_squads")
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("members"), related_name="squads")
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = version_field()
 
     history = audited_history(m2m_fields=[members])
     objects = SquadQuerySet.as_manager()
@@ -285,7 +266,7 @@ class Household(StagedModel, models.Model):
     problem_other = models.BooleanField(_("other problem"), default=False)
     problem_note = models.CharField(_("problem note"), max_length=300, blank=True)
     created_on = models.DateField(_("listed on"), default=timezone.localdate)
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = version_field()
 
     history = audited_history()
     objects = HouseholdQuerySet.as_manager()
@@ -371,19 +352,13 @@ class ProjectIssue(models.Model):
         related_name="issues",
     )
     title = models.CharField(_("issue"), max_length=200)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("responsible person"),
-        on_delete=models.PROTECT,
-        related_name="project_issues",
-        validators=[validate_field_worker],
-    )
+    owner = field_worker_field(_("responsible person"), related_name="project_issues")
     due_on = models.DateField(_("due date"), validators=PLAN_DATE)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ASKING)
     resolution = models.TextField(_("resolution"), blank=True, max_length=NOTE_LENGTH, validators=note_validators())
     created_on = models.DateField(_("raised on"), default=timezone.localdate, validators=EVENT_DATE)
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True, validators=EVENT_DATE)
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = version_field()
 
     history = audited_history()
     objects = ProjectIssueQuerySet.as_manager()
@@ -451,20 +426,14 @@ class InvestmentLead(StagedModel, models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(10_000_000)],
     )
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="investment_leads")
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("responsible person"),
-        on_delete=models.PROTECT,
-        related_name="investment_leads",
-        validators=[validate_field_worker],
-    )
+    owner = field_worker_field(_("responsible person"), related_name="investment_leads")
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.TALKS)
     talks_on = models.DateField(_("talks began on"), validators=EVENT_DATE)
     signed_on = models.DateField(_("signed on"), null=True, blank=True, validators=EVENT_DATE)
     landed_on = models.DateField(_("landed on"), null=True, blank=True, validators=EVENT_DATE)
     producing_on = models.DateField(_("in production on"), null=True, blank=True, validators=EVENT_DATE)
     note = models.CharField(_("note"), max_length=300, blank=True)
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = version_field()
 
     history = audited_history()
     objects = InvestmentLeadQuerySet.as_manager()

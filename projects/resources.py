@@ -16,7 +16,7 @@ from import_export import fields, widgets
 
 from projects.models import Household, InvestmentLead, Project, Squad
 from xicheng.models import Area
-from xicheng.resources import RegisterResource
+from xicheng.resources import LookupWidget, RegisterResource
 from xicheng.scope import areas_changeable_by
 
 
@@ -38,38 +38,23 @@ class ChoiceWidget(widgets.Widget):
         return str(dict(self.choices.choices).get(value, value or ""))
 
 
-class ScopedForeignKeyWidget(widgets.ForeignKeyWidget):
-    """Looks a row up only among those the importing user may use."""
-
-    def __init__(self, model: Any, field: str, queryset: Any) -> None:
-        super().__init__(model, field)
-        self.queryset = queryset
-
-    def get_queryset(self, value: Any, row: Any, *args: Any, **kwargs: Any) -> Any:
-        return self.queryset
-
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
-        try:
-            return super().clean(value, row, **kwargs)
-        except self.model.DoesNotExist:
-            raise ValueError(_("“%(value)s” is unknown or outside your areas.") % {"value": value}) from None
+def _outside_areas(value: Any) -> str:
+    return _("“%(value)s” is unknown or outside your areas.") % {"value": value}
 
 
-class SquadWidget(widgets.ForeignKeyWidget):
+class SquadWidget(LookupWidget):
     """A squad by its name within the row's project."""
 
     def __init__(self, queryset: Any) -> None:
-        super().__init__(Squad, "name")
-        self.queryset = queryset
+        super().__init__(
+            Squad,
+            "name",
+            queryset=queryset,
+            missing=lambda name: _("No squad “%(value)s” in this project.") % {"value": name},
+        )
 
     def get_queryset(self, value: Any, row: Any, *args: Any, **kwargs: Any) -> Any:
-        return self.queryset.filter(project__name=(row or {}).get("project", ""))
-
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
-        try:
-            return super().clean(value, row, **kwargs)
-        except Squad.DoesNotExist:
-            raise ValueError(_("No squad “%(value)s” in this project.") % {"value": value}) from None
+        return super().get_queryset(value, row).filter(project__name=(row or {}).get("project", ""))
 
 
 class SafeResource(RegisterResource):
@@ -116,8 +101,12 @@ class HouseholdResource(SafeResource):
     def __init__(self, user: Any = None, **kwargs: Any) -> None:
         super().__init__(user=user, **kwargs)
         if user is not None:
-            self.fields["area"].widget = ScopedForeignKeyWidget(Area, "code", areas_changeable_by(user))
-            self.fields["project"].widget = ScopedForeignKeyWidget(Project, "name", Project.objects.visible_to(user))
+            self.fields["area"].widget = LookupWidget(
+                Area, "code", queryset=areas_changeable_by(user), missing=_outside_areas
+            )
+            self.fields["project"].widget = LookupWidget(
+                Project, "name", queryset=Project.objects.visible_to(user), missing=_outside_areas
+            )
             self.fields["squad"].widget = SquadWidget(Squad.objects.visible_to(user))
 
     def before_save_instance(self, instance: Household, row: Any, **kwargs: Any) -> None:
@@ -160,7 +149,9 @@ class InvestmentLeadResource(SafeResource):
     def __init__(self, user: Any = None, **kwargs: Any) -> None:
         super().__init__(user=user, **kwargs)
         if user is not None:
-            self.fields["area"].widget = ScopedForeignKeyWidget(Area, "code", areas_changeable_by(user))
+            self.fields["area"].widget = LookupWidget(
+                Area, "code", queryset=areas_changeable_by(user), missing=_outside_areas
+            )
 
 
 def row_errors(result: Any) -> list[str]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,10 +18,9 @@ from projects.forms import IssueStatusForm
 from projects.models import Household, InvestmentLead, Project, ProjectIssue, Squad
 from projects.selectors import funnel_of, funnels_by_project, squad_ranking, stages_by_project
 from projects.services import issue_set_status
-from xicheng.forms import add_service_error
+from xicheng.forms import submit_form
 from xicheng.personal import reveal
 from xicheng.registers import list_context, render_list
-from xicheng.scope import can_change
 from xicheng.stage_faces import one_tap
 from xicheng.views import answers_bad_params, as_of_param
 
@@ -148,16 +147,10 @@ def issue_list(request: HttpRequest) -> HttpResponse:
 def issue_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     base = ProjectIssue.objects.visible_to(request.user).select_related("project", "owner__cadre", "household")
     issue = get_object_or_404(base, pk=pk)
-    if not can_change(request.user, issue):
-        raise PermissionDenied
     form = IssueStatusForm(request.POST)
-    saved = False
-    if form.is_valid():
-        try:
-            issue_set_status(issue=issue, acting_user=request.user, **form.cleaned_data)
-            saved = True
-        except ValidationError as e:
-            add_service_error(form, e)
+    saved = (
+        submit_form(request, issue, form, partial(issue_set_status, issue=issue, acting_user=request.user)) is not None
+    )
     if not request.htmx:
         for errors in form.errors.values():
             for error in errors:

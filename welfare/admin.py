@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Model
 from django.http import HttpRequest
 
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage
 from welfare.resources import ElderResource
-from xicheng.admin import ImportExportAdmin, ScopedAdmin
+from xicheng.admin import ImportExportAdmin, ReadOnlyInline, ScopedAdmin
 from xicheng.personal import log_personal_read
 
 
@@ -67,15 +66,9 @@ class ElderAdmin(ImportExportAdmin):
         return super().change_view(request, object_id, *args, **kwargs)
 
 
-class MealReceiptInline(admin.TabularInline):
+class MealReceiptInline(ReadOnlyInline):
     model = MealReceipt
     fields = ["elder", "outcome"]
-    readonly_fields = ["elder", "outcome"]
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 @admin.register(MealDelivery)

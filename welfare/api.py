@@ -23,9 +23,9 @@ from xicheng.api import (
     CreatingScopedViewSet,
     LogsPersonalDataReads,
     ReadOnlyScopedViewSet,
-    action,
-    extend_schema,
+    creates_with,
     router,
+    row_action,
 )
 
 
@@ -56,11 +56,9 @@ class ElderViewSet(LogsPersonalDataReads, CreatingScopedViewSet):
     action_permissions = {"leave": "change"}
     personal_data_subject = "welfare.elder"
 
-    def perform_create(self, serializer: Any) -> None:
-        serializer.instance = elder_enrol(acting_user=self.request.user, **serializer.validated_data)
+    perform_create = creates_with(elder_enrol)
 
-    @extend_schema(request=s.ElderLeaveSerializer, responses=s.ElderSerializer)
-    @action(detail=True, methods=["post"])
+    @row_action(s.ElderLeaveSerializer, answer=s.ElderSerializer)
     def leave(self, request: Request, pk: str | None = None) -> Response:
         """Un-enrol the elder from `left_on` on."""
         return self.act_on_row(elder_leave, s.ElderLeaveSerializer, row="elder")
@@ -104,8 +102,7 @@ class SafetyCheckViewSet(ReadOnlyScopedViewSet):
     ordering_fields = ["day", "raised_at", "resolved_at"]
     action_permissions = {"resolve": "change"}
 
-    @extend_schema(request=s.SafetyCheckResolveSerializer, responses=s.SafetyCheckSerializer)
-    @action(detail=True, methods=["post"])
+    @row_action(s.SafetyCheckResolveSerializer, answer=s.SafetyCheckSerializer)
     def resolve(self, request: Request, pk: str | None = None) -> Response:
         """Record that a cadre reached the elder and what they found; the check closes."""
         return self.act_on_row(safety_check_resolve, s.SafetyCheckResolveSerializer, row="check")

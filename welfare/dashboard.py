@@ -103,28 +103,6 @@ def meal_service(user: Any, period: Period, as_of: date) -> SectionData | None:
         .values_list("elder__village_id", "n")
         .order_by()
     )
-    rows: list[list[Any]] = []
-    links: list[str | None] = []
-    lights: list[str | None] = []
-    list_url = reverse("welfare:delivery_list")
-    for sv in served:
-        d = deliveries.get((sv.center_id, sv.village_id), {})
-        total = d.get("total", 0)
-        share = round(100 * d.get("on_time", 0) / total, 1) if total else 0.0
-        checks = open_checks.get(sv.village_id, 0)
-        rows.append(
-            [
-                sv.village.name,
-                sv.center.name,
-                enrolled.get(sv.village_id, 0),
-                meals.get((sv.center_id, sv.village_id), 0),
-                d.get("days", 0),
-                share,
-                checks,
-            ]
-        )
-        links.append(f"{list_url}?area={sv.village_id}&day_from={period.start}&day_to={last}")
-        lights.append("red" if checks else ("green" if share >= 90 else "yellow") if total else None)
     table = Table(
         key="meal_service",
         title=_("Meal service by village"),
@@ -137,10 +115,26 @@ def meal_service(user: Any, period: Period, as_of: date) -> SectionData | None:
             _("On time (%)"),
             _("Open safety checks"),
         ],
-        rows=rows,
-        links=links,
-        lights=lights,
     )
+    list_url = reverse("welfare:delivery_list")
+    for sv in served:
+        d = deliveries.get((sv.center_id, sv.village_id), {})
+        total = d.get("total", 0)
+        share = round(100 * d.get("on_time", 0) / total, 1) if total else 0.0
+        checks = open_checks.get(sv.village_id, 0)
+        table.add(
+            [
+                sv.village.name,
+                sv.center.name,
+                enrolled.get(sv.village_id, 0),
+                meals.get((sv.center_id, sv.village_id), 0),
+                d.get("days", 0),
+                share,
+                checks,
+            ],
+            link=f"{list_url}?area={sv.village_id}&day_from={period.start}&day_to={last}",
+            light="red" if checks else ("green" if share >= 90 else "yellow") if total else None,
+        )
     return SectionData(tables=[table])
 
 

@@ -7,8 +7,17 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage, enrolled_on
-from xicheng.filters import AreaWithinFilter, BooleanFilter
+from welfare.models import (
+    CareCenter,
+    Elder,
+    MealDelivery,
+    MealReceipt,
+    SafetyCheck,
+    ServedVillage,
+    enrolled_on,
+    meal_on_time,
+)
+from xicheng.filters import AreaWithinFilter, BooleanFilter, ConditionFilter
 
 
 class CareCenterFilter(django_filters.FilterSet):
@@ -31,7 +40,7 @@ class ElderFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name"), method="filter_q")
     area = AreaWithinFilter(area_path="village", field_name="village")
     lives_alone = BooleanFilter(label=_("Lives alone"))
-    enrolled = BooleanFilter(label=_("Enrolled today"), method="filter_enrolled")
+    enrolled = ConditionFilter(lambda: enrolled_on(timezone.localdate()), label=_("Enrolled today"))
 
     class Meta:
         model = Elder
@@ -40,30 +49,16 @@ class ElderFilter(django_filters.FilterSet):
     def filter_q(self, qs: QuerySet[Elder], name: str, value: str) -> QuerySet[Elder]:
         return qs.filter(name__icontains=value) if value else qs
 
-    def filter_enrolled(self, qs: QuerySet[Elder], name: str, value: bool | None) -> QuerySet[Elder]:
-        if value is None:
-            return qs
-        today = enrolled_on(timezone.localdate())
-        return qs.filter(today) if value else qs.exclude(today)
-
 
 class MealDeliveryFilter(django_filters.FilterSet):
     area = AreaWithinFilter(area_path="village", field_name="village")
     day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte", label=_("From"))
     day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte", label=_("To"))
-    late = BooleanFilter(label=_("Late"), method="filter_late")
+    late = ConditionFilter(lambda: Q(delivered_at__gt=meal_on_time()), label=_("Late"))
 
     class Meta:
         model = MealDelivery
         fields = ["center", "area", "day_from", "day_to", "late"]
-
-    def filter_late(self, qs: QuerySet[MealDelivery], name: str, value: bool | None) -> QuerySet[MealDelivery]:
-        from welfare.models import meal_on_time
-
-        if value is None:
-            return qs
-        late = Q(delivered_at__gt=meal_on_time())
-        return qs.filter(late) if value else qs.exclude(late)
 
 
 class MealReceiptFilter(django_filters.FilterSet):
@@ -78,7 +73,7 @@ class MealReceiptFilter(django_filters.FilterSet):
 
 class SafetyCheckFilter(django_filters.FilterSet):
     area = AreaWithinFilter(area_path="elder__village", field_name="elder__village")
-    open = BooleanFilter(label=_("Open"), method="filter_open")
+    open = ConditionFilter(lambda: Q(resolved_at__isnull=True), label=_("Open"))
     reason = django_filters.ChoiceFilter(choices=SafetyCheck.Reason.choices, label=_("Reason"))
     day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte", label=_("From"))
     day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte", label=_("To"))
@@ -86,8 +81,3 @@ class SafetyCheckFilter(django_filters.FilterSet):
     class Meta:
         model = SafetyCheck
         fields = ["area", "open", "reason", "day_from", "day_to"]
-
-    def filter_open(self, qs: QuerySet[SafetyCheck], name: str, value: bool | None) -> QuerySet[SafetyCheck]:
-        if value is None:
-            return qs
-        return qs.filter(resolved_at__isnull=value)

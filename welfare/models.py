@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xicheng.history import audited_history
 from xicheng.models import Area
+from xicheng.people import entered_by_field, version_field
 from xicheng.personal import EncryptedCharField, Kind, PersonalCharField
 from xicheng.scope import ScopedQuerySet, ScopeRule, visible_q
 from xicheng.validators import (
@@ -176,7 +177,7 @@ class Elder(models.Model):
     left_on = models.DateField(
         _("left on"), null=True, blank=True, help_text=_("The first day without meals."), validators=SCHEDULED_DATE
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = version_field()
 
     history = audited_history()
     objects = ElderQuerySet.as_manager()
@@ -216,15 +217,8 @@ class MealDelivery(models.Model):
     delivered_at = models.TimeField(_("time delivered"))
     courier = models.CharField(_("courier"), max_length=50)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    version = models.PositiveIntegerField(default=1, editable=False)
+    recorded_by = entered_by_field(_("recorded by"))
+    version = version_field()
 
     history = audited_history()
     objects = MealDeliveryQuerySet.as_manager()
@@ -311,16 +305,9 @@ class SafetyCheck(models.Model):
     reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
     raised_at = models.DateTimeField(_("raised at"))
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("resolved by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    resolved_by = entered_by_field(_("resolved by"))
     finding = models.TextField(_("finding"), blank=True, max_length=NOTE_LENGTH, validators=note_validators())
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = version_field()
 
     history = audited_history()
     objects = SafetyCheckQuerySet.as_manager()

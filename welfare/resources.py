@@ -11,32 +11,23 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from import_export import fields, widgets
+from import_export import fields
 
 from welfare.models import Elder
 from xicheng.models import Area
-from xicheng.resources import RegisterResource
+from xicheng.resources import LookupWidget, RegisterResource
 from xicheng.scope import areas_changeable_by
 
 if TYPE_CHECKING:
     from xicheng.roles import AnyUser
 
 
-class AreaCodeWidget(widgets.ForeignKeyWidget):
-    """An area by its code, with a message a data admin can act on when there is none."""
-
-    def __init__(self) -> None:
-        super().__init__(Area, field="code")
-
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
-        try:
-            return super().clean(value, row, **kwargs)
-        except Area.DoesNotExist:
-            raise ValueError(_("No area has the code %(code)s.") % {"code": value}) from None
-
-
 class ElderResource(RegisterResource):
-    village = fields.Field(attribute="village", column_name="village", widget=AreaCodeWidget())
+    village = fields.Field(
+        attribute="village",
+        column_name="village",
+        widget=LookupWidget(Area, "code", missing=lambda code: _("No area has the code %(code)s.") % {"code": code}),
+    )
     village_name = fields.Field(column_name="village_name", readonly=True)
 
     class Meta:

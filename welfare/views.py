@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,7 +26,7 @@ from welfare.services import (
     may_run_sheet,
     safety_check_resolve,
 )
-from xicheng.forms import add_service_error
+from xicheng.forms import add_service_error, submit_form
 from xicheng.params import ParamError, read_path_day
 from xicheng.personal import reveal, shown
 from xicheng.registers import list_context, render_list
@@ -161,14 +162,8 @@ def elder_enrol_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def elder_leave_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     elder = get_object_or_404(Elder.objects.visible_to(request.user), pk=pk)
-    if not can_change(request.user, elder):
-        raise PermissionDenied
     form = ElderLeaveForm(request.POST)
-    if form.is_valid():
-        try:
-            elder_leave(elder=elder, acting_user=request.user, **form.cleaned_data)
-        except ValidationError as e:
-            add_service_error(form, e)
+    submit_form(request, elder, form, partial(elder_leave, elder=elder, acting_user=request.user))
     if form.errors:
         return render(request, "welfare/elder_form.html", {"form": form, "leaving": elder}, status=400)
     return redirect("welfare:elder_detail", pk=elder.pk)
@@ -196,15 +191,9 @@ def safety_check_resolve_view(request: AuthenticatedHttpRequest, pk: int) -> Htt
         SafetyCheck.objects.visible_to(request.user).select_related("elder__village"),
         pk=pk,
     )
-    if not can_change(request.user, check):
-        raise PermissionDenied
     form = SafetyCheckResolveForm(request.POST)
-    if form.is_valid():
-        try:
-            check = safety_check_resolve(check=check, acting_user=request.user, **form.cleaned_data)
-        except ValidationError as e:
-            add_service_error(form, e)
-    card = safety_check_cards(request.user, [check])[0]
+    resolved = submit_form(request, check, form, partial(safety_check_resolve, check=check, acting_user=request.user))
+    card = safety_check_cards(request.user, [resolved or check])[0]
     card["form"] = form if form.errors else card["form"]
     card["saved"] = not form.errors
     status = 400 if form.errors else 200

@@ -71,6 +71,20 @@ class ScopedAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
         return False
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown under their parent as they are: every field read-only, none added or deleted
+    here (they are written through their own services)."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        return self.fields or ()
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
 class ImportExportAdmin(ScopedAdmin, ImportExportModelAdmin):
     """Excel in and out of a register, the same way for every register (xicheng/jobs.py).
 
@@ -364,15 +378,9 @@ class ManualReadingAdmin(ScopedAdmin):
         super().save_model(request, obj, form, change)
 
 
-class TaskUpdateInline(admin.TabularInline):
+class TaskUpdateInline(ReadOnlyInline):
     model = TaskUpdate
     fields = ["created_at", "author", "status", "note"]
-    readonly_fields = ["created_at", "author", "status", "note"]
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 @admin.register(Task)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import django_filters
 from django.db.models import QuerySet
@@ -32,6 +32,8 @@ from xicheng.schema import AS_OF, PERIOD_PARAMETERS, DashboardSerializer
 from xicheng.services import task_add_update, task_create, task_edit
 
 router = DefaultRouter()
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 # The methods that only read. A register's list and rows also take POST (create, actions) and,
 # for a versioned row, PATCH; never PUT (a change names only what changes) and never DELETE.
@@ -121,6 +123,17 @@ class ScopedViewSet(StrictQuery, viewsets.GenericViewSet):
         return Response(self.get_serializer(instance).data)
 
 
+def row_action(body: type[serializers.Serializer[Any]], *, answer: Any, **kwargs: Any) -> Callable[[F], Any]:
+    """`@row_action(BodySerializer, answer=RowSerializer)`: a POST action on one row, its body
+    read by `body` and its answer the row (the method returns `self.act_on_row(...)`), documented
+    so in the schema. `kwargs` go to DRF's `@action` (e.g. `url_path`)."""
+
+    def wrap(method: F) -> Any:
+        return extend_schema(request=body, responses=answer)(action(detail=True, methods=["post"], **kwargs)(method))
+
+    return wrap
+
+
 def etag(version: int) -> str:
     return f'"{version}"'
 
@@ -178,6 +191,35 @@ class VersionedUpdateMixin(mixins.UpdateModelMixin, _ViewSet):
         return Response(serializer.data)
 
 
+# creates_with and edits_with return a viewset method, typed Any: mypy would check it as a plain
+# callable attribute against the base class's method and refuse it.
+def creates_with(service: Callable[..., Any]) -> Any:
+    """`perform_create = creates_with(service)`: the validated data go to the service with the
+    acting user (less any `version`: a new row has none to check), and the row it returns is the
+    answer."""
+
+    def perform_create(self: Any, serializer: Any) -> None:
+        data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        serializer.instance = service(acting_user=self.request.user, **data)
+
+    return perform_create
+
+
+def edits_with(service: Callable[..., Any], *, row: str) -> Any:
+    """`perform_update = edits_with(service, row="task")` on a `VersionedUpdateMixin` viewset: the
+    row as `row`, the version the caller read and the fields sent go to the service with the
+    acting user, and the row it returns is the answer."""
+
+    def perform_update(self: Any, serializer: Any) -> None:
+        fields = dict(serializer.validated_data)
+        version = fields.pop("version", None)
+        serializer.instance = service(
+            **{row: serializer.instance}, acting_user=self.request.user, version=version, **fields
+        )
+
+    return perform_update
+
+
 # (Comments, not docstrings: drf-spectacular would show a base class's docstring as the
 # description of every endpoint built on it.)
 
@@ -226,10 +268,13 @@ __all__ = [
     "VersionedUpdateMixin",
     "action",
     "as_of_from",
+    "creates_with",
+    "edits_with",
     "etag",
     "extend_schema",
     "extend_schema_view",
     "router",
+    "row_action",
     "serializers",
     "versioned_update_schema",
 ]
@@ -300,16 +345,8 @@ class TaskViewSet(VersionedUpdateMixin, CreatingScopedViewSet):
     ordering_fields = ["due_on", "status", "title"]
     action_permissions = {"add_update": "xicheng.add_taskupdate"}
 
-    def perform_create(self, serializer: Any) -> None:
-        fields = {k: v for k, v in serializer.validated_data.items() if k != "version"}
-        serializer.instance = task_create(acting_user=self.request.user, **fields)
-
-    def perform_update(self, serializer: Any) -> None:
-        fields = dict(serializer.validated_data)
-        version = fields.pop("version", None)
-        serializer.instance = task_edit(
-            task=serializer.instance, acting_user=self.request.user, version=version, **fields
-        )
+    perform_create = creates_with(task_create)
+    perform_update = edits_with(task_edit, row="task")
 
     @extend_schema(responses=kernel_serializers.TaskUpdateSerializer(many=True))
     @action(detail=True, methods=["get"], filter_backends=[])

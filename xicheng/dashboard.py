@@ -45,9 +45,22 @@ class Table:
     key: str
     title: Any
     columns: list[Any]
-    rows: list[list[Any]]
+    rows: list[list[Any]] = field(default_factory=list)
     links: list[str | None] = field(default_factory=list)
     lights: list[str | None] = field(default_factory=list)
+
+    def add(self, row: list[Any], *, link: str | None = None, light: str | None = None) -> None:
+        """Append a row with its drill-down URL and its light."""
+        self.rows.append(row)
+        self.links.append(link)
+        self.lights.append(light)
+
+    def sort(self, key: Callable[[list[Any]], Any]) -> None:
+        """Order the rows by `key` of each row; their links and lights move with them."""
+        order = sorted(range(len(self.rows)), key=lambda i: key(self.rows[i]))
+        self.rows = [self.rows[i] for i in order]
+        self.links = [self.links[i] for i in order] if self.links else []
+        self.lights = [self.lights[i] for i in order] if self.lights else []
 
     @property
     def rows_with_meta(self) -> list[dict[str, Any]]:

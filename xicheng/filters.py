@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import django_filters
@@ -50,6 +51,21 @@ class BooleanFilter(django_filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+class ConditionFilter(BooleanFilter):
+    """Yes: the rows that meet `condition()`, a Q built when the filter runs (so it may read
+    today); no: the rows that do not; blank: all of them."""
+
+    def __init__(self, condition: Callable[[], Q], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.condition = condition
+
+    def filter(self, qs: Any, value: bool | None) -> Any:
+        if value is None:
+            return qs
+        condition = self.condition()
+        return qs.filter(condition) if value else qs.exclude(condition)
+
+
 @extend_schema_field(OpenApiTypes.INT)
 class IdFilter(django_filters.NumberFilter):
     """A row named by its id: a whole number, not any decimal that rounds to one."""
@@ -90,7 +106,9 @@ class TaskFilter(django_filters.FilterSet):
     work_line = django_filters.ModelChoiceFilter(queryset=WorkLine.objects.all(), label=_("Work line"))
     status = django_filters.ChoiceFilter(choices=Task.Status.choices, label=_("Status"))
     area = AreaWithinFilter()
-    overdue = BooleanFilter(label=_("Overdue"), method="filter_overdue")
+    overdue = ConditionFilter(
+        lambda: Q(due_on__lt=timezone.localdate()) & ~Q(status=Task.Status.DONE), label=_("Overdue")
+    )
     due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", label=_("Due by"))
 
     class Meta:
@@ -99,13 +117,6 @@ class TaskFilter(django_filters.FilterSet):
 
     def filter_q(self, qs: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
         return qs.filter(Q(title__icontains=value) | Q(description__icontains=value)) if value else qs
-
-    def filter_overdue(self, qs: QuerySet[Task], name: str, value: bool | None) -> QuerySet[Task]:
-        if value is None:
-            return qs
-        today = timezone.localdate()
-        overdue = Q(due_on__lt=today) & ~Q(status=Task.Status.DONE)
-        return qs.filter(overdue) if value else qs.exclude(overdue)
 
 
 class IndicatorFilter(django_filters.FilterSet):

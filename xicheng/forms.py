@@ -1,11 +1,21 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from xicheng.models import Task
+from xicheng.scope import can_change
 from xicheng.validators import NOTE_LENGTH
+
+if TYPE_CHECKING:
+    from xicheng.roles import AuthenticatedHttpRequest
+
+T = TypeVar("T")
 
 
 class TaskUpdateForm(forms.Form):
@@ -28,3 +38,23 @@ def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
     for field, errors in error.error_dict.items():
         messages = [m for e in errors for m in e.messages]
         form.add_error(field if field in form.fields else None, messages)
+
+
+def submit_form(
+    request: AuthenticatedHttpRequest, row: models.Model, form: forms.BaseForm, service: Callable[..., T]
+) -> T | None:
+    """The write a page posts about one row: a user who may not change `row` gets a 403; a valid
+    form's cleaned data go to `service` (the service with its row and acting user already bound);
+    a rule the service breaks lands on the form as `add_service_error` puts it.
+
+    Returns what the service returned, or None when the form or the service refused, and then
+    `form.errors` says why."""
+    if not can_change(request.user, row):
+        raise PermissionDenied
+    if not form.is_valid():
+        return None
+    try:
+        return service(**form.cleaned_data)
+    except ValidationError as e:
+        add_service_error(form, e)
+        return None

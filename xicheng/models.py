@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from xicheng.history import audited_history
+from xicheng.people import entered_by_field, field_worker_field, leader_field, version_field
 from xicheng.personal import EncryptedCharField, Kind
 from xicheng.scope import ScopedQuerySet, ScopeRule
 from xicheng.validators import (
@@ -20,8 +21,6 @@ from xicheng.validators import (
     NOTE_LENGTH,
     PLAN_DATE,
     note_validators,
-    validate_field_worker,
-    validate_leader,
 )
 
 if TYPE_CHECKING:
@@ -237,14 +236,7 @@ class ManualReading(models.Model):
     on = models.DateField(_("date"), validators=EVENT_DATE)
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("entered by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    entered_by = entered_by_field(_("entered by"))
 
     history = audited_history()
     objects = ManualReadingQuerySet.as_manager()
@@ -284,27 +276,15 @@ class Task(models.Model):
     description = models.TextField(_("description"), blank=True, max_length=NOTE_LENGTH, validators=note_validators())
     work_line = models.ForeignKey(WorkLine, verbose_name=_("work line"), on_delete=models.PROTECT, related_name="tasks")
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="tasks")
-    lead_leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("lead leader"),
-        on_delete=models.PROTECT,
-        related_name="led_tasks",
-        validators=[validate_leader],
-    )
-    responsible = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("responsible cadre"),
-        on_delete=models.PROTECT,
-        related_name="tasks",
-        validators=[validate_field_worker],
-    )
+    lead_leader = leader_field(_("lead leader"), related_name="led_tasks")
+    responsible = field_worker_field(_("responsible cadre"), related_name="tasks")
     due_on = models.DateField(_("due date"), validators=PLAN_DATE)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
     target = models.ForeignKey(
         Target, verbose_name=_("target"), on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
     )
     created_on = models.DateField(_("created on"), default=timezone.localdate)
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = version_field()
 
     history = audited_history()
     objects = TaskQuerySet.as_manager()

@@ -10,12 +10,13 @@ the right, and never writes text a spreadsheet would run as a formula."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.utils.translation import gettext as _
-from import_export import resources
+from import_export import resources, widgets
 
 from xicheng.personal import may_see_personal_data, personal_kind, shown
 from xicheng.roles import AnyUser
@@ -29,6 +30,30 @@ def defuse_formula(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+class LookupWidget(widgets.ForeignKeyWidget):
+    """A row named in the sheet by one of its fields (`field`), looked up among `queryset` (by
+    default all the model's rows); a name that finds none is refused with `missing(value)`, a
+    message the data admin can act on, instead of import-export's bare DoesNotExist."""
+
+    def __init__(
+        self, model: Any, field: str, *, missing: Callable[[Any], str], queryset: models.QuerySet[Any] | None = None
+    ) -> None:
+        super().__init__(model, field)
+        self.missing = missing
+        self.queryset = queryset
+
+    def get_queryset(self, value: Any, row: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.queryset is not None:
+            return self.queryset
+        return super().get_queryset(value, row, *args, **kwargs)
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(self.missing(value)) from None
 
 
 class RegisterResource(resources.ModelResource):

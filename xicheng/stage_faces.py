@@ -16,12 +16,11 @@ undo button) for a row the user may change.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -32,9 +31,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from xicheng import clock
-from xicheng.forms import add_service_error
+from xicheng.forms import submit_form
 from xicheng.schema import TypedJSON
-from xicheng.scope import can_change
 from xicheng.serializers import VersionField
 from xicheng.stages import stage_advance, stage_revert
 
@@ -55,8 +53,9 @@ class NextStepSerializer(TypedJSON, serializers.Serializer[Any]):
     version = VersionField(required=True, help_text="The version you read.")
     on = serializers.DateField(required=False, help_text="The day of the step; today by default.")
 
-    def validated_on(self) -> date:
-        return self.validated_data.get("on") or clock.today()
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # The day is filled in here, so the validated data can go to a service as they are.
+        return {**attrs, "on": attrs.get("on") or clock.today()}
 
 
 class RevertStepSerializer(TypedJSON, serializers.Serializer[Any]):
@@ -105,9 +104,7 @@ class StageActions(RevertAction):
         row = self.get_object()
         body = NextStepSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        row = stage_advance(
-            row, on=body.validated_on(), version=body.validated_data["version"], acting_user=request.user
-        )
+        row = stage_advance(row, acting_user=request.user, **body.validated_data)
         return self.stage_answer(row)
 
 
@@ -134,21 +131,13 @@ def one_tap(
     htmx gets the row's card again (`template` with `context()`, which may read the row anew),
     with `form`, `saved` and `undone`; a plain post gets its errors as messages and is sent back
     to `redirect_to`."""
-    if not can_change(request.user, row):
-        raise PermissionDenied
     form = OneTapForm(request.POST)
-    saved = False
-    if form.is_valid():
-        try:
-            if undo:
-                stage_revert(row, version=form.cleaned_data["version"], acting_user=request.user)
-            else:
-                stage_advance(
-                    row, on=timezone.localdate(), version=form.cleaned_data["version"], acting_user=request.user
-                )
-            saved = True
-        except ValidationError as e:
-            add_service_error(form, e)
+    step: Callable[..., models.Model]
+    if undo:
+        step = partial(stage_revert, row, acting_user=request.user)
+    else:
+        step = partial(stage_advance, row, on=timezone.localdate(), acting_user=request.user)
+    saved = submit_form(request, row, form, step) is not None
     if not request.htmx:
         for error in form.non_field_errors():
             messages.error(request, str(error))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from functools import wraps
+from functools import partial, wraps
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,7 +19,7 @@ from xicheng.audit_trail import AuditSearchForm, events_page, history_models, hi
 from xicheng.dashboard import workbench
 from xicheng.exports import overview_workbook
 from xicheng.filters import TargetFilter, TaskFilter
-from xicheng.forms import TaskUpdateForm, add_service_error
+from xicheng.forms import TaskUpdateForm, submit_form
 from xicheng.models import AuditEvent, Target, Task
 from xicheng.overview import area_breakdown, build_overview, overview_as_dict, records_url
 from xicheng.params import DateParams, ParamError, read_as_of, read_dates
@@ -146,16 +146,8 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_add_update_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(Task.objects.visible_to(request.user), pk=pk)
-    if not can_change(request.user, task):
-        raise PermissionDenied
     form = TaskUpdateForm(request.POST)
-    saved = False
-    if form.is_valid():
-        try:
-            task_add_update(task=task, acting_user=request.user, **form.cleaned_data)
-            saved = True
-        except ValidationError as e:
-            add_service_error(form, e)
+    saved = submit_form(request, task, form, partial(task_add_update, task=task, acting_user=request.user)) is not None
     if request.htmx:
         task.refresh_from_db()
         fresh = TaskUpdateForm(initial={"status": task.status, "version": task.version}) if saved else form
