@@ -39,6 +39,8 @@ typecheck: $(STAMP)
 # sets REQUIRE_BROWSER=1 so that a missing browser fails instead of skipping.
 pytest: $(STAMP)
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	# The test run's settings add the toy register (tests/toyregister): its migration must keep up too.
+	$(TEST_ENV) DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run toyregister
 	$(TEST_ENV) $(PY) manage.py check
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
 from governance.models import Migrant, RentalHouse
@@ -16,7 +15,6 @@ from governance.validators import normalise_id_number
 from xicheng.models import Area
 from xicheng.personal import blind_index
 from xicheng.resources import RegisterResource
-from xicheng.scope import areas_changeable_by
 
 
 class RentalHouseResource(RegisterResource):
@@ -28,15 +26,6 @@ class RentalHouseResource(RegisterResource):
         export_order = ["id", "area", "address", "landlord", "landlord_phone", "rooms", "active"]
         clean_model_instances = True
         skip_unchanged = True
-
-    def validate_instance(
-        self, instance: RentalHouse, import_validation_errors: Any = None, validate_unique: bool = True
-    ) -> None:
-        errors = dict(import_validation_errors or {})
-        if instance.area_id is not None and self.user is not None:
-            if not areas_changeable_by(self.user).filter(pk=instance.area_id).exists():
-                errors["area"] = [_("You may not file records for this area.")]
-        super().validate_instance(instance, errors, validate_unique)
 
 
 class MigrantResource(RegisterResource):
@@ -55,13 +44,3 @@ class MigrantResource(RegisterResource):
     def import_instance(self, instance: Migrant, row: Any, **kwargs: Any) -> None:
         super().import_instance(instance, row, **kwargs)
         instance.id_number_index = blind_index(instance.id_number or "")
-
-    def validate_instance(
-        self, instance: Migrant, import_validation_errors: Any = None, validate_unique: bool = True
-    ) -> None:
-        errors = dict(import_validation_errors or {})
-        if instance.house_id is not None and self.user is not None:
-            house = RentalHouse.objects.changeable_by(self.user).filter(pk=instance.house_id).first()
-            if house is None:
-                errors["house"] = [_("You may not register migrants at this house.")]
-        super().validate_instance(instance, errors, validate_unique)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from governance.models import Migrant, ZeroReport
+from governance.models import ZeroReport
 from xicheng.models import Area
-from xicheng.personal import reveal, shown
 from xicheng.roles import AnyUser, Role, roles_of
 from xicheng.scope import NOTHING, reads_everything, served_areas
 
@@ -45,13 +43,3 @@ def villages_missing_report(user: AnyUser, day: date) -> list[Area]:
     """Villages the user can see that have not sent a zero report for the day: one query."""
     sent = ZeroReport.objects.filter(day=day).values("village_id")
     return list(villages_visible_to(user).exclude(pk__in=sent).order_by("path"))
-
-
-def show_personal(migrants: list[Migrant], request: Any, subject: str) -> bool:
-    """Set `id_shown` and `phone_shown` on each migrant: whole for a user with the right (and the
-    view logged), masked for everyone else. Returns whether the values are whole."""
-    whole = reveal(request.user, subject=subject, request=request, showing=bool(migrants))
-    for migrant in migrants:
-        migrant.id_shown = shown(migrant, "id_number", whole)  # type: ignore[attr-defined]  # for the template only
-        migrant.phone_shown = shown(migrant, "phone", whole)  # type: ignore[attr-defined]  # for the template only
-    return whole

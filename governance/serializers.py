@@ -2,35 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from rest_framework import serializers
 
 from governance.models import Dispute, Force, Hazard, Inspection, Migrant, RentalHouse, ZeroReport
 from xicheng.schema import TypedJSON
-from xicheng.scope import areas_changeable_by
-from xicheng.serializers import MasksPersonalData, VersionField
+from xicheng.serializers import MasksPersonalData, ScopedChoices, VersionField
 from xicheng.validators import validate_phone
 
 if TYPE_CHECKING:
-    from xicheng.models import Area
+    pass
 
 
-class _AreaLimited:
-    """Writes may only point at areas the writer serves, and at houses they may see."""
-
-    def limit(self: Any) -> None:
-        request = self.context.get("request")
-        if request is None:
-            return
-        if "area" in self.fields and not self.fields["area"].read_only:
-            self.fields["area"].queryset = areas_changeable_by(request.user)
-        if "house" in self.fields and not self.fields["house"].read_only:
-            self.fields["house"].queryset = RentalHouse.objects.changeable_by(request.user)
-
-
-class RentalHouseSerializer(TypedJSON, _AreaLimited, MasksPersonalData, serializers.ModelSerializer[RentalHouse]):
+class RentalHouseSerializer(TypedJSON, ScopedChoices, MasksPersonalData, serializers.ModelSerializer[RentalHouse]):
+    scoped_choices = ("area",)
     area_name = serializers.CharField(source="area.name", read_only=True)
     landlord_phone = serializers.CharField(required=False, allow_blank=True, max_length=20, validators=[validate_phone])
     version = VersionField()
@@ -39,12 +26,9 @@ class RentalHouseSerializer(TypedJSON, _AreaLimited, MasksPersonalData, serializ
         model = RentalHouse
         fields = ["id", "area", "area_name", "address", "landlord", "landlord_phone", "rooms", "active", "version"]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.limit()
 
-
-class InspectionSerializer(TypedJSON, serializers.ModelSerializer[Inspection]):
+class InspectionSerializer(TypedJSON, ScopedChoices, serializers.ModelSerializer[Inspection]):
+    scoped_choices = ("house",)
     forces = serializers.MultipleChoiceField(choices=Force.choices)
     house_address = serializers.CharField(source="house.address", read_only=True)
     inspector: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(read_only=True)
@@ -53,22 +37,16 @@ class InspectionSerializer(TypedJSON, serializers.ModelSerializer[Inspection]):
         model = Inspection
         fields = ["id", "house", "house_address", "inspected_on", "forces", "inspector", "note"]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            house = cast("serializers.PrimaryKeyRelatedField[RentalHouse]", self.fields["house"])
-            house.queryset = RentalHouse.objects.changeable_by(request.user)
-
     def to_representation(self, instance: Inspection) -> dict[str, Any]:
         data = super().to_representation(instance)
         data["forces"] = instance.forces
         return data
 
 
-class MigrantSerializer(TypedJSON, MasksPersonalData, serializers.ModelSerializer[Migrant]):
+class MigrantSerializer(TypedJSON, ScopedChoices, MasksPersonalData, serializers.ModelSerializer[Migrant]):
     """`id_number` and `phone` come masked unless the caller may see personal data."""
 
+    scoped_choices = ("house",)
     id_number = serializers.CharField(max_length=18)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=20, validators=[validate_phone])
     house_address = serializers.CharField(source="house.address", read_only=True)
@@ -77,13 +55,6 @@ class MigrantSerializer(TypedJSON, MasksPersonalData, serializers.ModelSerialize
         model = Migrant
         fields = ["id", "house", "house_address", "name", "id_number", "phone", "origin", "registered_on", "left_on"]
         read_only_fields = ["left_on"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            house = cast("serializers.PrimaryKeyRelatedField[RentalHouse]", self.fields["house"])
-            house.queryset = RentalHouse.objects.changeable_by(request.user)
 
 
 class MigrantSearchSerializer(TypedJSON, serializers.Serializer[Any]):
@@ -94,7 +65,8 @@ class MigrantLeaveSerializer(TypedJSON, serializers.Serializer[Any]):
     left_on = serializers.DateField()
 
 
-class HazardSerializer(TypedJSON, _AreaLimited, serializers.ModelSerializer[Hazard]):
+class HazardSerializer(TypedJSON, ScopedChoices, serializers.ModelSerializer[Hazard]):
+    scoped_choices = ("house", "area")
     area_name = serializers.CharField(source="area.name", read_only=True)
     overdue = serializers.SerializerMethodField()
 
@@ -117,10 +89,6 @@ class HazardSerializer(TypedJSON, _AreaLimited, serializers.ModelSerializer[Haza
         # A hazard at a house takes the house's grid.
         extra_kwargs = {"area": {"required": False}}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.limit()
-
     def get_overdue(self, hazard: Hazard) -> bool:
         return hazard.is_overdue(timezone.localdate())
 
@@ -132,7 +100,8 @@ class HazardRectifySerializer(TypedJSON, serializers.Serializer[Any]):
     version = VersionField(required=True, help_text="The hazard's version you read.")
 
 
-class DisputeSerializer(TypedJSON, _AreaLimited, serializers.ModelSerializer[Dispute]):
+class DisputeSerializer(TypedJSON, ScopedChoices, serializers.ModelSerializer[Dispute]):
+    scoped_choices = ("area",)
     area_name = serializers.CharField(source="area.name", read_only=True)
 
     class Meta:
@@ -153,10 +122,6 @@ class DisputeSerializer(TypedJSON, _AreaLimited, serializers.ModelSerializer[Dis
         ]
         read_only_fields = ["status", "mediating_on", "resolved_on", "escalated_on", "version"]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.limit()
-
 
 class DisputeMoveSerializer(TypedJSON, serializers.Serializer[Any]):
     to_status = serializers.ChoiceField(choices=Dispute.Status.choices)
@@ -164,7 +129,8 @@ class DisputeMoveSerializer(TypedJSON, serializers.Serializer[Any]):
     version = VersionField(required=True, help_text="The dispute's version you read.")
 
 
-class ZeroReportSerializer(TypedJSON, serializers.ModelSerializer[ZeroReport]):
+class ZeroReportSerializer(TypedJSON, ScopedChoices, serializers.ModelSerializer[ZeroReport]):
+    scoped_choices = ("village",)
     village_name = serializers.CharField(source="village.name", read_only=True)
 
     class Meta:
@@ -172,10 +138,3 @@ class ZeroReportSerializer(TypedJSON, serializers.ModelSerializer[ZeroReport]):
         fields = ["id", "village", "village_name", "day", "incidents", "note"]
         # The service refuses a second report with a message naming the village and day.
         validators: list[Any] = []
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            village = cast("serializers.PrimaryKeyRelatedField[Area]", self.fields["village"])
-            village.queryset = areas_changeable_by(request.user)

@@ -25,10 +25,10 @@ from governance.forms import (
     ZeroReportForm,
 )
 from governance.models import Dispute, Hazard, Inspection, Migrant, RentalHouse, ZeroReport
-from governance.selectors import show_personal, villages_missing_report, villages_reported_by
+from governance.selectors import villages_missing_report, villages_reported_by
 from governance.services import dispute_move, hazard_rectify, inspection_log, zero_report_submit
 from xicheng.forms import add_service_error, submit_form
-from xicheng.personal import exactly, shown
+from xicheng.personal import exactly, reveal, reveal_rows, show_rows, shown
 from xicheng.registers import list_context, page_of, render_list
 from xicheng.scope import can_change
 
@@ -60,7 +60,10 @@ def house_list(request: HttpRequest) -> HttpResponse:
 def house_detail(request: HttpRequest, pk: int) -> HttpResponse:
     house = get_object_or_404(RentalHouse.objects.visible_to(request.user).select_related("area"), pk=pk)
     migrants = list(house.migrants.order_by("-registered_on", "pk")[:100])
-    whole = show_personal(migrants, request, f"rental house {house.pk} migrants")
+    # The landlord's phone is personal too: a whole one is a logged read even with no migrants.
+    showing = bool(migrants) or bool(house.landlord_phone)
+    whole = reveal(request.user, subject=f"rental house {house.pk} migrants", request=request, showing=showing)
+    show_rows(migrants, ("id_number", "phone"), whole)
     return render(
         request,
         "governance/house_detail.html",
@@ -129,11 +132,10 @@ def migrant_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and search.is_valid():
         base = exactly(base, "id_number", search.cleaned_data["id_number"])
         searched = True
-    context = list_context(request, MigrantFilter(request.GET, queryset=base))
-    page = context["page"]
-    rows = list(page.object_list)
-    show_personal(rows, request, f"migrant list page {page.number}")
-    context.update(rows=rows, search=MigrantSearchForm() if searched else search, searched=searched)
+    context = list_context(request, MigrantFilter(request.GET, queryset=base), personal=("id_number", "phone"))
+    context.update(
+        rows=context["page"].object_list, search=MigrantSearchForm() if searched else search, searched=searched
+    )
     return render(request, "governance/migrant_list.html", context)
 
 
@@ -147,7 +149,7 @@ def migrant_duplicates(request: HttpRequest) -> HttpResponse:
     )
     page = page_of(request, base)
     rows = list(page.object_list)
-    show_personal(rows, request, f"migrant duplicates page {page.number}")
+    reveal_rows(request, rows, ("id_number", "phone"), subject=f"migrant duplicates page {page.number}")
     return render(request, "governance/migrant_duplicates.html", {"page": page, "rows": rows, "query": ""})
 
 

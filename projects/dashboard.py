@@ -11,9 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.models import Household, Milestone, Project, ProjectIssue, Squad
 from projects.selectors import funnels_by_project, squad_ranking, stages_by_project
-from projects.views import changeable_ids, households_for_cards
+from projects.views import households_for_cards
 from xicheng.dashboard import Alert, AlertSource, NavLink, Panel, Section, SectionData, Table
 from xicheng.periods import Period
+from xicheng.scope import changeable_ids
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -41,7 +42,7 @@ def my_households(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
             :MY_HOUSEHOLDS_SHOWN
         ]
     )
-    changeable = changeable_ids(Household, user, [h.pk for h in households])
+    changeable = changeable_ids(user, Household, [h.pk for h in households])
     for household in households:
         household.may_change = household.pk in changeable  # type: ignore[attr-defined]  # for the card only
     return {

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from projects import views
+from xicheng.stage_faces import step_routes
 
 app_name = "projects"
 
@@ -10,8 +11,15 @@ urlpatterns = [
     path("", views.project_list, name="project_list"),
     path("<int:pk>/", views.project_detail, name="project_detail"),
     path("households/", views.household_list, name="household_list"),
-    path("households/<int:pk>/next-step/", views.household_next_step, name="household_next_step"),
-    path("households/<int:pk>/undo-step/", views.household_undo_step, name="household_undo_step"),
+    # The one-tap step on a household's card, and its undo (a mis-tap).
+    *step_routes(
+        "households/",
+        "household",
+        rows=views.households_in_scope,
+        template="projects/_household_card.html",
+        context=views.household_card,
+        redirect_to="projects:household_list",
+    ),
     path("issues/", views.issue_list, name="issue_list"),
     path("issues/<int:pk>/status/", views.issue_status, name="issue_status"),
     path("leads/", views.lead_list, name="lead_list"),

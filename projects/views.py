@@ -21,19 +21,11 @@ from projects.services import issue_set_status
 from xicheng.forms import submit_form
 from xicheng.personal import reveal
 from xicheng.registers import list_context, render_list
-from xicheng.stage_faces import one_tap
+from xicheng.scope import changeable_ids
 from xicheng.views import answers_bad_params, as_of_param
 
 if TYPE_CHECKING:
     from xicheng.roles import AuthenticatedHttpRequest
-
-
-def changeable_ids(model: type[Any], user: Any, ids: list[int]) -> set[int]:
-    """Which of these rows the user may change: one query, not one per row."""
-    meta = model._meta
-    if not ids or not user.has_perm(f"{meta.app_label}.change_{meta.model_name}"):
-        return set()
-    return set(model.objects.changeable_by(user).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def households_for_cards(qs: QuerySet[Household]) -> QuerySet[Household]:
@@ -89,12 +81,12 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def household_list(request: HttpRequest) -> HttpResponse:
-    base = households_for_cards(Household.objects.visible_to(request.user))
+    base = households_in_scope(request)
     context = list_context(request, HouseholdFilter(request.GET, queryset=base, request=request))
     households = list(context["page"].object_list)
     context.update(
         households=households,
-        changeable=changeable_ids(Household, request.user, [h.pk for h in households]),
+        changeable=changeable_ids(request.user, Household, [h.pk for h in households]),
         sees_personal=_sees_personal(request, households),
     )
     return render(request, "projects/household_list.html", context)
@@ -106,28 +98,13 @@ def _sees_personal(request: HttpRequest, households: list[Household]) -> bool:
     return reveal(request.user, subject=subject, request=request, showing=bool(households))
 
 
-def _household_one_tap(request: AuthenticatedHttpRequest, pk: int, *, undo: bool) -> HttpResponse:
-    household = get_object_or_404(households_for_cards(Household.objects.visible_to(request.user)), pk=pk)
-    return one_tap(
-        request,
-        household,
-        undo=undo,
-        template="projects/_household_card.html",
-        context=lambda: {"household": household, "sees_personal": _sees_personal(request, [household])},
-        redirect_to="projects:household_list",
-    )
+def household_card(request: HttpRequest, household: Household) -> dict[str, Any]:
+    """What a household's card reads after a one-tap step (projects.urls: step_routes)."""
+    return {"household": household, "sees_personal": _sees_personal(request, [household])}
 
 
-@require_POST
-def household_next_step(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The one-tap next step, recorded today. Answers the household's card (htmx) or redirects."""
-    return _household_one_tap(request, pk, undo=False)
-
-
-@require_POST
-def household_undo_step(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Undo the household's last step (a mis-tap), offered on its card right after the step."""
-    return _household_one_tap(request, pk, undo=True)
+def households_in_scope(request: HttpRequest) -> QuerySet[Household]:
+    return households_for_cards(Household.objects.visible_to(request.user))
 
 
 def issue_list(request: HttpRequest) -> HttpResponse:
@@ -136,7 +113,7 @@ def issue_list(request: HttpRequest) -> HttpResponse:
     issues = list(context["page"].object_list)
     context.update(
         issues=issues,
-        changeable=changeable_ids(ProjectIssue, request.user, [i.pk for i in issues]),
+        changeable=changeable_ids(request.user, ProjectIssue, [i.pk for i in issues]),
         today=timezone.localdate(),
         statuses=ProjectIssue.Status.choices,
     )

@@ -7,19 +7,17 @@ phones and emergency contacts stay masked unless the user holds the personal-dat
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields
 
 from welfare.models import Elder
 from xicheng.models import Area
 from xicheng.resources import LookupWidget, RegisterResource
-from xicheng.scope import areas_changeable_by
 
 if TYPE_CHECKING:
-    from xicheng.roles import AnyUser
+    pass
 
 
 class ElderResource(RegisterResource):
@@ -49,22 +47,6 @@ class ElderResource(RegisterResource):
         import_id_fields = ("id",)
         clean_model_instances = True
         skip_unchanged = True
-
-    # Import ------------------------------------------------------------------------------------
-
-    def import_instance(self, instance: Elder, row: Any, **kwargs: Any) -> None:
-        errors: dict[str, Any] = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as e:
-            errors = e.update_error_dict(errors)
-        village_id = getattr(instance, "village_id", None)
-        # An import always has its user: the admin and the import job pass it.
-        user = cast("AnyUser", self.user)
-        if village_id and not areas_changeable_by(user).filter(pk=village_id).exists():
-            errors.setdefault("village", []).append(_("Choose a village you serve."))
-        if errors:
-            raise ValidationError(errors)
 
     # Export ------------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from welfare.forms import SafetyCheckResolveForm
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage, served_on
 from xicheng.models import Area
 from xicheng.personal import masked, may_see_personal_data
-from xicheng.scope import served_areas, writes_in_field
+from xicheng.scope import changeable_ids, served_areas, writes_in_field
 
 
 def name_shown_to(user: Any) -> Callable[[Elder, Area], str]:
@@ -122,8 +122,7 @@ def safety_check_cards(user: Any, checks: list[SafetyCheck], *, all_changeable: 
     if all_changeable:
         changeable = {check.pk for check in checks}
     else:
-        pks = [check.pk for check in checks]
-        changeable = set(SafetyCheck.objects.changeable_by(user).filter(pk__in=pks).values_list("pk", flat=True))
+        changeable = changeable_ids(user, SafetyCheck, [check.pk for check in checks])
     may = user.has_perm("welfare.change_safetycheck")
     return [
         {

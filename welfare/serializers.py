@@ -10,12 +10,11 @@ from rest_framework import serializers
 
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage
 from xicheng.schema import LocalTimeField, TypedJSON
-from xicheng.scope import areas_changeable_by
-from xicheng.serializers import MasksPersonalData, VersionField
+from xicheng.serializers import MasksPersonalData, ScopedChoices, VersionField
 from xicheng.validators import NOTE_LENGTH
 
 if TYPE_CHECKING:
-    from xicheng.models import Area
+    pass
 
 
 class CareCenterSerializer(serializers.ModelSerializer[CareCenter]):
@@ -39,9 +38,10 @@ def _user(serializer: serializers.Serializer[Any]) -> Any:
     return request.user if request is not None else None
 
 
-class ElderSerializer(TypedJSON, MasksPersonalData, serializers.ModelSerializer[Elder]):
+class ElderSerializer(TypedJSON, ScopedChoices, MasksPersonalData, serializers.ModelSerializer[Elder]):
     """Reads mask the name, phone and emergency contact unless the user holds the personal-data right."""
 
+    scoped_choices = ("village",)
     village_name = serializers.CharField(source="village.name", read_only=True)
 
     class Meta:
@@ -61,13 +61,6 @@ class ElderSerializer(TypedJSON, MasksPersonalData, serializers.ModelSerializer[
             "version",
         ]
         read_only_fields = ["id", "left_on", "version"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        user = _user(self)
-        if user is not None and "village" in self.fields:
-            village = cast("serializers.PrimaryKeyRelatedField[Area]", self.fields["village"])
-            village.queryset = areas_changeable_by(user)
 
 
 class ElderLeaveSerializer(TypedJSON, serializers.Serializer[Any]):

@@ -19,7 +19,7 @@ import base64
 import hashlib
 import hmac
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from functools import cache
 from typing import Any, TypeVar
@@ -219,4 +219,19 @@ def reveal(user: AnyUser, *, subject: str, request: Any = None, showing: bool = 
     whole = may_see_personal_data(user)
     if whole and showing:
         log_personal_read(user=user, subject=subject, request=request)
+    return whole
+
+
+def show_rows(rows: Sequence[models.Model], fields: Sequence[str], whole: bool) -> None:
+    """Give each row `<field>_shown` for its templates: whole, or masked by the field's kind."""
+    for row in rows:
+        for name in fields:
+            setattr(row, f"{name}_shown", shown(row, name, whole))
+
+
+def reveal_rows(request: Any, rows: Sequence[models.Model], fields: Sequence[str], *, subject: str) -> bool:
+    """What a page shows of its rows' personal fields: `<field>_shown` on each row, whole for a user
+    with the right (the read logged once, under `subject`) and masked for everyone else."""
+    whole = reveal(request.user, subject=subject, request=request, showing=bool(rows))
+    show_rows(rows, fields, whole)
     return whole

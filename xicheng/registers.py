@@ -19,6 +19,7 @@ The template extends `register_list.html` (heading with the count, filters, tabl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +27,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from xicheng.personal import reveal_rows
+from xicheng.scope import changeable_ids
 
 
 def query_without_page(request: HttpRequest) -> str:
@@ -40,15 +44,32 @@ def page_of(request: HttpRequest, rows: QuerySet[Any]) -> Page[Any]:
     return Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def list_context(request: HttpRequest, filterset: Any, *, export_url: str | None = None) -> dict[str, Any]:
+def list_context(
+    request: HttpRequest,
+    filterset: Any,
+    *,
+    export_url: str | None = None,
+    personal: Sequence[str] = (),
+    changeable: bool = False,
+) -> dict[str, Any]:
     """What every list template reads: `filter` (the form and its errors), `page`, `query` (for
-    the pagination links) and `export_url` (the register's export of the rows filtered, or None)."""
-    return {
-        "filter": filterset,
-        "page": page_of(request, filterset.qs),
-        "query": query_without_page(request),
-        "export_url": export_url,
-    }
+    the pagination links) and `export_url` (the register's export of the rows filtered, or None).
+
+    `personal` names the personal fields the rows show: each row gets `<field>_shown`, whole for a
+    user with the right (the page's read logged once) and masked for everyone else. `changeable`
+    adds the set of the page's row ids the user may change (their buttons), in one query."""
+    page = page_of(request, filterset.qs)
+    context = {"filter": filterset, "page": page, "query": query_without_page(request), "export_url": export_url}
+    if personal or changeable:
+        rows = list(page.object_list)
+        page.object_list = rows  # the template iterates these very rows, without a second query
+        model = filterset.qs.model
+        if personal:
+            subject = f"{model._meta.model_name} list page {page.number}"
+            reveal_rows(request, rows, personal, subject=subject)
+        if changeable:
+            context["changeable"] = changeable_ids(request.user, model, [row.pk for row in rows])
+    return context
 
 
 def render_list(

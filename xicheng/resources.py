@@ -20,7 +20,7 @@ from import_export import resources, widgets
 
 from xicheng.personal import may_see_personal_data, personal_kind, shown
 from xicheng.roles import AnyUser
-from xicheng.scope import can_change
+from xicheng.scope import ScopedQuerySet, area_of, can_change, may_file
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -56,6 +56,13 @@ class LookupWidget(widgets.ForeignKeyWidget):
             raise ValueError(self.missing(value)) from None
 
 
+def _area_field(instance: models.Model) -> str:
+    """The field an import's "outside your areas" error belongs to: where the row's area comes from."""
+    rows = type(instance)._default_manager.get_queryset()
+    area = rows.scope_rule.area if isinstance(rows, ScopedQuerySet) else None
+    return area.split("__")[0] if area else "id"
+
+
 class RegisterResource(resources.ModelResource):
     """Subclasses name their model and fields as django-import-export documents, and list in
     `moved_by_services` the fields that only a service may change on an existing row."""
@@ -87,6 +94,9 @@ class RegisterResource(resources.ModelResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as e:
             errors = e.update_error_dict(errors)
+        if self.user is not None and area_of(instance) is not None and not may_file(self.user, instance):
+            # The row as imported lies outside the importer's areas (a new row, or one moved there).
+            errors.setdefault(_area_field(instance), []).append(_("You may not file records for this area."))
         if existing:
             if self.user is not None and not can_change(self.user, instance):
                 errors.setdefault("id", []).append(_("You may not change this record."))

@@ -17,6 +17,7 @@ A model declares where these facts live with a `ScopeRule`, and its QuerySet inh
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
@@ -145,6 +146,50 @@ def can_change(user: AnyUser, obj: models.Model) -> bool:
     if not hasattr(manager, "changeable_by"):
         return changes_everything(user)
     return bool(manager.changeable_by(user).filter(pk=obj.pk).exists())
+
+
+def changeable_ids(user: AnyUser, model: type[models.Model], ids: Iterable[int]) -> set[int]:
+    """Which of these rows the user may change (a list page's buttons): one query, not one per row."""
+    ids = list(ids)
+    meta = model._meta
+    if not ids or not user.has_perm(f"{meta.app_label}.change_{meta.model_name}"):
+        return set()
+    manager: Any = model._default_manager
+    return set(manager.changeable_by(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def may_file(user: AnyUser, obj: models.Model) -> bool:
+    """May the user file this new row (an import, a form): it lies in an area the user may file
+    records under, or it names the user as the one who answers for it."""
+    if changes_everything(user):
+        return True
+    rows = type(obj)._default_manager.get_queryset()
+    if not isinstance(rows, ScopedQuerySet) or not writes_in_field(user):
+        return False
+    rule = rows.scope_rule
+    for path in rule.responsible:
+        if _follow(obj, path) == user:
+            return True
+    area = area_of(obj)
+    return area is not None and any(area.path.startswith(mine.path) for mine in served_areas(user))
+
+
+def area_of(obj: models.Model) -> Area | None:
+    """The area a row lies in, by its model's scope rule (None when it names none yet)."""
+    rows = type(obj)._default_manager.get_queryset()
+    if not isinstance(rows, ScopedQuerySet) or not rows.scope_rule.area:
+        return None
+    area: Area | None = _follow(obj, rows.scope_rule.area)
+    return area
+
+
+def _follow(obj: Any, path: str) -> Any:
+    """The value at the end of a lookup path (`house__area`) read from an object, or None."""
+    for name in path.split("__"):
+        obj = getattr(obj, name, None)
+        if obj is None:
+            return None
+    return obj
 
 
 def areas_changeable_by(user: AnyUser) -> models.QuerySet[Area]:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -63,6 +63,30 @@ class MasksPersonalData(_Serializer):
         return data
 
 
+# Mixed into a serializer that writes: each field named in `scoped_choices` offers only what the
+# writer may file under — areas they serve (`areas_changeable_by`), or rows of a scoped model they
+# may change (`changeable_by`) — so a write pointing elsewhere is a 400 naming the field. (A
+# comment, not a docstring, for the reason above.)
+class ScopedChoices(_Serializer):
+    scoped_choices: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is None:
+            return
+        for name in self.scoped_choices:
+            field = self.fields.get(name)
+            if field is None or field.read_only:
+                continue
+            related = cast("serializers.PrimaryKeyRelatedField[Any]", field)
+            rows = cast("QuerySet[Any]", related.queryset)
+            if rows.model is Area:
+                related.queryset = areas_changeable_by(request.user)
+            else:
+                related.queryset = cast(Any, rows).changeable_by(request.user)
+
+
 class PersonSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.SerializerMethodField()
@@ -95,7 +119,8 @@ class TaskUpdateSerializer(TypedJSON, serializers.ModelSerializer[TaskUpdate]):
         read_only_fields = ["id", "author", "created_at"]
 
 
-class TaskSerializer(TypedJSON, serializers.ModelSerializer[Task]):
+class TaskSerializer(TypedJSON, ScopedChoices, serializers.ModelSerializer[Task]):
+    scoped_choices = ("area",)
     lead_leader_name = serializers.SerializerMethodField()
     responsible_name = serializers.SerializerMethodField()
     area_name = serializers.CharField(source="area.name", read_only=True)
@@ -122,14 +147,6 @@ class TaskSerializer(TypedJSON, serializers.ModelSerializer[Task]):
             "version",
         ]
         read_only_fields = ["status"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and "area" in self.fields:
-            # A write may only point at areas the writer serves.
-            area = cast("serializers.PrimaryKeyRelatedField[Area]", self.fields["area"])
-            area.queryset = areas_changeable_by(request.user)
 
     def get_lead_leader_name(self, task: Task) -> str:
         return PersonSerializer().get_name(task.lead_leader)

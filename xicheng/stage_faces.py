@@ -3,11 +3,16 @@ the web's one-tap step (and its undo), each calling the two stage services.
 
     class HouseholdViewSet(StageActions, ReadOnlyScopedViewSet): ...
 
-    @require_POST
-    def household_next_step(request, pk):
-        household = get_object_or_404(Household.objects.visible_to(request.user), pk=pk)
-        return one_tap(request, household, template="projects/_household_card.html",
-                       context=lambda: {"household": household}, redirect_to="projects:household_list")
+    urlpatterns = [
+        ...,
+        *step_routes("households/", "household", rows=lambda request: Household.objects.visible_to(request.user),
+                     template="projects/_household_card.html",
+                     context=lambda request, household: {"household": household},
+                     redirect_to="projects:household_list"),
+    ]
+
+gives `households/<pk>/next-step/` (`household_next_step`) and `households/<pk>/undo-step/`
+(`household_undo_step`); `one_tap` is the view underneath, for a page that wants its own route.
 
 The web partial `xicheng/_stage_step.html` draws the one-tap button (and, right after a step, the
 undo button) for a row the user may change.
@@ -22,9 +27,11 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import messages
 from django.db import models
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import URLPattern, path
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -146,3 +153,36 @@ def one_tap(
         row.refresh_from_db()
     answer = {"may_change": True, "form": form, "saved": saved and not undo, "undone": saved and undo}
     return render(request, template, {**context(), **answer})
+
+
+def step_routes(
+    prefix: str,
+    name: str,
+    *,
+    rows: Callable[[HttpRequest], models.QuerySet[Any]],
+    template: str,
+    context: Callable[[HttpRequest, Any], dict[str, Any]],
+    redirect_to: str,
+) -> list[URLPattern]:
+    """The one-tap step and its undo for a register's rows: two POST routes under `prefix`,
+    named `<name>_next_step` and `<name>_undo_step`. `rows(request)` is the user's scope (another
+    area's row is a 404); `context(request, row)` is what the row's card `template` reads."""
+
+    def tap(request: AuthenticatedHttpRequest, pk: int, *, undo: bool) -> HttpResponse:
+        row = get_object_or_404(rows(request), pk=pk)
+        return one_tap(
+            request, row, template=template, context=lambda: context(request, row), redirect_to=redirect_to, undo=undo
+        )
+
+    @require_POST
+    def next_step(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+        return tap(request, pk, undo=False)
+
+    @require_POST
+    def undo_step(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+        return tap(request, pk, undo=True)
+
+    return [
+        path(f"{prefix}<int:pk>/next-step/", next_step, name=f"{name}_next_step"),
+        path(f"{prefix}<int:pk>/undo-step/", undo_step, name=f"{name}_undo_step"),
+    ]

@@ -37,6 +37,16 @@ def test_100_migrants_import_when_every_row_is_good(cast: Cast, places: Places) 
     assert Migrant.objects.filter(id_number_index__gt="").count() == 100
 
 
+def test_an_import_files_no_house_outside_the_importers_areas_and_says_where(cast: Cast, places: Places) -> None:
+    data = tablib.Dataset(headers=["id", "area", "address", "landlord", "landlord_phone", "rooms", "active"])
+    data.append(["", places.feifeng_grid.code, "飞凤路1号", "房东甲", "", 3, True])
+    data.append(["", places.sifang_grid.code, "四方路2号", "房东乙", "", 2, True])
+    result = RentalHouseResource(user=cast.li).import_data(data, dry_run=False)  # 李 serves 四方社区 only
+    assert RentalHouse.objects.count() == 0
+    assert [row.number for row in result.invalid_rows] == [1]
+    assert result.invalid_rows[0].error_dict == {"area": ["您无权在此区域登记记录。"]}
+
+
 def test_one_bad_id_number_among_100_migrants_imports_nothing_and_names_the_row(cast: Cast, places: Places) -> None:
     house = RentalHouseFactory(area=places.sifang_grid)
     result = MigrantResource(user=cast.admin).import_data(_migrants(house.pk, bad_row=57), dry_run=False)

@@ -61,6 +61,16 @@ def test_a_user_with_the_right_sees_them_and_the_view_is_logged(client: Client, 
     assert event.user == zhao and NUMBER not in event.subject
 
 
+def test_a_landlords_whole_phone_is_a_logged_read_even_on_a_house_without_migrants(
+    client: Client, cast: Cast, places: Places
+) -> None:
+    house = RentalHouseFactory(area=places.sifang_grid, landlord_phone="13911112222")
+    client.force_login(_with_the_right(cast.zhao))
+    assert "13911112222" in client.get(f"/governance/houses/{house.pk}/").content.decode()
+    event = AuditEvent.objects.get(action=AuditEvent.Action.VIEW_PERSONAL)
+    assert event.subject == f"rental house {house.pk} migrants"
+
+
 def test_no_api_response_shows_a_whole_id_number_or_phone_without_the_right(
     api_client: APIClient, cast: Cast, migrant: Migrant
 ) -> None:

@@ -7,21 +7,21 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import path
-from django.views.decorators.http import require_POST
 from rest_framework import serializers
 
 from tests.toyregister.models import LAMP_STAGES, LampRepair
 from xicheng.api import LogsPersonalDataReads, ReadOnlyScopedViewSet, router
 from xicheng.dashboard import NavLink
 from xicheng.filters import AreaWithinFilter
-from xicheng.personal import reveal, shown
+from xicheng.personal import reveal_rows
 from xicheng.registers import list_context
 from xicheng.schema import TypedJSON
 from xicheng.serializers import MasksPersonalData
-from xicheng.stage_faces import StageActions, one_tap
+from xicheng.stage_faces import StageActions, step_routes
 
 # Filters: one FilterSet for the page and the API.
 
@@ -38,45 +38,32 @@ class LampRepairFilter(django_filters.FilterSet):
 # right (and then logged); each row's one-tap step for those who may change it.
 
 
-def _rows(request: HttpRequest, rows: list[LampRepair]) -> dict[str, Any]:
-    whole = reveal(request.user, subject="lamp repairs", request=request, showing=bool(rows))
-    for row in rows:
-        row.reporter_shown = shown(row, "reporter", whole)  # type: ignore[attr-defined]
-    ids = [r.pk for r in rows] if request.user.has_perm("toyregister.change_lamprepair") else []
-    mine = LampRepair.objects.changeable_by(request.user).filter(pk__in=ids).values_list("pk", flat=True) if ids else []
-    return {"rows": rows, "changeable": set(mine)}
-
-
-def lamp_list(request: HttpRequest) -> HttpResponse:
-    context = list_context(request, LampRepairFilter(request.GET, queryset=_scoped(request)))
-    return render(request, "toyregister/lamp_list.html", {**context, **_rows(request, list(context["page"]))})
-
-
-def _scoped(request: HttpRequest) -> Any:
+def lamps_in_scope(request: HttpRequest) -> QuerySet[LampRepair]:
     return LampRepair.objects.visible_to(request.user).select_related("area")
 
 
-def _one_tap(request: HttpRequest, pk: int, undo: bool) -> HttpResponse:
-    lamp = get_object_or_404(_scoped(request), pk=pk)
-    context = lambda: {"lamp": lamp, **_rows(request, [lamp])}  # noqa: E731
-    return one_tap(
-        request,
-        lamp,
-        undo=undo,
-        template="toyregister/_lamp_row.html",
-        context=context,
-        redirect_to="toyregister:lamp_list",
-    )
+def lamp_list(request: HttpRequest) -> HttpResponse:
+    filterset = LampRepairFilter(request.GET, queryset=lamps_in_scope(request))
+    context = list_context(request, filterset, personal=("reporter",), changeable=True)
+    return render(request, "toyregister/lamp_list.html", context)
 
 
-lamp_next_step = require_POST(lambda request, pk: _one_tap(request, pk, undo=False))
-lamp_undo_step = require_POST(lambda request, pk: _one_tap(request, pk, undo=True))
+def lamp_card(request: HttpRequest, lamp: LampRepair) -> dict[str, Any]:
+    reveal_rows(request, [lamp], ("reporter",), subject=f"lamp repair {lamp.pk}")
+    return {"lamp": lamp}
+
 
 app_name = "toyregister"
 urlpatterns = [
     path("lamps/", lamp_list, name="lamp_list"),
-    path("lamps/<int:pk>/next/", lamp_next_step, name="lamp_next_step"),
-    path("lamps/<int:pk>/undo/", lamp_undo_step, name="lamp_undo_step"),
+    *step_routes(
+        "lamps/",
+        "lamp",
+        rows=lamps_in_scope,
+        template="toyregister/_lamp_row.html",
+        context=lamp_card,
+        redirect_to="toyregister:lamp_list",
+    ),
 ]
 
 

@@ -6,6 +6,7 @@ from django.db import models
 
 from xicheng.history import audited_history
 from xicheng.models import Area
+from xicheng.people import version_field
 from xicheng.personal import Kind, PersonalCharField
 from xicheng.scope import ScopedQuerySet, ScopeRule
 from xicheng.stages import StagedModel, Stages, Step
@@ -32,7 +33,7 @@ class LampRepair(StagedModel, models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.REPORTED)
     reported_on = models.DateField()
     repaired_on = models.DateField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = version_field()
 
     history = audited_history()
     objects = LampRepairQuerySet.as_manager()

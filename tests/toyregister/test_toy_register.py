@@ -126,7 +126,7 @@ def test_a_holder_of_the_right_sees_the_reporter_whole_and_the_read_is_logged(
     login(api, cast.admin)
     assert api.get("/api/v1/lamp-repairs/").json()["results"][0]["reporter"] == "张三丰"
     logged = AuditEvent.objects.filter(action=AuditEvent.Action.VIEW_PERSONAL, user=cast.admin)
-    assert set(logged.values_list("subject", flat=True)) == {"lamp repairs", "API lamp repairs list"}
+    assert set(logged.values_list("subject", flat=True)) == {"lamprepair list page 1", "API lamp repairs list"}
 
 
 def test_the_reporter_is_exported_masked_without_the_right_and_whole_with_it(cast: Cast, places: Places) -> None:
@@ -186,12 +186,12 @@ def test_a_repair_cannot_be_dated_before_the_report(cast: Cast, places: Places) 
 def test_the_one_tap_step_and_its_undo_on_the_page(client: Client, cast: Cast, places: Places) -> None:
     row = lamp(places.sifang_grid)
     client.force_login(cast.li)
-    assert f'action="/toyregister/lamps/{row.pk}/next/"' in client.get("/toyregister/lamps/").content.decode()
-    card = client.post(f"/toyregister/lamps/{row.pk}/next/", {"version": 1}, HTTP_HX_REQUEST="true")
+    assert f'action="/toyregister/lamps/{row.pk}/next-step/"' in client.get("/toyregister/lamps/").content.decode()
+    card = client.post(f"/toyregister/lamps/{row.pk}/next-step/", {"version": 1}, HTTP_HX_REQUEST="true")
     row.refresh_from_db()
     assert (row.status, row.repaired_on) == ("repaired", timezone.localdate())
-    assert f'action="/toyregister/lamps/{row.pk}/undo/"' in card.content.decode()
-    assert client.post(f"/toyregister/lamps/{row.pk}/undo/", {"version": 2}).status_code == 302
+    assert f'action="/toyregister/lamps/{row.pk}/undo-step/"' in card.content.decode()
+    assert client.post(f"/toyregister/lamps/{row.pk}/undo-step/", {"version": 2}).status_code == 302
     row.refresh_from_db()
     assert (row.status, row.repaired_on, row.version) == ("reported", None, 3)
 
@@ -201,9 +201,9 @@ def test_a_cadre_of_another_village_or_an_api_client_cannot_take_the_step(
 ) -> None:
     row = lamp(places.feifeng_grid)
     client.force_login(cast.li)
-    assert client.post(f"/toyregister/lamps/{row.pk}/next/", {"version": 1}).status_code == 404
+    assert client.post(f"/toyregister/lamps/{row.pk}/next-step/", {"version": 1}).status_code == 404
     client.force_login(cast.api)
-    assert client.post(f"/toyregister/lamps/{row.pk}/next/", {"version": 1}).status_code == 403
+    assert client.post(f"/toyregister/lamps/{row.pk}/next-step/", {"version": 1}).status_code == 403
 
 
 # Import and export ------------------------------------------------------------------------------
