@@ -57,12 +57,7 @@ class SquadWidget(LookupWidget):
         return super().get_queryset(value, row).filter(project__name=(row or {}).get("project", ""))
 
 
-class SafeResource(RegisterResource):
-    def _areas(self) -> Any:
-        return areas_changeable_by(self.user) if self.user is not None else Area.objects.all()
-
-
-class HouseholdResource(SafeResource):
+class HouseholdResource(RegisterResource):
     # A household moves one step at a time, through household_advance.
     moved_by_services = ("status", *Household.step_date_fields)
     project = fields.Field(attribute="project", column_name="project", widget=widgets.ForeignKeyWidget(Project, "name"))
@@ -117,7 +112,7 @@ class HouseholdResource(SafeResource):
             raise ValidationError({"squad": _("The squad works on another project.")})
 
 
-class InvestmentLeadResource(SafeResource):
+class InvestmentLeadResource(RegisterResource):
     # A lead moves one stage at a time, through lead_advance.
     moved_by_services = ("stage", "signed_on", "landed_on", "producing_on")
     area = fields.Field(attribute="area", column_name="area", widget=widgets.ForeignKeyWidget(Area, "code"))
