@@ -73,7 +73,7 @@ def test_the_big_screen_fills_the_wall_without_scrolling_and_every_text_reads(
     assert desktop.locator(".tile").count() == 4
     assert desktop.locator(".wall-target").count() > 0
     overflowing = desktop.evaluate(
-        "() => [...document.querySelectorAll('.tile, .wall-line, .wall-alerts')]"
+        "() => [...document.querySelectorAll('.tile, .wall-targets, .wall-alerts')]"
         ".filter(el => el.getBoundingClientRect().bottom > innerHeight + 1 || el.getBoundingClientRect().right > innerWidth + 1)"
         ".map(el => el.className)"
     )
