@@ -39,6 +39,13 @@
   labelCells(document);
   document.body.addEventListener("htmx:load", function (event) { labelCells(event.detail.elt); });
 
+  // Printing opens every folded list (the red-light list's rest), and folds it back after.
+  var opened = [];
+  window.addEventListener("beforeprint", function () {
+    opened = Array.prototype.filter.call(document.querySelectorAll("details.more-alerts:not([open])"), function (d) { d.open = true; return true; });
+  });
+  window.addEventListener("afterprint", function () { opened.forEach(function (d) { d.open = false; }); opened = []; });
+
   // Bars whose length is data (a funnel's share): set through the CSSOM, which the CSP allows.
   document.querySelectorAll("[data-width]").forEach(function (bar) {
     var share = parseFloat(bar.dataset.width);

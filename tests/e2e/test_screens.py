@@ -36,14 +36,16 @@ CONTRAST = """() => {
   return worst;
 }"""
 
-# Every visible link, button, field and disclosure smaller than a finger: links and buttons under
-# 44×44 px, fields under 44 px high.
+# Every visible link, button, field and disclosure smaller than a finger: links, buttons and the
+# labels of radios and checkboxes under 44×44 px, fields under 44 px high.
 SMALL_TARGETS = """() => {
   const small = [];
   for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, summary')) {
-    const r = el.getBoundingClientRect();
+    // A radio or a checkbox is tapped through its label, the target a finger meets.
+    const target = el.matches('[type=radio], [type=checkbox]') && el.closest('label') ? el.closest('label') : el;
+    const r = target.getBoundingClientRect();
     if (!r.width || !r.height || getComputedStyle(el).visibility === 'hidden') continue;
-    const field = el.matches('input, select');
+    const field = el.matches('input, select') && target === el;
     if (r.height < 44 || (!field && r.width < 44))
       small.push(`${el.tagName} "${(el.textContent || el.name || '').trim().slice(0, 20)}" ${Math.round(r.width)}×${Math.round(r.height)}`);
   }
@@ -96,6 +98,7 @@ CADRE_PAGES = [
     "/governance/disputes/",
     "/governance/zero-reports/",
     "/welfare/centres/",
+    "/welfare/centres/{centre}/sheet/",
     "/welfare/elders/",
     "/welfare/deliveries/",
     "/welfare/safety-checks/",
@@ -105,16 +108,19 @@ CADRE_PAGES = [
 def test_a_cadres_pages_fit_a_phone_with_tap_targets_a_finger_can_hit(
     browser: Any, live_server: Any, demo: None
 ) -> None:
+    from welfare.models import CareCenter
     from xicheng.models import Task
 
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
     page = context.new_page()
     login(page, live_server, "li")
-    task = Task.objects.filter(responsible__username="li").first()
-    assert task is not None
+    li = User.objects.get(username="li")
+    task = Task.objects.filter(responsible=li).first()
+    centre = CareCenter.objects.visible_to(li).first()
+    assert task is not None and centre is not None
     problems = {}
     for path in CADRE_PAGES:
-        url = path.format(task=task.pk)
+        url = path.format(task=task.pk, centre=centre.pk)
         response = page.goto(f"{live_server.url}{url}")
         assert response.status == 200, url
         wide = page.evaluate("document.documentElement.scrollWidth")
