@@ -95,7 +95,7 @@ class AreaWithinFilter(django_filters.ModelChoiceFilter):
         return qs.filter(**{f"{self.area_path}__path__startswith": value.path})
 
 
-class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         cadre = getattr(obj, "cadre", None)
         return cadre.name if cadre else obj.get_username()

@@ -92,6 +92,8 @@ CADRE_PAGES = [
     "/projects/issues/",
     "/governance/",
     "/governance/houses/",
+    "/governance/houses/{house}/",
+    "/governance/houses/{house}/inspect/",
     "/governance/inspections/",
     "/governance/migrants/",
     "/governance/hazards/",
@@ -100,6 +102,8 @@ CADRE_PAGES = [
     "/welfare/centres/",
     "/welfare/centres/{centre}/sheet/",
     "/welfare/elders/",
+    "/welfare/elders/{elder}/",
+    "/welfare/elders/new/",
     "/welfare/deliveries/",
     "/welfare/safety-checks/",
 ]
@@ -108,7 +112,8 @@ CADRE_PAGES = [
 def test_a_cadres_pages_fit_a_phone_with_tap_targets_a_finger_can_hit(
     browser: Any, live_server: Any, demo: None
 ) -> None:
-    from welfare.models import CareCenter
+    from governance.models import RentalHouse
+    from welfare.models import CareCenter, Elder
     from xicheng.models import Task
 
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
@@ -117,10 +122,12 @@ def test_a_cadres_pages_fit_a_phone_with_tap_targets_a_finger_can_hit(
     li = User.objects.get(username="li")
     task = Task.objects.filter(responsible=li).first()
     centre = CareCenter.objects.visible_to(li).first()
-    assert task is not None and centre is not None
+    house = RentalHouse.objects.visible_to(li).first()
+    elder = Elder.objects.visible_to(li).first()
+    assert task and centre and house and elder
     problems = {}
     for path in CADRE_PAGES:
-        url = path.format(task=task.pk, centre=centre.pk)
+        url = path.format(task=task.pk, centre=centre.pk, house=house.pk, elder=elder.pk)
         response = page.goto(f"{live_server.url}{url}")
         assert response.status == 200, url
         wide = page.evaluate("document.documentElement.scrollWidth")
