@@ -24,7 +24,7 @@ read from the record — never filter the queryset by state, or today's state de
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
@@ -51,7 +51,7 @@ def history_model(model: type[models.Model]) -> type[models.Model]:
     manager = getattr(model, "history", None)
     if manager is None:
         raise TypeError(f"{model.__name__} keeps no history: give it `history = audited_history()`.")
-    return manager.model  # type: ignore[no-any-return]
+    return manager.model
 
 
 def records_as_of(queryset: models.QuerySet[Any], day: date) -> models.QuerySet[Any]:
@@ -60,7 +60,7 @@ def records_as_of(queryset: models.QuerySet[Any], day: date) -> models.QuerySet[
     (historical records have the same fields, and their foreign keys lead to the live rows)."""
     model = queryset.model
     history: Any = history_model(model)
-    pk = model._meta.pk.attname  # type: ignore[union-attr]
+    pk = model._meta.pk.attname
     same_row = history.objects.filter(**{pk: OuterRef(pk)})
     latest_by_then = same_row.filter(history_date__lt=end_of(day)).order_by("-history_date", "-history_id")
     earliest = same_row.order_by("history_date", "history_id")
@@ -74,7 +74,7 @@ def records_as_of(queryset: models.QuerySet[Any], day: date) -> models.QuerySet[
 def without_history(queryset: models.QuerySet[M]) -> models.QuerySet[M]:
     """The rows of `queryset` that have no history at all (bulk-written): read as they are."""
     history: Any = history_model(queryset.model)
-    pk = queryset.model._meta.pk.attname  # type: ignore[union-attr]
+    pk = queryset.model._meta.pk.attname
     return queryset.filter(~Exists(history.objects.filter(**{pk: OuterRef("pk")})))
 
 
@@ -136,7 +136,7 @@ def _added(values: list[Any]) -> Any:
 def totals_as_of(
     queryset: models.QuerySet[Any],
     day: date,
-    aggregates: dict[str, Aggregate],
+    aggregates: Mapping[str, Aggregate],
     *,
     narrow: Callable[[models.QuerySet[Any]], models.QuerySet[Any]] | None = None,
     group_by: Sequence[str] = (),
@@ -146,7 +146,7 @@ def totals_as_of(
     by the `group_by` fields: a list of value dicts as `values(*group_by).annotate(...)` gives
     (one dict when ungrouped, as `aggregate(...)`). One query: for a past day, the records and the
     rows without history are added up in a UNION."""
-    parts = []
+    parts: list[models.QuerySet[Any]] = []
     for rows in _sets(queryset, day):
         if narrow is not None:
             rows = narrow(rows)

@@ -136,8 +136,8 @@ def test_the_overview_costs_the_same_queries_for_ten_times_the_records(
     for target in targets.values():
         ManualReadingFactory.create_batch(40, indicator=target.indicator, area=places.sifang_grid, on=date(2026, 8, 3))
     # pinned. 41 (was 33): a past day reads eight lists as they stood (xicheng.asof) — targets,
-    # overdue tasks, project stages, overdue stages, overdue issues, stalled households, long-open
-    # disputes and overdue hazards: one more query each, for the rows without history.
+    # overdue tasks, overdue stages, overdue issues, stalled households, long-open disputes,
+    # overdue hazards and open safety checks: one more query each, for the rows without history.
     assert count_queries(lambda: client.get(url)) == small == 41
 
 
