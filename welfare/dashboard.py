@@ -22,7 +22,7 @@ from welfare.models import (
     meal_on_time,
 )
 from welfare.selectors import name_shown_to, safety_check_cards
-from xicheng.asof import rows_as_of, totals_as_of
+from xicheng.asof import counts_as_of, rows_as_of
 from xicheng.dashboard import (
     Alert,
     AlertSource,
@@ -76,16 +76,9 @@ def meal_service(user: Any, period: Period, as_of: date) -> SectionData | None:
     ids = {sv.village_id for sv in served}
     in_period = Q(day__gte=period.start, day__lte=last)
     # Who was enrolled and which checks were open, as they stood that day (xicheng.asof).
-    enrolled = {
-        row["village_id"]: row["n"]
-        for row in totals_as_of(
-            Elder.objects.all(),
-            as_of,
-            {"n": Count("pk")},
-            narrow=lambda qs: qs.filter(enrolled_on(as_of), village_id__in=ids),
-            group_by=["village_id"],
-        )
-    }
+    enrolled = counts_as_of(
+        Elder.objects.all(), as_of, "village_id", narrow=lambda qs: qs.filter(enrolled_on(as_of), village_id__in=ids)
+    )
     meals = {
         (row["delivery__center_id"], row["delivery__village_id"]): row["n"]
         for row in MealReceipt.objects.filter(
@@ -109,16 +102,12 @@ def meal_service(user: Any, period: Period, as_of: date) -> SectionData | None:
         )
         .order_by()
     }
-    open_checks = {
-        row["elder__village_id"]: row["n"]
-        for row in totals_as_of(
-            SafetyCheck.objects.all(),
-            as_of,
-            {"n": Count("pk")},
-            narrow=lambda qs: qs.filter(check_open_on(as_of), elder__village_id__in=ids),
-            group_by=["elder__village_id"],
-        )
-    }
+    open_checks = counts_as_of(
+        SafetyCheck.objects.all(),
+        as_of,
+        "elder__village_id",
+        narrow=lambda qs: qs.filter(check_open_on(as_of), elder__village_id__in=ids),
+    )
     table = Table(
         key="meal_service",
         title=_("Meal service by village"),

@@ -14,6 +14,7 @@ same day asked in June and in November gives the same answer:
 - `totals_as_of(queryset, day, aggregates, narrow=..., group_by=...)`: counts and sums over the rows
   as they stood (figures, funnels), grouped or not, in one query either way. Counts of distinct values add
   the rows with history to those without, so a value found in both is counted twice.
+  `counts_as_of(queryset, day, by)`: how many rows stood in each value of a field.
 
 Which record stands for a row on a day: its latest record written before the day was over; failing
 that (the row was entered, or its history begins, later) its earliest record, the first state the
@@ -29,7 +30,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from django.db import models
-from django.db.models import Aggregate, Exists, OuterRef, Q, Subquery, Value
+from django.db.models import Aggregate, Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -166,3 +167,14 @@ def totals_as_of(
         {**dict(zip(group_by, group, strict=True)), **{k: _added([r[k] for r in found]) for k in aggregates}}
         for group, found in results.items()
     ]
+
+
+def counts_as_of(
+    queryset: models.QuerySet[Any],
+    day: date,
+    by: str,
+    *,
+    narrow: Callable[[models.QuerySet[Any]], models.QuerySet[Any]] | None = None,
+) -> dict[Any, int]:
+    """How many rows had each value of `by` at the end of the day (`totals_as_of` counting)."""
+    return {row[by]: row["n"] for row in totals_as_of(queryset, day, {"n": Count("pk")}, narrow=narrow, group_by=[by])}
