@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from governance.models import Dispute, Hazard, ZeroReport
+from governance.models import Dispute, Hazard, ZeroReport, dispute_long_open_q, hazard_overdue_q
 from governance.selectors import villages_missing_report, villages_reported_by, villages_visible_to
 from xicheng import metrics
+from xicheng.asof import rows_as_of
 from xicheng.dashboard import (
     Alert,
     AlertSource,
@@ -155,8 +156,15 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
                 )
             )
     dispute_url = reverse("governance:dispute_list")
-    disputes = (
-        Dispute.objects.visible_to(user).long_open(as_of, LONG_OPEN_DAYS).select_related("area").order_by("received_on")
+    # Disputes and hazards as they stood that day (xicheng.asof): one settled or rectified later was open then.
+    disputes = rows_as_of(
+        Dispute.objects.visible_to(user),
+        as_of,
+        where=dispute_long_open_q(as_of, LONG_OPEN_DAYS),
+        related=("area",),
+        order_by=("received_on",),
+        key=lambda d: d.received_on,
+        limit=MAX_DISPUTE_ALERTS,
     )
     long_open = [
         Alert(
@@ -168,11 +176,23 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
             url=f"{dispute_url}?area={dispute.area_id}&long_open=true",
             severity=1,
         )
-        for dispute in disputes[:MAX_DISPUTE_ALERTS]
+        for dispute in disputes
     ]
     room = max(MAX_ALERTS - len(missing) - len(long_open), 0)
     hazard_url = reverse("governance:hazard_list")
-    overdue = Hazard.objects.visible_to(user).overdue(as_of).select_related("area", "house").order_by("deadline", "pk")
+    overdue = (
+        rows_as_of(
+            Hazard.objects.visible_to(user),
+            as_of,
+            where=hazard_overdue_q(as_of),
+            related=("area", "house"),
+            order_by=("deadline", "pk"),
+            key=lambda h: (h.deadline, h.pk),
+            limit=room,
+        )
+        if room
+        else []
+    )
     hazards = [
         Alert(
             kind="hazard_overdue",
@@ -183,7 +203,7 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
             url=f"{hazard_url}?area={hazard.area_id}&overdue=true",
             severity=2 if (as_of - hazard.deadline).days > LONG_OPEN_DAYS else 1,
         )
-        for hazard in (overdue[:room] if room else [])
+        for hazard in overdue
     ]
     return (hazards + missing + long_open)[:MAX_ALERTS]
 

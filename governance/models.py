@@ -284,6 +284,15 @@ class DisputeQuerySet(ScopedQuerySet):
         return self.open_on(as_of).filter(received_on__lt=as_of - timedelta(days=days))
 
 
+def dispute_long_open_q(as_of: date, days: int = 30) -> Q:
+    """`long_open` as one Q, for disputes read as they stood (xicheng.asof)."""
+    return (
+        Q(received_on__lte=as_of, received_on__lt=as_of - timedelta(days=days))
+        & (Q(resolved_on__isnull=True) | Q(resolved_on__gt=as_of))
+        & (Q(escalated_on__isnull=True) | Q(escalated_on__gt=as_of))
+    )
+
+
 # Received → in mediation → resolved or escalated; a dispute may also be resolved or escalated
 # straight from its receipt.
 DISPUTE_STAGES = Stages(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from projects.models import Household, Milestone, Project, ProjectIssue, Squad
 from projects.selectors import funnels_by_project, squad_ranking, stages_by_project
 from projects.views import households_for_cards
+from xicheng.asof import rows_as_of
 from xicheng.dashboard import Alert, AlertSource, NavLink, Panel, Section, SectionData, Table
 from xicheng.periods import Period
 from xicheng.scope import changeable_ids
@@ -160,10 +161,18 @@ def _squad_link(pk: int) -> str | None:
 def collect_alerts(user: Any, as_of: date) -> list[Alert]:
     """Overdue stages, overdue issues and stalled households: the most urgent first, at most 50."""
     found: list[Alert] = []
-    milestones = (
-        Milestone.objects.visible_to(user).overdue(as_of).select_related("project__area").order_by("planned_end", "pk")
+    # Each row is judged as it stood that day (xicheng.asof): a stage completed, an issue reopened or
+    # a step entered later does not change what was red then.
+    milestones = rows_as_of(
+        Milestone.objects.visible_to(user),
+        as_of,
+        where=Milestone.overdue_q(as_of),
+        related=("project__area",),
+        order_by=("planned_end", "pk"),
+        key=lambda m: (m.planned_end, m.pk),
+        limit=ALERTS_SHOWN,
     )
-    for m in milestones[:ALERTS_SHOWN]:
+    for m in milestones:
         found.append(
             Alert(
                 kind="milestone_overdue",
@@ -175,10 +184,16 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
                 severity=2,
             )
         )
-    issues = (
-        ProjectIssue.objects.visible_to(user).overdue(as_of).select_related("project__area").order_by("due_on", "pk")
+    issues = rows_as_of(
+        ProjectIssue.objects.visible_to(user),
+        as_of,
+        where=ProjectIssue.overdue_q(as_of),
+        related=("project__area",),
+        order_by=("due_on", "pk"),
+        key=lambda issue: (issue.due_on, issue.pk),
+        limit=ALERTS_SHOWN,
     )
-    for issue in issues[:ALERTS_SHOWN]:
+    for issue in issues:
         found.append(
             Alert(
                 kind="project_issue_overdue",
@@ -190,13 +205,16 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
                 severity=2,
             )
         )
-    stalled = (
-        Household.objects.visible_to(user)
-        .stalled(as_of, STALLED_DAYS)
-        .select_related("project", "area")
-        .order_by(F("last_step_on").asc(nulls_first=True), "pk")
+    stalled = rows_as_of(
+        Household.objects.visible_to(user),
+        as_of,
+        where=Household.stalled_q(as_of, STALLED_DAYS),
+        related=("project", "area"),
+        order_by=(F("last_step_on").asc(nulls_first=True), "pk"),
+        key=lambda h: (h.last_step_on is not None, h.last_step_on or date.min, h.pk),
+        limit=ALERTS_SHOWN,
     )
-    for household in stalled[:ALERTS_SHOWN]:
+    for household in stalled:
         found.append(
             Alert(
                 kind="household_stalled",

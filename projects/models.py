@@ -379,6 +379,11 @@ class ProjectIssue(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @staticmethod
+    def overdue_q(as_of: date) -> Q:
+        """Raised by the day, not resolved by it and past its due day (as `overdue`, as one Q)."""
+        return Q(created_on__lte=as_of, due_on__lt=as_of) & ~_not_after("resolved_on", as_of)
+
     def is_overdue(self, as_of: date) -> bool:
         return self.due_on < as_of and not (self.resolved_on is not None and self.resolved_on <= as_of)
 

@@ -1,7 +1,8 @@
 """Reads that take more than one query to explain: funnels, squad rankings, project stages.
 
 Each costs a fixed number of queries whatever the number of households, and honours `as_of`:
-a step dated after the day does not count."""
+a step dated after the day does not count, and a past day reads each household as it stood then
+(xicheng.asof: a step entered or undone later, or a move to another squad, does not change it)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from projects.models import Household, Milestone, Project, Squad
+from xicheng.asof import rows_as_of, totals_as_of
 
 FUNNEL_KEYS = ("total", "evaluated", "signed", "vacated", "demolished")
 
@@ -46,12 +48,12 @@ class Funnel:
 
 def funnels_by_project(households: QuerySet[Household], as_of: date) -> dict[int, Funnel]:
     """The funnel of each project among the given households: one query."""
-    rows = households.order_by().values("project_id").annotate(**_funnel(as_of))
+    rows = totals_as_of(households, as_of, _funnel(as_of), group_by=["project_id"])
     return {row["project_id"]: Funnel(**{k: row[k] for k in FUNNEL_KEYS}) for row in rows}
 
 
 def funnel_of(households: QuerySet[Household], as_of: date) -> Funnel:
-    row = households.order_by().aggregate(**_funnel(as_of))
+    row = totals_as_of(households, as_of, _funnel(as_of))[0]
     return Funnel(**{k: row[k] or 0 for k in FUNNEL_KEYS})
 
 
@@ -71,8 +73,14 @@ def squad_ranking(squads: QuerySet[Squad], households: QuerySet[Household], as_o
 
     `households` is the scope the figures are counted in (what the user may see)."""
     squad_list = list(squads.select_related("project", "leader__cadre", "head__cadre").order_by("project_id", "name"))
-    rows = (
-        households.filter(squad__in=[s.pk for s in squad_list]).order_by().values("squad_id").annotate(**_funnel(as_of))
+    squad_ids = [s.pk for s in squad_list]
+    # Each household counts in the squad it was in on the day, with the steps it had by then.
+    rows = totals_as_of(
+        households,
+        as_of,
+        _funnel(as_of),
+        narrow=lambda qs: qs.filter(squad__in=squad_ids),
+        group_by=["squad_id"],
     )
     by_squad = {row["squad_id"]: Funnel(**{k: row[k] for k in FUNNEL_KEYS}) for row in rows}
     figures = [SquadFigures(squad=s, funnel=by_squad.get(s.pk, Funnel())) for s in squad_list]
@@ -126,9 +134,16 @@ class Stages:
 
 
 def stages_by_project(projects: Iterable[Project], as_of: date) -> dict[int, Stages]:
-    """Each project's stages as of a day: one query."""
+    """Each project's stages as of a day: one query (two for a past day)."""
     ids = [p.pk for p in projects]
     result = {pk: Stages(as_of=as_of) for pk in ids}
-    for milestone in Milestone.objects.filter(project__in=ids).order_by("project_id", "order"):
+    # A past day reads each stage as it stood (xicheng.asof): one more query, for rows without history.
+    milestones = rows_as_of(
+        Milestone.objects.filter(project__in=ids),
+        as_of,
+        order_by=("project_id", "order"),
+        key=lambda m: (m.project_id, m.order),
+    )
+    for milestone in milestones:
         result[milestone.project_id].milestones.append(milestone)
     return result

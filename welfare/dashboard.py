@@ -10,8 +10,19 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage, meal_on_time
+from welfare.models import (
+    CareCenter,
+    Elder,
+    MealDelivery,
+    MealReceipt,
+    SafetyCheck,
+    ServedVillage,
+    check_open_on,
+    enrolled_on,
+    meal_on_time,
+)
 from welfare.selectors import name_shown_to, safety_check_cards
+from xicheng.asof import counts_as_of, rows_as_of
 from xicheng.dashboard import (
     Alert,
     AlertSource,
@@ -64,13 +75,9 @@ def meal_service(user: Any, period: Period, as_of: date) -> SectionData | None:
         return None
     ids = {sv.village_id for sv in served}
     in_period = Q(day__gte=period.start, day__lte=last)
-    enrolled = dict(
-        Elder.objects.enrolled(as_of)
-        .filter(village_id__in=ids)
-        .values("village_id")
-        .annotate(n=Count("pk"))
-        .values_list("village_id", "n")
-        .order_by()
+    # Who was enrolled and which checks were open, as they stood that day (xicheng.asof).
+    enrolled = counts_as_of(
+        Elder.objects.all(), as_of, "village_id", narrow=lambda qs: qs.filter(enrolled_on(as_of), village_id__in=ids)
     )
     meals = {
         (row["delivery__center_id"], row["delivery__village_id"]): row["n"]
@@ -95,13 +102,11 @@ def meal_service(user: Any, period: Period, as_of: date) -> SectionData | None:
         )
         .order_by()
     }
-    open_checks = dict(
-        SafetyCheck.objects.open_as_of(as_of)
-        .filter(elder__village_id__in=ids)
-        .values("elder__village_id")
-        .annotate(n=Count("pk"))
-        .values_list("elder__village_id", "n")
-        .order_by()
+    open_checks = counts_as_of(
+        SafetyCheck.objects.all(),
+        as_of,
+        "elder__village_id",
+        narrow=lambda qs: qs.filter(check_open_on(as_of), elder__village_id__in=ids),
     )
     table = Table(
         key="meal_service",
@@ -140,11 +145,15 @@ def meal_service(user: Any, period: Period, as_of: date) -> SectionData | None:
 
 def safety_check_alerts(user: Any, as_of: date) -> list[Alert]:
     """Open safety checks, oldest first: at most fifty, in one query."""
-    checks = (
-        SafetyCheck.objects.visible_to(user)
-        .open_as_of(as_of)
-        .select_related("elder__village")
-        .order_by("day", "pk")[:OPEN_CHECKS_SHOWN]
+    # As they stood that day (xicheng.asof): a check resolved later was open then.
+    checks = rows_as_of(
+        SafetyCheck.objects.visible_to(user),
+        as_of,
+        where=check_open_on(as_of),
+        related=("elder__village",),
+        order_by=("day", "pk"),
+        key=lambda c: (c.day, c.pk),
+        limit=OPEN_CHECKS_SHOWN,
     )
     shown = name_shown_to(user)
     url = reverse("welfare:safety_check_list")

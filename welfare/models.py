@@ -293,6 +293,11 @@ class SafetyCheckQuerySet(ScopedQuerySet):
         return self.filter(day__lte=day).filter(Q(resolved_at__isnull=True) | Q(resolved_at__date__gt=day))
 
 
+def check_open_on(day: date) -> Q:
+    """`open_as_of` as one Q, for checks read as they stood (xicheng.asof)."""
+    return Q(day__lte=day) & (Q(resolved_at__isnull=True) | Q(resolved_at__date__gt=day))
+
+
 class SafetyCheck(models.Model):
     """A lone elder nobody reached by the cut-off: open until a cadre reaches them and says how they are."""
 

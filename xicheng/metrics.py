@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from django.db import models
 from django.db.models import Count, Q, Sum
 
+from xicheng.asof import totals_as_of
+
 if TYPE_CHECKING:
     from xicheng.models import Area
     from xicheng.periods import Period
@@ -51,7 +53,10 @@ class Metric:
         return Count(self.field, filter=condition, distinct=self.how == "distinct")
 
     def rows(self, lo: date, hi: date, as_of: date) -> models.QuerySet[Any]:
-        qs = self.model._default_manager.all()
+        return self.narrowed(self.model._default_manager.all(), lo, hi, as_of)
+
+    def narrowed(self, qs: models.QuerySet[Any], lo: date, hi: date, as_of: date) -> models.QuerySet[Any]:
+        """The rows (or their historical records, xicheng.asof) that count between lo and hi."""
         if self.filter is not None:
             qs = qs.filter(self.filter)
         if self.state is not None:
@@ -114,13 +119,17 @@ def values_by_area(
     lo = min(p.start for p in live)
     hi = min(max(p.end for p in live), as_of)
     annotations = {f"p{i}": metric.aggregate(metric.in_period(p, as_of)) for i, p in enumerate(live)}
-    rows = metric.rows(lo, hi, as_of)
+    subtrees: Q | None = None
     if within is not None:
         subtrees = Q(pk__in=[])
         for path in outermost(within):
             subtrees |= Q(**{f"{metric.area}__path__startswith": path})
-        rows = rows.filter(subtrees)
-    rows = rows.values(metric.area).annotate(**annotations).order_by()
+
+    def narrow(qs: models.QuerySet[Any]) -> models.QuerySet[Any]:
+        qs = metric.narrowed(qs, lo, hi, as_of)
+        return qs.filter(subtrees) if subtrees is not None else qs
+
+    rows = totals_as_of(metric.model._default_manager.all(), as_of, annotations, narrow=narrow, group_by=[metric.area])
     for row in rows:
         area_id = row[metric.area]
         for i, period in enumerate(live):
@@ -149,12 +158,16 @@ def rolled_up(values: dict[int, float], paths: dict[int, str], steplen: int = 4)
 
 def value_for(metric: Metric, period: Period, area: Area, as_of: date) -> float:
     """One figure: the metric over the period for an area's subtree, as of a day."""
-    rows = metric.rows(period.start, min(period.end, as_of), as_of).filter(
-        **{f"{metric.area}__path__startswith": area.path}
-    )
     if period.start > as_of:
         return 0.0
-    value = rows.aggregate(v=metric.aggregate(Q()))["v"]
+
+    def narrow(qs: models.QuerySet[Any]) -> models.QuerySet[Any]:
+        rows = metric.narrowed(qs, period.start, min(period.end, as_of), as_of)
+        return rows.filter(**{f"{metric.area}__path__startswith": area.path})
+
+    value = totals_as_of(metric.model._default_manager.all(), as_of, {"v": metric.aggregate(Q())}, narrow=narrow)[0][
+        "v"
+    ]
     return float(value or 0)
 
 
@@ -177,9 +190,11 @@ def weekly_series(metric: Metric, period: Period, as_of: date, area: Area | None
     points = week_ends(period, as_of)
     if not points:
         return []
-    rows = metric.rows(period.start, points[-1], as_of)
-    if area is not None:
-        rows = rows.filter(**{f"{metric.area}__path__startswith": area.path})
+
+    def narrow(qs: models.QuerySet[Any]) -> models.QuerySet[Any]:
+        rows = metric.narrowed(qs, period.start, points[-1], as_of)
+        return rows.filter(**{f"{metric.area}__path__startswith": area.path}) if area is not None else rows
+
     annotations = {f"w{i}": metric.aggregate(Q(**{f"{metric.date_field}__lte": day})) for i, day in enumerate(points)}
-    totals = rows.aggregate(**annotations)
+    totals = totals_as_of(metric.model._default_manager.all(), as_of, annotations, narrow=narrow)[0]
     return [(day, float(totals[f"w{i}"] or 0)) for i, day in enumerate(points)]

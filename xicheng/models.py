@@ -298,6 +298,11 @@ class Task(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @staticmethod
+    def overdue_q(as_of: date) -> Q:
+        """Listed by the day, not done and past its due day: for rows read as they stood (xicheng.asof)."""
+        return Q(created_on__lte=as_of, due_on__lt=as_of) & ~Q(status=Task.Status.DONE)
+
     def is_overdue(self, as_of: date | None = None) -> bool:
         return self.status != self.Status.DONE and self.due_on < (as_of or timezone.localdate())
 

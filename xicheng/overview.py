@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from xicheng import dashboard, metrics
+from xicheng.asof import is_past, rows_as_of
 from xicheng.models import Area, Indicator, ManualReading, Target, Task, WorkLine
 from xicheng.params import read_dates
 from xicheng.periods import Period
@@ -96,17 +97,32 @@ def records_url(indicator: Indicator, area: Area | None = None) -> str | None:
     return f"{url}?{metric.list_area_param}={area.pk}" if area is not None else url
 
 
-def targets_for(user: AnyUser, period: Period) -> list[Target]:
-    return list(
-        Target.objects.visible_to(user)
-        .filter(period_start__lte=period.end, period_end__gte=period.start)
-        .select_related("indicator__work_line", "area")
-        .order_by("indicator__work_line__order", "indicator__order", "area__path", "period_start", "pk")
+TARGET_ORDER = ("indicator__work_line__order", "indicator__order", "area__path", "period_start", "pk")
+
+
+def _target_key(t: Target) -> tuple[Any, ...]:
+    return (t.indicator.work_line.order, t.indicator.order, t.area.path, t.period_start, t.pk)
+
+
+def targets_for(user: AnyUser, period: Period, as_of: date | None = None) -> list[Target]:
+    """The targets over the period the user sees; on a past day with their values (and periods)
+    as they stood then, so a target changed later does not change that day's figures."""
+    visible = Target.objects.visible_to(user)
+    overlaps = Q(period_start__lte=period.end, period_end__gte=period.start)
+    if as_of is None or not is_past(as_of):
+        return list(visible.filter(overlaps).select_related("indicator__work_line", "area").order_by(*TARGET_ORDER))
+    return rows_as_of(
+        visible,
+        as_of,
+        where=overlaps,
+        related=("indicator__work_line", "area"),
+        order_by=TARGET_ORDER,
+        key=_target_key,
     )
 
 
 def build_overview(user: AnyUser, period: Period, as_of: date) -> Overview:
-    rows = target_progress(targets_for(user, period), as_of)
+    rows = target_progress(targets_for(user, period, as_of), as_of)
     groups: list[LineGroup] = []
     for row in rows:
         line = row.target.indicator.work_line
@@ -138,12 +154,15 @@ def build_overview(user: AnyUser, period: Period, as_of: date) -> Overview:
         for row in rows
         if row.progress.light == Light.RED
     ]
-    overdue_tasks = (
-        Task.objects.visible_to(user)
-        .filter(created_on__lte=as_of)
-        .overdue(as_of)
-        .select_related("area")
-        .order_by("due_on")[:50]
+    # Judged by each task as it stood that day: a task finished later was still overdue then.
+    overdue_tasks = rows_as_of(
+        Task.objects.visible_to(user),
+        as_of,
+        where=Task.overdue_q(as_of),
+        related=("area",),
+        order_by=("due_on",),
+        key=lambda task: task.due_on,
+        limit=50,
     )
     found += [
         dashboard.Alert(

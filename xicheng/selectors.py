@@ -10,6 +10,7 @@ from datetime import date
 from django.db.models import Q, Sum
 
 from xicheng import metrics
+from xicheng.asof import totals_as_of
 from xicheng.models import Indicator, ManualReading, Target
 from xicheng.periods import Period
 from xicheng.progress import Progress, progress
@@ -68,11 +69,14 @@ def actuals(targets: Sequence[Target], as_of: date) -> dict[int, float]:
             annotations = {
                 f"p{i}": Sum("value", filter=Q(on__gte=p.start, on__lte=min(p.end, as_of))) for i, p in enumerate(live)
             }
-            rows = (
-                ManualReading.objects.filter(indicator__in={t.indicator_id for t in manual}, on__lte=as_of)
-                .values("indicator_id", "area_id")
-                .annotate(**annotations)
-                .order_by()
+            indicators = {t.indicator_id for t in manual}
+            # A reading corrected later is read as it stood on the day (xicheng.asof).
+            rows = totals_as_of(
+                ManualReading.objects.all(),
+                as_of,
+                annotations,
+                narrow=lambda qs: qs.filter(indicator__in=indicators, on__lte=as_of),
+                group_by=["indicator_id", "area_id"],
             )
             for row in rows:
                 for i, period in enumerate(live):

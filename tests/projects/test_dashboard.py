@@ -74,7 +74,10 @@ def test_dashboard_callables_cost_the_same_whatever_the_data(site: Site, places:
     for _ in range(30):
         HouseholdFactory(project=site.project, squad=site.squad, area=places.yuehongwan, evaluated=True)
         MilestoneFactory(project=site.project, planned_end=date(2026, 3, 1))
-    assert count_queries(run) == small == 8  # pinned: one more query is a change to explain
+    # pinned: one more query is a change to explain. 12 (was 8): a past day reads the project stages,
+    # the overdue stages, overdue issues and stalled households as they stood (xicheng.asof), from
+    # history and from rows without history: one more query each.
+    assert count_queries(run) == small == 12
 
 
 def test_the_metrics_count_from_their_dates(site: Site, places: Places, cast: Cast) -> None:

@@ -136,7 +136,10 @@ def test_the_overview_costs_the_same_queries_for_ten_times_the_records(
     small = count_queries(lambda: client.get(url))
     for target in targets.values():
         ManualReadingFactory.create_batch(40, indicator=target.indicator, area=places.sifang_grid, on=date(2026, 8, 3))
-    assert count_queries(lambda: client.get(url)) == small == 33  # pinned
+    # pinned. 41 (was 33): a past day reads eight lists as they stood (xicheng.asof) — targets,
+    # overdue tasks, overdue stages, overdue issues, stalled households, long-open disputes,
+    # overdue hazards and open safety checks: one more query each, for the rows without history.
+    assert count_queries(lambda: client.get(url)) == small == 41
 
 
 def test_more_targets_without_trends_cost_no_more_queries(client: Client, cast: Cast, places: Places) -> None:
@@ -146,7 +149,8 @@ def test_more_targets_without_trends_cost_no_more_queries(client: Client, cast: 
     small = count_queries(lambda: client.get(url))
     for _ in range(20):
         TargetFactory(area=places.sifang)
-    assert count_queries(lambda: client.get(url)) == small == 29  # pinned
+    # pinned. 37 (was 29): as above, a past day reads eight lists as they stood (xicheng.asof).
+    assert count_queries(lambda: client.get(url)) == small == 37
 
 
 def test_the_big_screen_refreshes_itself(client: Client, cast: Cast, targets: dict[str, Any]) -> None:
