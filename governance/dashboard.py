@@ -25,6 +25,7 @@ from xicheng.dashboard import (
     Table,
 )
 from xicheng.periods import Period
+from xicheng.registers import row_url
 
 MAX_ALERTS = 50
 MAX_DISPUTE_ALERTS = 15
@@ -154,7 +155,6 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
                     severity=1,
                 )
             )
-    dispute_url = reverse("governance:dispute_list")
     disputes = (
         Dispute.objects.visible_to(user).long_open(as_of, LONG_OPEN_DAYS).select_related("area").order_by("received_on")
     )
@@ -165,13 +165,12 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
             title=dispute.summary[:40],
             area=dispute.area.name,
             due=dispute.received_on + timedelta(days=LONG_OPEN_DAYS),
-            url=f"{dispute_url}?area={dispute.area_id}&long_open=true",
+            url=row_url("governance:dispute_list", dispute.pk, "dispute"),
             severity=1,
         )
         for dispute in disputes[:MAX_DISPUTE_ALERTS]
     ]
     room = max(MAX_ALERTS - len(missing) - len(long_open), 0)
-    hazard_url = reverse("governance:hazard_list")
     overdue = Hazard.objects.visible_to(user).overdue(as_of).select_related("area", "house").order_by("deadline", "pk")
     hazards = [
         Alert(
@@ -180,7 +179,7 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
             title=f"{hazard.get_category_display()} · {hazard.house or hazard.description or hazard.area}",
             area=hazard.area.name,
             due=hazard.deadline,
-            url=f"{hazard_url}?area={hazard.area_id}&overdue=true",
+            url=row_url("governance:hazard_list", hazard.pk, "hazard"),
             severity=2 if (as_of - hazard.deadline).days > LONG_OPEN_DAYS else 1,
         )
         for hazard in (overdue[:room] if room else [])

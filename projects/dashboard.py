@@ -14,6 +14,7 @@ from projects.selectors import funnels_by_project, squad_ranking, stages_by_proj
 from projects.views import households_for_cards
 from xicheng.dashboard import Alert, AlertSource, NavLink, Panel, Section, SectionData, Table
 from xicheng.periods import Period
+from xicheng.registers import row_url
 from xicheng.scope import changeable_ids
 
 if TYPE_CHECKING:
@@ -171,7 +172,7 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
                 title=f"{m.project.name} · {m.name}",
                 area=m.project.area.name,
                 due=m.planned_end,
-                url=reverse("projects:project_detail", args=[m.project_id]),
+                url=reverse("projects:project_detail", args=[m.project_id]) + f"#milestone-{m.pk}",
                 severity=2,
             )
         )
@@ -186,7 +187,7 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
                 title=f"{issue.project.name} · {issue.title}",
                 area=issue.project.area.name,
                 due=issue.due_on,
-                url=reverse("projects:issue_list") + f"?project={issue.project_id}",
+                url=row_url("projects:issue_list", issue.pk, "issue"),
                 severity=2,
             )
         )
@@ -204,7 +205,7 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
                 title=f"{household.project.name} · {household.address}（{household.Status(household.status_as_of(as_of)).label}）",
                 area=household.area.name,
                 due=household.last_step_as_of(as_of),
-                url=reverse("projects:household_list") + f"?project={household.project_id}",
+                url=row_url("projects:household_list", household.pk, "household"),
                 severity=1,
             )
         )

@@ -22,6 +22,7 @@ from xicheng.dashboard import (
     Table,
 )
 from xicheng.periods import Period
+from xicheng.registers import row_url
 from xicheng.roles import Role, roles_of
 
 OPEN_CHECKS_SHOWN = 50
@@ -147,7 +148,6 @@ def safety_check_alerts(user: Any, as_of: date) -> list[Alert]:
         .order_by("day", "pk")[:OPEN_CHECKS_SHOWN]
     )
     shown = name_shown_to(user)
-    url = reverse("welfare:safety_check_list")
     return [
         Alert(
             kind="safety_check",
@@ -155,7 +155,7 @@ def safety_check_alerts(user: Any, as_of: date) -> list[Alert]:
             title=f"{shown(check.elder, check.elder.village)}：{check.get_reason_display()}",
             area=check.elder.village.name,
             due=check.day,
-            url=f"{url}?area={check.elder.village_id}",
+            url=row_url("welfare:safety_check_list", check.pk, "safety-check"),
             severity=2,
         )
         for check in checks
