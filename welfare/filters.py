@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import django_filters
+from django import forms
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -77,7 +78,10 @@ class MealDeliveryFilter(django_filters.FilterSet):
     day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte", label=_("From"))
     day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte", label=_("To"))
     late = ConditionFilter(lambda: Q(delivered_at__gt=meal_on_time()), label=_("Late"))
-    center_area = AreaWithinFilter(area_path="center__area", field_name="center__area", label=_("Care centre's area"))
+    # Carried by the delivery-days figure's link, not offered in the form (a second list of areas).
+    center_area = AreaWithinFilter(
+        area_path="center__area", field_name="center__area", label=_("Care centre's area"), widget=forms.HiddenInput
+    )
     # One delivery for each centre's area and day: the days the delivery-days figure counts.
     first_of_day = ConditionFilter(
         lambda: Q(pk__in=MealDelivery.objects.values("center__area", "day").annotate(first=Min("pk")).values("first")),
