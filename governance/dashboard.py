@@ -156,7 +156,10 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
                 )
             )
     disputes = (
-        Dispute.objects.visible_to(user).long_open(as_of, LONG_OPEN_DAYS).select_related("area").order_by("received_on")
+        Dispute.objects.on_dashboard_of(user)
+        .long_open(as_of, LONG_OPEN_DAYS)
+        .select_related("area")
+        .order_by("received_on")
     )
     long_open = [
         Alert(
@@ -171,7 +174,9 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
         for dispute in disputes[:MAX_DISPUTE_ALERTS]
     ]
     room = max(MAX_ALERTS - len(missing) - len(long_open), 0)
-    overdue = Hazard.objects.visible_to(user).overdue(as_of).select_related("area", "house").order_by("deadline", "pk")
+    overdue = (
+        Hazard.objects.on_dashboard_of(user).overdue(as_of).select_related("area", "house").order_by("deadline", "pk")
+    )
     hazards = [
         Alert(
             kind="hazard_overdue",

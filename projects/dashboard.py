@@ -60,7 +60,7 @@ def _person(user: User) -> str:
 
 
 def key_projects(user: Any, period: Period, as_of: date) -> SectionData | None:
-    projects = list(Project.objects.visible_to(user).select_related("area").order_by("planned_start", "name"))
+    projects = list(Project.objects.on_dashboard_of(user).select_related("area").order_by("planned_start", "name"))
     if not projects:
         return None
     stages = stages_by_project(projects, as_of)
@@ -113,7 +113,7 @@ def key_projects(user: Any, period: Period, as_of: date) -> SectionData | None:
 
 
 def squad_ranking_section(user: Any, period: Period, as_of: date) -> SectionData | None:
-    visible = Project.objects.visible_to(user).values("pk")
+    visible = Project.objects.on_dashboard_of(user).values("pk")
     ranking = squad_ranking(Squad.objects.filter(project__in=visible), Household.objects.all(), as_of)
     if not ranking:
         return None
@@ -162,7 +162,10 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
     """Overdue stages, overdue issues and stalled households: the most urgent first, at most 50."""
     found: list[Alert] = []
     milestones = (
-        Milestone.objects.visible_to(user).overdue(as_of).select_related("project__area").order_by("planned_end", "pk")
+        Milestone.objects.on_dashboard_of(user)
+        .overdue(as_of)
+        .select_related("project__area")
+        .order_by("planned_end", "pk")
     )
     for m in milestones[:ALERTS_SHOWN]:
         found.append(
@@ -177,7 +180,10 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
             )
         )
     issues = (
-        ProjectIssue.objects.visible_to(user).overdue(as_of).select_related("project__area").order_by("due_on", "pk")
+        ProjectIssue.objects.on_dashboard_of(user)
+        .overdue(as_of)
+        .select_related("project__area")
+        .order_by("due_on", "pk")
     )
     for issue in issues[:ALERTS_SHOWN]:
         found.append(
@@ -192,7 +198,7 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
             )
         )
     stalled = (
-        Household.objects.visible_to(user)
+        Household.objects.on_dashboard_of(user)
         .stalled(as_of, STALLED_DAYS)
         .select_related("project", "area")
         .order_by(F("last_step_on").asc(nulls_first=True), "pk")

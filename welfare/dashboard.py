@@ -56,7 +56,7 @@ def meal_service(user: Any, period: Period, as_of: date) -> SectionData | None:
     if last < period.start:
         return None
     served = list(
-        ServedVillage.objects.visible_to(user)
+        ServedVillage.objects.on_dashboard_of(user)
         .filter(Q(since__lte=last) & (Q(until__isnull=True) | Q(until__gte=period.start)))
         .select_related("village", "center")
         .order_by("village__path", "center__name")
@@ -142,7 +142,7 @@ def meal_service(user: Any, period: Period, as_of: date) -> SectionData | None:
 def safety_check_alerts(user: Any, as_of: date) -> list[Alert]:
     """Open safety checks, oldest first: at most fifty, in one query."""
     checks = (
-        SafetyCheck.objects.visible_to(user)
+        SafetyCheck.objects.on_dashboard_of(user)
         .open_as_of(as_of)
         .select_related("elder__village")
         .order_by("day", "pk")[:OPEN_CHECKS_SHOWN]

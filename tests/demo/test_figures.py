@@ -103,6 +103,14 @@ def test_a_xicheng_leader_s_ranking_lists_no_village_of_another_subdistrict(as_u
     assert "东方社区" not in ranked
 
 
+def test_a_xicheng_leader_s_dashboard_shows_nothing_of_another_subdistrict(as_user: Any) -> None:
+    dongcheng = Area.objects.get(code="dongcheng")
+    theirs = set(Area.objects.within(dongcheng).values_list("name", flat=True))
+    body = as_user("zhao").get(f"/api/v1/dashboard/?period=h2&year=2026&as_of={TODAY}").json()
+    assert body["alerts"] and not {alert["area"] for alert in body["alerts"]} & theirs
+    assert body["targets"] and not {target["area"] for target in body["targets"]} & theirs
+
+
 def test_a_city_leader_s_ranking_lists_the_city_s_villages(as_user: Any) -> None:
     city = Area.objects.get(code="yongkang")
     user = User.objects.create_user("mayor")
