@@ -38,7 +38,7 @@ class Listing:
 
     `dates` names the parameters for the first and the last day counted (the metric's date
     field); `as_of` the parameter for the as-of day, for metrics that count a state; `params`
-    the fixed parameters that say the metric's filter (e.g. `{"status": "resolved"}`). A distinct
+    the fixed parameters that say the metric's filter (e.g. `(("status", "resolved"),)`). A distinct
     metric lists the distinct things (houses, not inspections), so its list is theirs."""
 
     url: str  # the web list's URL name
