@@ -26,6 +26,7 @@ from xicheng.dashboard import (
     Table,
 )
 from xicheng.periods import Period
+from xicheng.registers import row_url
 
 MAX_ALERTS = 50
 MAX_DISPUTE_ALERTS = 15
@@ -155,10 +156,9 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
                     severity=1,
                 )
             )
-    dispute_url = reverse("governance:dispute_list")
     # Disputes and hazards as they stood that day (xicheng.asof): one settled or rectified later was open then.
     disputes = rows_as_of(
-        Dispute.objects.visible_to(user),
+        Dispute.objects.on_dashboard_of(user),
         as_of,
         where=dispute_long_open_q(as_of, LONG_OPEN_DAYS),
         related=("area",),
@@ -173,16 +173,15 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
             title=dispute.summary[:40],
             area=dispute.area.name,
             due=dispute.received_on + timedelta(days=LONG_OPEN_DAYS),
-            url=f"{dispute_url}?area={dispute.area_id}&long_open=true",
+            url=row_url("governance:dispute_list", dispute.pk, "dispute"),
             severity=1,
         )
         for dispute in disputes
     ]
     room = max(MAX_ALERTS - len(missing) - len(long_open), 0)
-    hazard_url = reverse("governance:hazard_list")
     overdue = (
         rows_as_of(
-            Hazard.objects.visible_to(user),
+            Hazard.objects.on_dashboard_of(user),
             as_of,
             where=hazard_overdue_q(as_of),
             related=("area", "house"),
@@ -200,7 +199,7 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
             title=f"{hazard.get_category_display()} · {hazard.house or hazard.description or hazard.area}",
             area=hazard.area.name,
             due=hazard.deadline,
-            url=f"{hazard_url}?area={hazard.area_id}&overdue=true",
+            url=row_url("governance:hazard_list", hazard.pk, "hazard"),
             severity=2 if (as_of - hazard.deadline).days > LONG_OPEN_DAYS else 1,
         )
         for hazard in overdue

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import Dispute, Hazard, Inspection, Migrant, hazard_overdue_q
-from xicheng.metrics import Metric
+from xicheng.metrics import Listing, Metric
 
 # Handed to the kernel through the app's DomainConfig.
 METRICS: list[Metric] = []
@@ -21,7 +21,8 @@ METRICS.append(
         area="house__area",
         how="distinct",
         field="house",
-        list_url="governance:inspection_list",
+        # The houses, not the visits: those with an inspection in the period.
+        listing=Listing("governance:house_list", "rentalhouse-list", dates=("inspected_after", "inspected_before")),
     )
 )
 METRICS.append(
@@ -32,7 +33,7 @@ METRICS.append(
         model=Inspection,
         date_field="inspected_on",
         area="house__area",
-        list_url="governance:inspection_list",
+        listing=Listing("governance:inspection_list", "inspection-list", dates=("date_after", "date_before")),
     )
 )
 METRICS.append(
@@ -43,7 +44,7 @@ METRICS.append(
         model=Migrant,
         date_field="registered_on",
         area="house__area",
-        list_url="governance:migrant_list",
+        listing=Listing("governance:migrant_list", "migrant-list", dates=("registered_after", "registered_before")),
     )
 )
 METRICS.append(
@@ -54,7 +55,7 @@ METRICS.append(
         model=Hazard,
         date_field="found_on",
         area="area",
-        list_url="governance:hazard_list",
+        listing=Listing("governance:hazard_list", "hazard-list", dates=("found_after", "found_before")),
     )
 )
 METRICS.append(
@@ -65,7 +66,7 @@ METRICS.append(
         model=Hazard,
         date_field="rectified_on",
         area="area",
-        list_url="governance:hazard_list",
+        listing=Listing("governance:hazard_list", "hazard-list", dates=("rectified_after", "rectified_before")),
     )
 )
 METRICS.append(
@@ -77,7 +78,12 @@ METRICS.append(
         date_field="rectified_on",
         area="area",
         filter=Q(category=Hazard.Category.FIRE),
-        list_url="governance:hazard_list",
+        listing=Listing(
+            "governance:hazard_list",
+            "hazard-list",
+            dates=("rectified_after", "rectified_before"),
+            params=(("category", Hazard.Category.FIRE.value),),
+        ),
     )
 )
 METRICS.append(
@@ -91,7 +97,9 @@ METRICS.append(
         area="area",
         state=hazard_overdue_q,
         lower_is_better=True,
-        list_url="governance:hazard_list",
+        listing=Listing(
+            "governance:hazard_list", "hazard-list", dates=("deadline_after", "deadline_before"), as_of="overdue_on"
+        ),
     )
 )
 METRICS.append(
@@ -101,7 +109,7 @@ METRICS.append(
         label=_("Disputes received"),
         unit=_("disputes"),
         area="area",
-        list_url="governance:dispute_list",
+        listing=Listing("governance:dispute_list", "dispute-list", dates=("received_after", "received_before")),
     )
 )
 METRICS.append(
@@ -112,6 +120,11 @@ METRICS.append(
         unit=_("disputes"),
         area="area",
         filter=Q(status=Dispute.Status.RESOLVED),
-        list_url="governance:dispute_list",
+        listing=Listing(
+            "governance:dispute_list",
+            "dispute-list",
+            dates=("resolved_after", "resolved_before"),
+            params=(("status", Dispute.Status.RESOLVED.value),),
+        ),
     )
 )

@@ -9,15 +9,19 @@ from django.db.models import Q, QuerySet
 from governance.models import ZeroReport
 from xicheng.models import Area
 from xicheng.roles import AnyUser, Role, roles_of
-from xicheng.scope import NOTHING, reads_everything, served_areas
+from xicheng.scope import NOTHING, home_paths, reads_everything, served_areas
 
 
 def villages_visible_to(user: AnyUser) -> QuerySet[Area]:
-    """Villages whose records the user reads: everything for leaders with the right, otherwise
+    """Villages whose records the user reads: those of their own subdistrict for leaders with the
+    right (every village for a user who serves no area), otherwise
     the villages in, or holding, the areas the user serves. One query when evaluated."""
     villages = Area.objects.filter(level=Area.Level.VILLAGE)
     if reads_everything(user):
-        return villages
+        # Those of the user's own subdistrict (a city leader's: the city's); every one for a user
+        # who serves no area.
+        home = home_paths(user)
+        return villages if home is None else villages.filter(_within_paths(home))
     if not roles_of(user) & {Role.CADRE, Role.LEADER}:
         return villages.none()
     return villages.filter(_in_or_above(served_areas(user)))
@@ -30,6 +34,13 @@ def villages_reported_by(user: AnyUser) -> QuerySet[Area]:
         return Area.objects.none()
     areas = [a for a in served_areas(user) if a.level >= Area.Level.ZONE]
     return Area.objects.filter(level=Area.Level.VILLAGE).filter(_in_or_above(areas))
+
+
+def _within_paths(paths: list[str]) -> Q:
+    q = NOTHING
+    for path in paths:
+        q |= Q(path__startswith=path)
+    return q
 
 
 def _in_or_above(areas: list[Area]) -> Q:

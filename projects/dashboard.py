@@ -15,6 +15,7 @@ from projects.views import households_for_cards
 from xicheng.asof import rows_as_of
 from xicheng.dashboard import Alert, AlertSource, NavLink, Panel, Section, SectionData, Table
 from xicheng.periods import Period
+from xicheng.registers import row_url
 from xicheng.scope import changeable_ids
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def _person(user: User) -> str:
 
 
 def key_projects(user: Any, period: Period, as_of: date) -> SectionData | None:
-    projects = list(Project.objects.visible_to(user).select_related("area").order_by("planned_start", "name"))
+    projects = list(Project.objects.on_dashboard_of(user).select_related("area").order_by("planned_start", "name"))
     if not projects:
         return None
     stages = stages_by_project(projects, as_of)
@@ -113,7 +114,7 @@ def key_projects(user: Any, period: Period, as_of: date) -> SectionData | None:
 
 
 def squad_ranking_section(user: Any, period: Period, as_of: date) -> SectionData | None:
-    visible = Project.objects.visible_to(user).values("pk")
+    visible = Project.objects.on_dashboard_of(user).values("pk")
     ranking = squad_ranking(Squad.objects.filter(project__in=visible), Household.objects.all(), as_of)
     if not ranking:
         return None
@@ -164,7 +165,7 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
     # Each row is judged as it stood that day (xicheng.asof): a stage completed, an issue reopened or
     # a step entered later does not change what was red then.
     milestones = rows_as_of(
-        Milestone.objects.visible_to(user),
+        Milestone.objects.on_dashboard_of(user),
         as_of,
         where=Milestone.overdue_q(as_of),
         related=("project__area",),
@@ -180,12 +181,12 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
                 title=f"{m.project.name} · {m.name}",
                 area=m.project.area.name,
                 due=m.planned_end,
-                url=reverse("projects:project_detail", args=[m.project_id]),
+                url=reverse("projects:project_detail", args=[m.project_id]) + f"#milestone-{m.pk}",
                 severity=2,
             )
         )
     issues = rows_as_of(
-        ProjectIssue.objects.visible_to(user),
+        ProjectIssue.objects.on_dashboard_of(user),
         as_of,
         where=ProjectIssue.overdue_q(as_of),
         related=("project__area",),
@@ -201,12 +202,12 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
                 title=f"{issue.project.name} · {issue.title}",
                 area=issue.project.area.name,
                 due=issue.due_on,
-                url=reverse("projects:issue_list") + f"?project={issue.project_id}",
+                url=row_url("projects:issue_list", issue.pk, "issue"),
                 severity=2,
             )
         )
     stalled = rows_as_of(
-        Household.objects.visible_to(user),
+        Household.objects.on_dashboard_of(user),
         as_of,
         where=Household.stalled_q(as_of, STALLED_DAYS),
         related=("project", "area"),
@@ -222,7 +223,7 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
                 title=f"{household.project.name} · {household.address}（{household.Status(household.status_as_of(as_of)).label}）",
                 area=household.area.name,
                 due=household.last_step_as_of(as_of),
-                url=reverse("projects:household_list") + f"?project={household.project_id}",
+                url=row_url("projects:household_list", household.pk, "household"),
                 severity=1,
             )
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import django_filters
@@ -9,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Household, HouseholdQuerySet, InvestmentLead, Milestone, Project, ProjectIssue, Squad
-from xicheng.filters import AreaWithinFilter, BooleanFilter, ConditionFilter
+from xicheng.filters import DATE_RANGE, AreaWithinFilter, BooleanFilter, ConditionFilter, RowFilter, step_dates
 
 
 def _request_user(filterset: django_filters.FilterSet) -> Any:
@@ -32,12 +33,21 @@ class ProjectFilter(django_filters.FilterSet):
 
 
 class MilestoneFilter(django_filters.FilterSet):
+    area = AreaWithinFilter(area_path="project__area", field_name="project__area")
+    completed = django_filters.DateFromToRangeFilter(field_name="actual_end", label=_("Completed"), widget=DATE_RANGE)
+    planned_end = django_filters.DateFromToRangeFilter(label=_("Planned end"), widget=DATE_RANGE)
+    overdue_on = django_filters.DateFilter(label=_("Overdue on"), method="filter_overdue_on")
+
     class Meta:
         model = Milestone
-        fields = ["project"]
+        fields = ["project", "area", "completed", "planned_end", "overdue_on"]
+
+    def filter_overdue_on(self, qs: QuerySet[Milestone], name: str, value: date | None) -> QuerySet[Milestone]:
+        return qs.filter(Milestone.overdue_q(value)) if value else qs
 
 
 class HouseholdFilter(django_filters.FilterSet):
+    id = RowFilter()
     q = django_filters.CharFilter(label=_("Address or owner"), method="filter_q")
     project = django_filters.ModelChoiceFilter(queryset=Project.objects.none(), label=_("Project"))
     squad = django_filters.ModelChoiceFilter(queryset=Squad.objects.none(), label=_("Squad"))
@@ -54,10 +64,17 @@ class HouseholdFilter(django_filters.FilterSet):
     )
     area = AreaWithinFilter()
     mine = BooleanFilter(label=_("My squads only"), method="filter_mine")
+    evaluated = step_dates(Household.stages, "evaluated")
+    signed = step_dates(Household.stages, "signed")
+    vacated = step_dates(Household.stages, "vacated")
+    demolished = step_dates(Household.stages, "demolished")
 
     class Meta:
         model = Household
-        fields = ["q", "project", "squad", "status", "problem", "area", "mine"]
+        fields = [
+            *("id", "q", "project", "squad", "status", "problem", "area", "mine"),
+            *("evaluated", "signed", "vacated", "demolished"),
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -87,14 +104,16 @@ class SquadFilter(django_filters.FilterSet):
 
 
 class ProjectIssueFilter(django_filters.FilterSet):
+    id = RowFilter()
     project = django_filters.ModelChoiceFilter(queryset=Project.objects.none(), label=_("Project"))
     status = django_filters.ChoiceFilter(choices=ProjectIssue.Status.choices, label=_("Status"))
     open = ConditionFilter(lambda: ~Q(status=ProjectIssue.Status.RESOLVED), label=_("Open"))
     area = AreaWithinFilter(area_path="project__area", field_name="project__area")
+    resolved = django_filters.DateFromToRangeFilter(field_name="resolved_on", label=_("Resolved"), widget=DATE_RANGE)
 
     class Meta:
         model = ProjectIssue
-        fields = ["project", "status", "open", "area"]
+        fields = ["id", "project", "status", "open", "area", "resolved"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -108,7 +127,8 @@ class InvestmentLeadFilter(django_filters.FilterSet):
     industry = django_filters.ChoiceFilter(choices=InvestmentLead.Industry.choices, label=_("Industry"))
     stage = django_filters.ChoiceFilter(choices=InvestmentLead.Stage.choices, label=_("Stage"))
     area = AreaWithinFilter()
+    landed = step_dates(InvestmentLead.stages, "landed")
 
     class Meta:
         model = InvestmentLead
-        fields = ["q", "industry", "stage", "area"]
+        fields = ["q", "industry", "stage", "area", "landed"]

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Household, InvestmentLead, Milestone, ProjectIssue
-from xicheng.metrics import Metric
+from xicheng.metrics import Listing, Metric
 
 # Handed to the kernel through the app's DomainConfig.
 METRICS: list[Metric] = []
@@ -22,7 +22,8 @@ METRICS.extend(
         },
         unit=_("households"),
         area="area",
-        list_url="projects:household_list",
+        # Each step's list: the households that took it in the period (`<step>_after`, `<step>_before`).
+        listing=Listing("projects:household_list", "household-list"),
     )
 )
 
@@ -34,7 +35,7 @@ METRICS.append(
         model=Milestone,
         date_field="actual_end",
         area="project__area",
-        list_url="projects:project_list",
+        listing=Listing("projects:milestone_list", "milestone-list", dates=("completed_after", "completed_before")),
     )
 )
 METRICS.append(
@@ -47,7 +48,12 @@ METRICS.append(
         area="project__area",
         state=Milestone.overdue_q,
         lower_is_better=True,
-        list_url="projects:project_list",
+        listing=Listing(
+            "projects:milestone_list",
+            "milestone-list",
+            dates=("planned_end_after", "planned_end_before"),
+            as_of="overdue_on",
+        ),
     )
 )
 METRICS.append(
@@ -59,9 +65,15 @@ METRICS.append(
         date_field="resolved_on",
         area="project__area",
         filter=Q(status=ProjectIssue.Status.RESOLVED),
-        list_url="projects:issue_list",
+        listing=Listing(
+            "projects:issue_list",
+            "projectissue-list",
+            dates=("resolved_after", "resolved_before"),
+            params=(("status", ProjectIssue.Status.RESOLVED.value),),
+        ),
     )
 )
+LANDED = Listing("projects:lead_list", "investmentlead-list", dates=("landed_after", "landed_before"))
 METRICS.append(
     InvestmentLead.stages.step_metric(
         "landed",
@@ -69,7 +81,7 @@ METRICS.append(
         label=_("Investment leads landed"),
         unit=_("companies"),
         area="area",
-        list_url="projects:lead_list",
+        listing=LANDED,
     )
 )
 METRICS.append(
@@ -81,6 +93,6 @@ METRICS.append(
         area="area",
         how="sum",
         field="amount",
-        list_url="projects:lead_list",
+        listing=LANDED,
     )
 )

@@ -20,6 +20,7 @@ urlpatterns = [
         context=views.household_card,
         redirect_to="projects:household_list",
     ),
+    path("milestones/", views.milestone_list, name="milestone_list"),
     path("issues/", views.issue_list, name="issue_list"),
     path("issues/<int:pk>/status/", views.issue_status, name="issue_status"),
     path("leads/", views.lead_list, name="lead_list"),

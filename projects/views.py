@@ -13,9 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from projects.filters import HouseholdFilter, InvestmentLeadFilter, ProjectFilter, ProjectIssueFilter
+from projects.filters import HouseholdFilter, InvestmentLeadFilter, MilestoneFilter, ProjectFilter, ProjectIssueFilter
 from projects.forms import IssueStatusForm
-from projects.models import Household, InvestmentLead, Project, ProjectIssue, Squad
+from projects.models import Household, InvestmentLead, Milestone, Project, ProjectIssue, Squad
 from projects.selectors import funnel_of, funnels_by_project, squad_ranking, stages_by_project
 from projects.services import issue_set_status
 from xicheng.forms import submit_form
@@ -146,6 +146,12 @@ def issue_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "statuses": ProjectIssue.Status.choices,
     }
     return render(request, "projects/_issue_card.html", context)
+
+
+def milestone_list(request: HttpRequest) -> HttpResponse:
+    """Project stages across projects: what the stage figures (completed, overdue) open."""
+    base = Milestone.objects.visible_to(request.user).select_related("project__area").order_by("planned_end", "pk")
+    return render_list(request, MilestoneFilter(request.GET, queryset=base), "projects/milestone_list.html")
 
 
 def lead_list(request: HttpRequest) -> HttpResponse:

@@ -33,6 +33,7 @@ from xicheng.dashboard import (
     Table,
 )
 from xicheng.periods import Period
+from xicheng.registers import row_url
 from xicheng.roles import Role, roles_of
 
 OPEN_CHECKS_SHOWN = 50
@@ -66,7 +67,7 @@ def meal_service(user: Any, period: Period, as_of: date) -> SectionData | None:
     if last < period.start:
         return None
     served = list(
-        ServedVillage.objects.visible_to(user)
+        ServedVillage.objects.on_dashboard_of(user)
         .filter(Q(since__lte=last) & (Q(until__isnull=True) | Q(until__gte=period.start)))
         .select_related("village", "center")
         .order_by("village__path", "center__name")
@@ -147,7 +148,7 @@ def safety_check_alerts(user: Any, as_of: date) -> list[Alert]:
     """Open safety checks, oldest first: at most fifty, in one query."""
     # As they stood that day (xicheng.asof): a check resolved later was open then.
     checks = rows_as_of(
-        SafetyCheck.objects.visible_to(user),
+        SafetyCheck.objects.on_dashboard_of(user),
         as_of,
         where=check_open_on(as_of),
         related=("elder__village",),
@@ -156,7 +157,6 @@ def safety_check_alerts(user: Any, as_of: date) -> list[Alert]:
         limit=OPEN_CHECKS_SHOWN,
     )
     shown = name_shown_to(user)
-    url = reverse("welfare:safety_check_list")
     return [
         Alert(
             kind="safety_check",
@@ -164,7 +164,7 @@ def safety_check_alerts(user: Any, as_of: date) -> list[Alert]:
             title=f"{shown(check.elder, check.elder.village)}：{check.get_reason_display()}",
             area=check.elder.village.name,
             due=check.day,
-            url=f"{url}?area={check.elder.village_id}",
+            url=row_url("welfare:safety_check_list", check.pk, "safety-check"),
             severity=2,
         )
         for check in checks

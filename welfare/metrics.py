@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from welfare.models import Elder, MealDelivery, MealReceipt, SafetyCheck, meal_on_time
-from xicheng.metrics import Metric
+from xicheng.metrics import Listing, Metric
 
 # Handed to the kernel through the app's DomainConfig.
 METRICS: list[Metric] = []
@@ -21,7 +21,10 @@ METRICS.append(
         area="village",
         how="distinct",
         field="village",
-        list_url="welfare:delivery_list",
+        # The villages, not the deliveries: each centre's villages with a delivery in the period.
+        listing=Listing(
+            "welfare:served_village_list", "servedvillage-list", dates=("delivered_after", "delivered_before")
+        ),
     )
 )
 METRICS.append(
@@ -34,7 +37,9 @@ METRICS.append(
         area="village",
         # Enrolled in the period and not gone by the as-of day.
         state=lambda as_of: Q(left_on__isnull=True) | Q(left_on__gt=as_of),
-        list_url="welfare:elder_list",
+        listing=Listing(
+            "welfare:elder_list", "elder-list", dates=("enrolled_on_after", "enrolled_on_before"), as_of="staying_on"
+        ),
     )
 )
 METRICS.append(
@@ -46,7 +51,12 @@ METRICS.append(
         date_field="delivery__day",
         area="delivery__village",
         filter=Q(outcome=MealReceipt.Outcome.DELIVERED),
-        list_url="welfare:delivery_list",
+        listing=Listing(
+            "welfare:receipt_list",
+            "mealreceipt-list",
+            dates=("day_from", "day_to"),
+            params=(("outcome", MealReceipt.Outcome.DELIVERED.value),),
+        ),
     )
 )
 METRICS.append(
@@ -60,7 +70,14 @@ METRICS.append(
         area="center__area",
         how="distinct",
         field="day",
-        list_url="welfare:delivery_list",
+        # The days, not the deliveries: one delivery for each centre's area and day.
+        listing=Listing(
+            "welfare:delivery_list",
+            "mealdelivery-list",
+            area="center_area",
+            dates=("day_from", "day_to"),
+            params=(("first_of_day", "true"),),
+        ),
     )
 )
 METRICS.append(
@@ -72,7 +89,9 @@ METRICS.append(
         date_field="day",
         area="village",
         filter=Q(delivered_at__lte=meal_on_time()),
-        list_url="welfare:delivery_list",
+        listing=Listing(
+            "welfare:delivery_list", "mealdelivery-list", dates=("day_from", "day_to"), params=(("late", "false"),)
+        ),
     )
 )
 METRICS.append(
@@ -83,7 +102,7 @@ METRICS.append(
         model=SafetyCheck,
         date_field="day",
         area="elder__village",
-        list_url="welfare:safety_check_list",
+        listing=Listing("welfare:safety_check_list", "safetycheck-list", dates=("day_from", "day_to")),
     )
 )
 METRICS.append(
@@ -95,6 +114,11 @@ METRICS.append(
         date_field="resolved_at__date",
         area="elder__village",
         filter=Q(resolved_at__isnull=False),
-        list_url="welfare:safety_check_list",
+        listing=Listing(
+            "welfare:safety_check_list",
+            "safetycheck-list",
+            dates=("resolved_after", "resolved_before"),
+            params=(("open", "false"),),
+        ),
     )
 )

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from welfare.filters import ElderFilter, MealDeliveryFilter, SafetyCheckFilter
+from welfare.filters import ElderFilter, MealDeliveryFilter, MealReceiptFilter, SafetyCheckFilter, ServedVillageFilter
 from welfare.forms import ElderEnrolForm, ElderLeaveForm, SafetyCheckResolveForm, parse_sheet
-from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck
+from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage
 from welfare.selectors import day_sheet, name_shown_to, safety_check_cards
 from welfare.services import (
     VillageSheet,
@@ -174,10 +174,24 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
     return render_list(request, MealDeliveryFilter(request.GET, queryset=base), "welfare/delivery_list.html")
 
 
+def served_village_list(request: HttpRequest) -> HttpResponse:
+    """The villages each centre serves: what the villages-served figure opens."""
+    base = ServedVillage.objects.visible_to(request.user).select_related("center", "village")
+    return render_list(request, ServedVillageFilter(request.GET, queryset=base), "welfare/served_village_list.html")
+
+
+def receipt_list(request: HttpRequest) -> HttpResponse:
+    """Meals one by one (who received them is on the day's sheet): what the meals figure opens."""
+    base = MealReceipt.objects.visible_to(request.user).select_related("delivery__center", "delivery__village")
+    base = base.order_by("delivery__day", "delivery__village__path", "pk")
+    return render_list(request, MealReceiptFilter(request.GET, queryset=base), "welfare/receipt_list.html")
+
+
 def safety_check_list(request: HttpRequest) -> HttpResponse:
-    """Safety checks for leaders and cadres; open ones first, oldest first."""
+    """Safety checks for leaders and cadres; open ones first, oldest first. The bare page shows
+    the open ones; a link that filters (a figure's rows, one check) shows what it asks for."""
     data = request.GET.copy()
-    if "open" not in data:
+    if not set(data) & set(SafetyCheckFilter.base_filters):
         data["open"] = "true"
     base = SafetyCheck.objects.visible_to(request.user).select_related("elder__village", "resolved_by__cadre")
     context = list_context(request, SafetyCheckFilter(data, queryset=base.order_by("-resolved_at", "day", "pk")))

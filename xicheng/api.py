@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from xicheng import filters as kernel_filters
 from xicheng import serializers as kernel_serializers
 from xicheng.drf import Pagination, RolePermission
-from xicheng.models import Area, Indicator, Target, Task, WorkLine
+from xicheng.models import Area, Indicator, ManualReading, Target, Task, WorkLine
 from xicheng.overview import build_overview, overview_as_dict
 from xicheng.params import ParamError, read_as_of, read_dates
 from xicheng.personal import reveal
@@ -318,6 +318,15 @@ class IndicatorViewSet(ReadOnlyScopedViewSet):
     ordering_fields = ["order", "name"]
 
 
+class ManualReadingViewSet(ReadOnlyScopedViewSet):
+    """Figures entered by hand for the indicators without a metric: what a manual figure adds up."""
+
+    queryset = ManualReading.objects.select_related("indicator", "area")
+    serializer_class = kernel_serializers.ManualReadingSerializer
+    filterset_class = kernel_filters.ManualReadingFilter
+    ordering_fields = ["on", "value"]
+
+
 @extend_schema_view(list=extend_schema(parameters=[AS_OF]), retrieve=extend_schema(parameters=[AS_OF]))
 class TargetViewSet(ReadOnlyScopedViewSet):
     """Targets with their progress as of a day (`as_of`, today by default)."""
@@ -377,6 +386,7 @@ router.register("areas", AreaViewSet)
 router.register("work-lines", WorkLineViewSet)
 router.register("indicators", IndicatorViewSet)
 router.register("targets", TargetViewSet)
+router.register("manual-readings", ManualReadingViewSet)
 router.register("tasks", TaskViewSet)
 
 

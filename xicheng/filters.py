@@ -14,7 +14,20 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from xicheng.models import Area, Indicator, Target, Task, WorkLine
+from xicheng.models import Area, Indicator, ManualReading, Target, Task, WorkLine
+from xicheng.stages import Stages
+
+# The from-to pair of date inputs every date range filter shows.
+DATE_RANGE = django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
+
+
+def step_dates(stages: Stages, status: str) -> django_filters.DateFromToRangeFilter:
+    """The rows that took a step (or started, if the start is dated) within a range of days:
+    `<status>_after`, `<status>_before`, the parameters a step metric's listing sends."""
+    date_field = stages.date_field_of(status)
+    assert stages.model is not None and date_field is not None, f"{status} has no date"
+    field: Any = stages.model._meta.get_field(date_field)
+    return django_filters.DateFromToRangeFilter(field_name=date_field, label=field.verbose_name, widget=DATE_RANGE)
 
 
 class StrictNullBooleanField(forms.NullBooleanField):
@@ -77,6 +90,17 @@ class IdFilter(django_filters.NumberFilter):
     """A row named by its id: a whole number, not any decimal that rounds to one."""
 
     field_class = forms.IntegerField
+
+
+class RowFilter(IdFilter):
+    """One row by its id (`?id=`, a hidden field of the filter form): where a link to the row
+    itself lands on its register's list (`xicheng.registers.row_url`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("field_name", "pk")
+        kwargs.setdefault("label", _("Record"))
+        kwargs.setdefault("widget", forms.HiddenInput)
+        super().__init__(**kwargs)
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -165,3 +189,15 @@ class TargetFilter(django_filters.FilterSet):
     class Meta:
         model = Target
         fields = ["indicator", "work_line", "area", "period_start", "period_end"]
+
+
+class ManualReadingFilter(django_filters.FilterSet):
+    indicator = django_filters.ModelChoiceFilter(
+        queryset=Indicator.objects.filter(source=Indicator.Source.MANUAL), label=_("Indicator")
+    )
+    area = AreaWithinFilter()
+    on = django_filters.DateFromToRangeFilter(label=_("Date"), widget=DATE_RANGE)
+
+    class Meta:
+        model = ManualReading
+        fields = ["indicator", "area", "on"]

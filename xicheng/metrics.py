@@ -18,15 +18,59 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlencode
 
 from django.db import models
 from django.db.models import Count, Q, Sum
+from django.urls import NoReverseMatch, reverse
 
 from xicheng.asof import totals_as_of
 
 if TYPE_CHECKING:
     from xicheng.models import Area
     from xicheng.periods import Period
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Where the rows behind a metric's figure are listed, and the query parameters that list's
+    FilterSet reads to show exactly those rows: so a figure and the count of the rows its link
+    opens agree. The web list and the API list share the FilterSet, so the same parameters serve
+    both.
+
+    `dates` names the parameters for the first and the last day counted (the metric's date
+    field); `as_of` the parameter for the as-of day, for metrics that count a state; `params`
+    the fixed parameters that say the metric's filter (e.g. `(("status", "resolved"),)`). A distinct
+    metric lists the distinct things (houses, not inspections), so its list is theirs."""
+
+    url: str  # the web list's URL name
+    api: str = ""  # the API list's URL name, e.g. "dispute-list"
+    area: str = "area"
+    dates: tuple[str, str] = ("", "")
+    as_of: str = ""
+    params: tuple[tuple[str, str], ...] = ()
+
+    def query(self, start: date, end: date, as_of: date, area: Area | None = None) -> str:
+        """The query string for the rows counted from `start` to `end` (at most `as_of`)."""
+        query: dict[str, str] = dict(self.params)
+        if area is not None:
+            query[self.area] = str(area.pk)
+        first, last = self.dates
+        if first:
+            query[first] = start.isoformat()
+        if last:
+            query[last] = min(end, as_of).isoformat()
+        if self.as_of:
+            query[self.as_of] = as_of.isoformat()
+        return urlencode(query)
+
+    def link(self, start: date, end: date, as_of: date, area: Area | None = None, *, api: bool = False) -> str | None:
+        """The list's URL with the query (None when the list is not installed)."""
+        try:
+            url = reverse(self.api if api else self.url)
+        except NoReverseMatch:
+            return None
+        return f"{url}?{self.query(start, end, as_of, area)}"
 
 
 @dataclass(frozen=True)
@@ -43,9 +87,8 @@ class Metric:
     # For states rather than events (e.g. "overdue"): a filter that depends on the as-of day.
     state: Callable[[date], Q] | None = None
     lower_is_better: bool = False
-    # Where the records behind the number are listed: a URL name, and how to filter it by area.
-    list_url: str = ""
-    list_area_param: str = "area"
+    # Where the rows behind the figure are listed, filtered to exactly them.
+    listing: Listing | None = None
 
     def aggregate(self, condition: Q) -> models.Aggregate:
         if self.how == "sum":
@@ -62,6 +105,12 @@ class Metric:
         if self.state is not None:
             qs = qs.filter(self.state(as_of))
         return qs.filter(**{f"{self.date_field}__gte": lo, f"{self.date_field}__lte": hi})
+
+    def records_url(self, period: Period, as_of: date, area: Area | None = None) -> str | None:
+        """The list of the rows behind the figure for the period, as of the day, in the area."""
+        if self.listing is None:
+            return None
+        return self.listing.link(period.start, period.end, as_of, area)
 
     def in_period(self, period: Period, as_of: date) -> Q:
         return Q(**{f"{self.date_field}__gte": period.start, f"{self.date_field}__lte": min(period.end, as_of)})

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,7 +18,7 @@ from xicheng.asof import is_past, rows_as_of
 from xicheng.models import Area, Indicator, ManualReading, Target, Task, WorkLine
 from xicheng.params import read_dates
 from xicheng.periods import Period
-from xicheng.progress import Light, as_number
+from xicheng.progress import Light, Progress, as_number, progress
 from xicheng.roles import AnyUser
 from xicheng.selectors import TargetProgress, target_progress
 from xicheng.templatetags.figures import figure_like, group
@@ -71,7 +71,7 @@ def period_from(params: Any, today: date) -> Period:
 def _metric_for(indicator: Indicator) -> metrics.Metric | None:
     if indicator.source == Indicator.Source.METRIC:
         return metrics.registry.get(indicator.metric) if indicator.metric in metrics.registry else None
-    # A manual indicator's readings read like a metric: summed by day and area.
+    # A manual indicator's readings read like a metric: summed by day and area, listed as readings.
     return metrics.Metric(
         key=f"manual.{indicator.code}",
         label=indicator.name,
@@ -82,19 +82,20 @@ def _metric_for(indicator: Indicator) -> metrics.Metric | None:
         how="sum",
         field="value",
         filter=Q(indicator=indicator),
+        listing=metrics.Listing(
+            "reading_list",
+            "manualreading-list",
+            dates=("on_after", "on_before"),
+            params=(("indicator", str(indicator.pk)),),
+        ),
     )
 
 
-def records_url(indicator: Indicator, area: Area | None = None) -> str | None:
-    """Where the records behind an indicator's number are listed, filtered to an area."""
+def records_url(indicator: Indicator, period: Period, as_of: date, area: Area | None = None) -> str | None:
+    """The list of the rows behind an indicator's figure for the period as of the day, in the
+    area's subtree: the count (or, for a sum, the total) of what it lists is the figure."""
     metric = _metric_for(indicator)
-    if metric is None or not metric.list_url:
-        return None
-    try:
-        url = reverse(metric.list_url)
-    except NoReverseMatch:
-        return None
-    return f"{url}?{metric.list_area_param}={area.pk}" if area is not None else url
+    return None if metric is None else metric.records_url(period, as_of, area)
 
 
 TARGET_ORDER = ("indicator__work_line__order", "indicator__order", "area__path", "period_start", "pk")
@@ -107,7 +108,7 @@ def _target_key(t: Target) -> tuple[Any, ...]:
 def targets_for(user: AnyUser, period: Period, as_of: date | None = None) -> list[Target]:
     """The targets over the period the user sees; on a past day with their values (and periods)
     as they stood then, so a target changed later does not change that day's figures."""
-    visible = Target.objects.visible_to(user)
+    visible = Target.objects.on_dashboard_of(user)
     overlaps = Q(period_start__lte=period.end, period_end__gte=period.start)
     if as_of is None or not is_past(as_of):
         return list(visible.filter(overlaps).select_related("indicator__work_line", "area").order_by(*TARGET_ORDER))
@@ -156,7 +157,7 @@ def build_overview(user: AnyUser, period: Period, as_of: date) -> Overview:
     ]
     # Judged by each task as it stood that day: a task finished later was still overdue then.
     overdue_tasks = rows_as_of(
-        Task.objects.visible_to(user),
+        Task.objects.on_dashboard_of(user),
         as_of,
         where=Task.overdue_q(as_of),
         related=("area",),
@@ -206,27 +207,53 @@ class AreaRow:
     depth: int
     actual: float
     url: str | None
+    progress: Progress | None = None  # against the area's own target for the period, if it has one
 
 
 def area_breakdown(target: Target, as_of: date) -> list[AreaRow]:
-    """The indicator's actual for every area under the target's, each level rolled up: the tree
-    in path order (one query for the areas, one for the values)."""
+    """The indicator's actual for every area under the target's, each level rolled up, with its
+    progress where the area has a target of its own for the same period: the tree in path order
+    (one query for the areas, one for their targets, one for the values)."""
     metric = _metric_for(target.indicator)
     areas: Sequence[Area] = list(Area.objects.within(target.area).order_by("path"))
-    if metric is None:
-        return [AreaRow(area=a, depth=a.depth - target.area.depth, actual=0, url=None) for a in areas]
     period = Period(target.period_start, target.period_end)
-    values = metrics.values_by_area(metric, [period], as_of, within=[target.area.path])[period]
-    rolled = metrics.rolled_up(values, {a.pk: a.path for a in areas})
-    return [
-        AreaRow(
-            area=a,
-            depth=a.depth - target.area.depth,
-            actual=as_number(rolled.get(a.path, 0.0)),
-            url=records_url(target.indicator, a),
+    own_targets = {
+        t.area_id: t
+        for t in Target.objects.filter(
+            indicator=target.indicator_id,
+            period_start=target.period_start,
+            period_end=target.period_end,
+            area__in=[a.pk for a in areas],
+        ).order_by("pk")
+    }
+    if metric is None:
+        rolled: dict[str, float] = {}
+    else:
+        values = metrics.values_by_area(metric, [period], as_of, within=[target.area.path])[period]
+        rolled = metrics.rolled_up(values, {a.pk: a.path for a in areas})
+    rows = []
+    for a in areas:
+        actual = rolled.get(a.path, 0.0)
+        own = own_targets.get(a.pk)
+        rows.append(
+            AreaRow(
+                area=a,
+                depth=a.depth - target.area.depth,
+                actual=as_number(actual),
+                url=None if metric is None else metric.records_url(period, as_of, a),
+                progress=None
+                if own is None
+                else progress(
+                    actual=actual,
+                    target=own.value,
+                    start=own.period_start,
+                    end=own.period_end,
+                    as_of=as_of,
+                    lower_is_better=target.indicator.lower_is_better,
+                ),
+            )
         )
-        for a in areas
-    ]
+    return rows
 
 
 def overview_as_dict(ov: Overview) -> dict[str, Any]:

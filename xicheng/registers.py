@@ -27,6 +27,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from xicheng.personal import reveal_rows
 from xicheng.scope import changeable_ids
@@ -77,3 +79,11 @@ def render_list(
 ) -> HttpResponse:
     """The list page of a register whose rows need nothing beyond the page; `extra` joins the context."""
     return render(request, template, {**list_context(request, filterset, export_url=export_url), **extra})
+
+
+def row_url(list_url: str, pk: int, anchor: str, **params: str) -> str:
+    """A link to one row of a register: its list narrowed to the row (the FilterSet's `RowFilter`)
+    and scrolled to it (`id="<anchor>-<pk>"` on the row). `params` are any the list needs besides,
+    e.g. `open=""` where the list shows only open rows unless told otherwise."""
+    query: dict[str, str | int] = {"id": pk, **params}
+    return f"{reverse(list_url)}?{urlencode(query)}#{anchor}-{pk}"

@@ -68,6 +68,41 @@ def served_areas(user: AnyUser) -> list[Area]:
     return cached
 
 
+def home_paths(user: AnyUser) -> list[str] | None:
+    """The subtrees a user's dashboards and rankings start from: the subdistrict each area they
+    serve lies in (the area itself when it is a subdistrict or the city, so a city leader sees
+    the city); None, the whole tree, for a user who serves no area (a data admin, an API client).
+    No query beyond `served_areas` unless an area lies below a subdistrict."""
+    from xicheng.models import Area
+
+    areas = served_areas(user)
+    if not areas:
+        return None
+    paths = {area.path for area in areas if area.level <= Area.Level.SUBDISTRICT}
+    below = [area for area in areas if area.level > Area.Level.SUBDISTRICT]
+    if below:
+        cached = getattr(user, "_xicheng_home", None)
+        if cached is None:
+            above = {path for area in below for path in area.ancestor_paths()}
+            cached = list(
+                Area.objects.filter(path__in=above, level=Area.Level.SUBDISTRICT).values_list("path", flat=True)
+            )
+            user._xicheng_home = cached  # type: ignore[union-attr]  # a cache on the user object, for its request
+        paths.update(cached)
+    return sorted(paths)
+
+
+def in_home_q(user: AnyUser, area_path: str) -> Q | None:
+    """Rows whose area lies in the user's home subtrees (`home_paths`); None means every row."""
+    paths = home_paths(user)
+    if paths is None:
+        return None
+    q = NOTHING
+    for path in paths:
+        q |= Q(**{f"{area_path}__path__startswith": path})
+    return q
+
+
 def _in_subtrees(area_path: str, areas: list[Area]) -> Q:
     q = NOTHING
     for area in areas:
@@ -135,6 +170,16 @@ class ScopedQuerySet(models.QuerySet[_M]):
     def changeable_by(self, user: AnyUser) -> Self:
         q = changeable_q(self.model, self.scope_rule, user)
         return self if q is None else self.filter(q)
+
+    def on_dashboard_of(self, user: AnyUser) -> Self:
+        """What the user's dashboards show: the rows they read, and for a user who reads every
+        record, those in their home subtrees only (a Xicheng leader sees Xicheng, a city leader
+        the city). A cadre's scope is narrower already and stays as it is."""
+        rows = self.visible_to(user)
+        if not self.scope_rule.area or not reads_everything(user):
+            return rows
+        q = in_home_q(user, self.scope_rule.area)
+        return rows if q is None else rows.filter(q)
 
 
 def can_change(user: AnyUser, obj: models.Model) -> bool:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from xicheng.models import Area, Indicator, Target, Task, TaskUpdate, WorkLine
+from xicheng.models import Area, Indicator, ManualReading, Target, Task, TaskUpdate, WorkLine
 from xicheng.personal import MASKS, may_see_personal_data, personal_kind
 from xicheng.progress import Light
 from xicheng.schema import TypedJSON
@@ -181,6 +181,15 @@ class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
             "metric",
             "headline",
         ]
+
+
+class ManualReadingSerializer(serializers.ModelSerializer[ManualReading]):
+    indicator_code = serializers.CharField(source="indicator.code", read_only=True)
+    area_name = serializers.CharField(source="area.name", read_only=True)
+
+    class Meta:
+        model = ManualReading
+        fields = ["id", "indicator", "indicator_code", "area", "area_name", "on", "value", "note"]
 
 
 class TargetListSerializer(serializers.ListSerializer[Target]):

@@ -35,7 +35,7 @@ two generated constraints are for linear pipelines; a branching one keeps its ow
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from datetime import date
 from itertools import pairwise
@@ -47,7 +47,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from xicheng.locking import locked_for_change, thing
-from xicheng.metrics import Metric
+from xicheng.metrics import Listing, Metric
 from xicheng.roles import AnyUser
 from xicheng.validators import check_event_date
 
@@ -204,9 +204,22 @@ class Stages:
         assert self.model is not None and date_field is not None, f"{status} has no date"
         return Metric(model=self.model, date_field=date_field, **declaration)
 
-    def step_metrics(self, key: str, labels: dict[str, Any], **declaration: Any) -> list[Metric]:
-        """A metric per step named in `labels` ({status: label}), keyed `<key>_<status>`."""
-        return [self.step_metric(s, key=f"{key}_{s}", label=label, **declaration) for s, label in labels.items()]
+    def step_metrics(
+        self, key: str, labels: dict[str, Any], *, listing: Listing | None = None, **declaration: Any
+    ) -> list[Metric]:
+        """A metric per step named in `labels` ({status: label}), keyed `<key>_<status>`. A
+        `listing` lists each step's rows by the range filter named after it (`<status>_after`,
+        `<status>_before`: `xicheng.filters.step_dates`)."""
+        return [
+            self.step_metric(
+                s,
+                key=f"{key}_{s}",
+                label=label,
+                listing=None if listing is None else replace(listing, dates=(f"{s}_after", f"{s}_before")),
+                **declaration,
+            )
+            for s, label in labels.items()
+        ]
 
     def funnel(self, as_of: date, *, total_since: str | None = None) -> dict[str, models.Aggregate]:
         """Annotations counting, per step, the rows that reached it by the day (a funnel in one

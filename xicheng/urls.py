@@ -44,6 +44,7 @@ urlpatterns = [
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
     path("tasks/<int:pk>/updates/", views.task_add_update_view, name="task_add_update"),
     path("targets/", views.target_list, name="target_list"),
+    path("readings/", views.reading_list, name="reading_list"),
     path("audit/", views.audit_trail, name="audit_trail"),
     path("dashboard/", views.dashboard_view, name="dashboard"),
     path("dashboard/screen/", views.dashboard_screen, name="dashboard_screen"),

@@ -18,9 +18,9 @@ from xicheng import health
 from xicheng.audit_trail import AuditSearchForm, events_page, history_models, history_page
 from xicheng.dashboard import workbench
 from xicheng.exports import overview_workbook
-from xicheng.filters import TargetFilter, TaskFilter
+from xicheng.filters import ManualReadingFilter, TargetFilter, TaskFilter
 from xicheng.forms import TaskUpdateForm, submit_form
-from xicheng.models import AuditEvent, Target, Task
+from xicheng.models import AuditEvent, ManualReading, Target, Task
 from xicheng.overview import area_breakdown, build_overview, overview_as_dict, records_url
 from xicheng.params import DateParams, ParamError, read_as_of, read_dates
 from xicheng.periods import Period
@@ -172,6 +172,12 @@ def target_list(request: HttpRequest) -> HttpResponse:
     return render(request, "xicheng/target_list.html", context)
 
 
+def reading_list(request: HttpRequest) -> HttpResponse:
+    """Figures entered by hand: what a manual indicator's figure adds up (read-only here)."""
+    base = ManualReading.objects.visible_to(request.user).select_related("indicator", "area", "entered_by__cadre")
+    return render_list(request, ManualReadingFilter(request.GET, queryset=base), "xicheng/reading_list.html")
+
+
 @permission_required("xicheng.view_audit_trail", raise_exception=True)
 def audit_trail(request: HttpRequest) -> HttpResponse:
     """留痕: who did what, to whom or to which record, when and from where; read-only."""
@@ -274,6 +280,6 @@ def dashboard_areas(request: HttpRequest, pk: int) -> HttpResponse:
             "row": row,
             "as_of": as_of,
             "areas": area_breakdown(target, as_of),
-            "records_url": records_url(target.indicator, target.area),
+            "records_url": records_url(target.indicator, row.period, as_of, target.area),
         },
     )

@@ -128,6 +128,36 @@ def test_drill_down_shows_the_area_tree_rolled_up(
     assert actuals["feifeng"] == "0"
 
 
+def test_drill_down_shows_target_percent_pace_and_light_for_each_area_with_a_target(
+    client: Client, cast: Cast, places: Places, targets: dict[str, Any]
+) -> None:
+    red = targets["red"]
+    TargetFactory(
+        indicator=red.indicator, area=places.sifang, value=400, period_start=red.period_start, period_end=red.period_end
+    )
+    client.force_login(cast.zhao)
+    page = client.get(f"/dashboard/targets/{red.pk}/areas/?as_of=2026-09-30").content.decode()
+    rows = dict(re.findall(r'<tr data-area="([\w-]+)">(.*?)</tr>', page, re.S))
+    cells = {code: dict(re.findall(r'data-field="(\w+)">(.*?)</td>', row, re.S)) for code, row in rows.items()}
+    # 300 of 400 by half-way: 75 %, ahead of the 200 the pace asks for.
+    assert cells["sifang"]["target"] == "400" and cells["sifang"]["percent"] == "75.0%"
+    assert cells["sifang"]["expected"] == "200.0" and 'data-light="green"' in cells["sifang"]["light"]
+    assert 'data-light="red"' in cells["xicheng"]["light"]
+    # An area without a target of its own shows its actual only.
+    assert cells["feifeng"]["target"] == "" and cells["feifeng"]["light"] == ""
+
+
+def test_the_records_behind_a_manual_figure_are_its_readings_in_the_period(
+    client: Client, cast: Cast, places: Places, targets: dict[str, Any]
+) -> None:
+    client.force_login(cast.zhao)
+    page = client.get(f"/dashboard/targets/{targets['red'].pk}/areas/?as_of=2026-09-30").content.decode()
+    (link,) = re.findall(r'<a class="button" href="([^"]+)">', page)
+    readings = client.get(link.replace("&amp;", "&"))
+    # The reading of 1 October is after the as-of day: not behind the figure of 300.
+    assert [r.value for r in readings.context["page"].object_list] == [300]
+
+
 def test_the_overview_costs_the_same_queries_for_ten_times_the_records(
     client: Client, cast: Cast, places: Places, targets: dict[str, Any]
 ) -> None:

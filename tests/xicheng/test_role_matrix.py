@@ -104,6 +104,7 @@ WEB: dict[str, dict[str, dict[str, Any]]] = {
     # Lock-outs are the system admin's to lift.
     "lockout_list": {"GET": ACCOUNTS_ADMIN},
     "lockout_unlock": {"POST": ACCOUNTS_ADMIN},
+    "reading_list": {"GET": READ},
     "dashboard": {"GET": READ},
     "dashboard_screen": {"GET": READ},
     "dashboard_export": {"GET": READ},
@@ -117,6 +118,7 @@ WEB: dict[str, dict[str, dict[str, Any]]] = {
     "projects:household_next_step": {"POST": WRITE_IN_AREA},
     "projects:household_undo_step": {"POST": WRITE_IN_AREA},
     "projects:issue_list": {"GET": READ},
+    "projects:milestone_list": {"GET": READ},
     "projects:issue_status": {"POST": WRITE_IN_AREA},
     "projects:lead_list": {"GET": READ},
     "governance:home": {"GET": READ},
@@ -143,6 +145,8 @@ WEB: dict[str, dict[str, dict[str, Any]]] = {
     "welfare:elder_detail": {"GET": READ_IN_AREA},
     "welfare:elder_leave": {"POST": WRITE_IN_AREA},
     "welfare:delivery_list": {"GET": READ},
+    "welfare:receipt_list": {"GET": READ},
+    "welfare:served_village_list": {"GET": READ},
     "welfare:safety_check_list": {"GET": READ},
     "welfare:safety_check_resolve": {"POST": WRITE_IN_AREA},
     # The toy register (tests/toyregister), installed for the tests only: the same rules as the real ones.
@@ -168,6 +172,8 @@ API: dict[str, dict[str, dict[str, Any]]] = {
     "/api/v1/indicators/{id}/": {"GET": READ},
     "/api/v1/targets/": {"GET": READ},
     "/api/v1/targets/{id}/": {"GET": READ_IN_AREA},
+    "/api/v1/manual-readings/": {"GET": READ},
+    "/api/v1/manual-readings/{id}/": {"GET": READ_IN_AREA},
     "/api/v1/tasks/": {"GET": READ, "POST": WRITE},
     "/api/v1/tasks/{id}/": {"GET": READ_IN_AREA, "PATCH": WRITE_IN_AREA},
     "/api/v1/tasks/{id}/updates/": {"GET": READ_IN_AREA, "POST": WRITE_IN_AREA},
