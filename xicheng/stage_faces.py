@@ -21,8 +21,8 @@ undo button) for a row the user may change.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django import forms
