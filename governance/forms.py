@@ -49,9 +49,7 @@ class HazardRowForm(forms.Form):
     """A hazard found at the inspection: one tap on its category files it (the deadline comes
     filled in); a row left untouched is no hazard."""
 
-    category = forms.ChoiceField(
-        label=_("Category"), choices=Hazard.Category.choices, widget=forms.RadioSelect(attrs={"class": "choice"})
-    )
+    category = forms.ChoiceField(label=_("Category"), choices=Hazard.Category.choices, widget=forms.RadioSelect)
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
     deadline = forms.DateField(label=_("Deadline"), initial=hazard_deadline, widget=DATE, validators=PLAN_DATE)
 
@@ -121,12 +119,12 @@ def filing_areas(user: AnyUser) -> Any:
     return areas_changeable_by(user).filter(level__in=levels).order_by("path")
 
 
-class AreaChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+class AreaChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name)
 
 
-class RentalHouseForm(forms.ModelForm):  # type: ignore[type-arg]
+class RentalHouseForm(forms.ModelForm):
     """A new rental house, under one of the areas the cadre serves."""
 
     class Meta:

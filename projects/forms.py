@@ -22,7 +22,7 @@ class IssueStatusForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class ProjectChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+class ProjectChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name)
 
@@ -37,7 +37,8 @@ class IssueForm(forms.Form):
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        projects = Project.objects.changeable_by(user).order_by("name")
+        # Those the user sees (the service refuses one they may not change, by name).
+        projects = Project.objects.visible_to(user).order_by("name")
         cast(ProjectChoice, self.fields["project"]).queryset = projects
         if self.fields["owner"].queryset.filter(pk=user.pk).exists():  # type: ignore[attr-defined]
             self.fields["owner"].initial = user.pk
@@ -50,7 +51,7 @@ class MilestoneCompleteForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class AreaChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+class AreaChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name)
 

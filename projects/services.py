@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +15,7 @@ from projects.models import Household, InvestmentLead, Milestone, Project, Proje
 from xicheng import clock
 from xicheng.locking import locked_for_change, require_assigner
 from xicheng.models import Area
-from xicheng.scope import areas_changeable_by, can_change
+from xicheng.scope import areas_changeable_by, may_file
 from xicheng.stages import stage_advance
 from xicheng.validators import check_event_date, validate_field_worker, validate_leader
 
@@ -102,13 +103,13 @@ def issue_raise(
     *, project: Project, title: str, owner: User, due_on: date, acting_user: User, household: Household | None = None
 ) -> ProjectIssue:
     """A blocker put on a project's list (问题清单), by someone who works on the project."""
-    if not acting_user.has_perm("projects.add_projectissue") or not can_change(acting_user, project):
-        raise PermissionDenied(_("You may not raise issues on this project."))
     if household is not None and household.project_id != project.pk:
         raise ValidationError({"household": _("The household belongs to another project.")})
     issue = ProjectIssue(
         project=project, household=household, title=title.strip(), owner=owner, due_on=due_on, created_on=clock.today()
     )
+    if not acting_user.has_perm("projects.add_projectissue") or not may_file(acting_user, issue):
+        raise PermissionDenied(_("You may not raise issues on this project."))
     issue.full_clean()
     issue.save()
     return issue
@@ -169,7 +170,7 @@ def lead_create(
     *,
     company: str,
     industry: str,
-    amount: object,
+    amount: Decimal,
     area: Area,
     owner: User,
     talks_on: date,

@@ -34,7 +34,7 @@ class TaskUpdateForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class PersonChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+class PersonChoice(forms.ModelChoiceField):
     """A person picked by name (the cadre's name, not the login)."""
 
     def label_from_instance(self, obj: Any) -> str:

@@ -143,7 +143,7 @@ class UndoForm(forms.Form):
 
 def form_errors(form: forms.BaseForm) -> list[str]:
     """Every error of a form, each naming its field ("Date: …"), for a message or a card."""
-    named = []
+    named: list[str] = []
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else None
         named.extend(f"{label}: {e}" if label else str(e) for e in errors)
