@@ -5,7 +5,6 @@ cadre meets it: scoped, a bad date named, the saved record visible."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
 import time_machine
@@ -13,20 +12,11 @@ from django.test import Client
 from django.utils import timezone
 
 from governance.models import Dispute, Hazard, Inspection, RentalHouse
-from tests.conftest import Cast, Places, login
+from tests.conftest import Cast, Places, assert_named_error, login
 from tests.governance.factories import DisputeFactory, HazardFactory, RentalHouseFactory
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
-
-
-def _named_error(response: Any, field: str) -> None:
-    """A refused form answers 400 with the error beside the field, naming it."""
-    assert response.status_code == 400
-    form = response.context["form"]
-    assert field in form.errors
-    label = str(form.fields[field].label)
-    assert f"{label}: " in response.content.decode()
 
 
 # A new rental house ---------------------------------------------------------------------------
@@ -50,7 +40,7 @@ def test_a_house_in_another_village_is_refused(client: Client, places: Places, c
     client.force_login(cast.li)
     data = {"area": places.feifeng_grid.pk, "address": "飞凤路1号", "landlord": "陈", "rooms": 3}
     response = client.post("/governance/houses/new/", data)
-    _named_error(response, "area")
+    assert_named_error(response, "area")
     assert not RentalHouse.objects.filter(address="飞凤路1号").exists()
 
 
@@ -78,7 +68,7 @@ def test_a_dispute_dated_tomorrow_is_refused_naming_the_date(client: Client, pla
     tomorrow = timezone.localdate() + timedelta(days=1)
     data = {"area": places.sifang.pk, "category": "neighbours", "summary": "楼上漏水", "received_on": tomorrow}
     response = client.post("/governance/disputes/new/", data)
-    _named_error(response, "received_on")
+    assert_named_error(response, "received_on")
     # What was typed stays.
     assert "楼上漏水" in response.content.decode()
     assert not Dispute.objects.exists()
@@ -87,7 +77,7 @@ def test_a_dispute_dated_tomorrow_is_refused_naming_the_date(client: Client, pla
 def test_a_dispute_in_another_village_is_refused(client: Client, places: Places, cast: Cast) -> None:
     client.force_login(cast.wang)
     data = {"area": places.sifang.pk, "category": "neighbours", "summary": "x", "received_on": "2026-03-01"}
-    _named_error(client.post("/governance/disputes/new/", data), "area")
+    assert_named_error(client.post("/governance/disputes/new/", data), "area")
 
 
 def test_a_dispute_step_is_dated_and_its_maker_may_undo_it(client: Client, places: Places, cast: Cast) -> None:

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from projects.models import InvestmentLead, ProjectIssue
-from tests.conftest import Cast, Places
+from tests.conftest import Cast, Places, assert_named_error
 from tests.projects.factories import (
     HouseholdFactory,
     InvestmentLeadFactory,
@@ -24,13 +24,6 @@ from tests.projects.factories import (
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
-
-
-def _named_error(response: Any, field: str) -> None:
-    assert response.status_code == 400
-    form = response.context["form"]
-    assert field in form.errors
-    assert f"{form.fields[field].label}: " in response.content.decode()
 
 
 @pytest.fixture
@@ -59,14 +52,14 @@ def test_a_cadre_raises_an_issue_on_their_project(client: Client, project: Any, 
 def test_an_issue_on_another_villages_project_is_refused(client: Client, project: Any, cast: Cast) -> None:
     client.force_login(cast.wang)
     data = {"project": project.pk, "title": "x", "owner": cast.wang.pk, "due_on": "2026-12-31"}
-    _named_error(client.post("/projects/issues/new/", data), "project")
+    assert_named_error(client.post("/projects/issues/new/", data), "project")
     assert not ProjectIssue.objects.exists()
 
 
 def test_an_issue_due_beyond_the_horizon_is_refused_naming_the_date(client: Client, project: Any, cast: Cast) -> None:
     client.force_login(cast.li)
     data = {"project": project.pk, "title": "x", "owner": cast.li.pk, "due_on": "2099-01-01"}
-    _named_error(client.post("/projects/issues/new/", data), "due_on")
+    assert_named_error(client.post("/projects/issues/new/", data), "due_on")
 
 
 # A stage completed ----------------------------------------------------------------------------
@@ -89,7 +82,9 @@ def test_a_stage_completed_tomorrow_is_refused_naming_the_date(client: Client, p
     milestone = MilestoneFactory(project=project)
     client.force_login(cast.li)
     tomorrow = timezone.localdate() + timedelta(days=1)
-    _named_error(client.post(f"/projects/milestones/{milestone.pk}/complete/", {"on": tomorrow, "version": 1}), "on")
+    assert_named_error(
+        client.post(f"/projects/milestones/{milestone.pk}/complete/", {"on": tomorrow, "version": 1}), "on"
+    )
     milestone.refresh_from_db()
     assert milestone.actual_end is None
 
@@ -136,8 +131,8 @@ def test_a_lead_in_another_village_or_dated_tomorrow_is_refused(client: Client, 
         "talks_on": (timezone.localdate() + timedelta(days=1)).isoformat(),
     }
     response = client.post("/projects/leads/new/", data)
-    _named_error(response, "area")
-    _named_error(response, "talks_on")
+    assert_named_error(response, "area")
+    assert_named_error(response, "talks_on")
     assert not InvestmentLead.objects.exists()
 
 
