@@ -56,7 +56,15 @@ def overdue_hazards_panel(request: HttpRequest) -> dict[str, Any] | None:
     return {"hazards": hazards, "count": mine.count(), "today": today}
 
 
+def inspection_panel(request: HttpRequest) -> dict[str, Any] | None:
+    """The way into an inspection (address search first), for those who log them: no query."""
+    if not request.user.has_perm("governance.add_inspection"):
+        return None
+    return {"url": reverse("governance:inspection_start")}
+
+
 PANELS = [
+    Panel("governance_inspect", "governance/_workbench_inspect.html", inspection_panel, 10),
     Panel("governance_zero_report", "governance/_workbench_zero_report.html", zero_report_panel, 20),
     Panel("governance_overdue_hazards", "governance/_workbench_hazards.html", overdue_hazards_panel, 30),
 ]

@@ -22,6 +22,7 @@ from governance.models import (
     check_zero_report_day,
 )
 from governance.validators import normalise_id_number, validate_id_number
+from xicheng.history import require_own_recent_change
 from xicheng.locking import locked_for_change
 from xicheng.models import Area
 from xicheng.personal import blind_index
@@ -248,6 +249,18 @@ def hazard_rectify(*, hazard: Hazard, rectified_on: date | None, acting_user: Us
 
 
 @transaction.atomic
+def hazard_rectify_undo(*, hazard: Hazard, acting_user: User, version: int | None) -> Hazard:
+    """Undo a rectification just recorded (a mis-tap): only by the person who recorded it and
+    within 10 minutes (`xicheng.history.UNDO_WINDOW`); the history keeps both."""
+    with locked_for_change(hazard, version=version, by=acting_user) as locked:
+        if locked.rectified_on is None:
+            raise ValidationError(_("This hazard is not rectified: there is nothing to undo."))
+        require_own_recent_change(locked, acting_user)
+        locked.rectified_on = None
+    return locked
+
+
+@transaction.atomic
 def inspection_log(
     *,
     house: RentalHouse,
@@ -347,6 +360,7 @@ __all__ = [
     "dispute_move",
     "dispute_receive",
     "hazard_rectify",
+    "hazard_rectify_undo",
     "hazard_report",
     "inspection_log",
     "migrant_check",

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -16,21 +17,33 @@ from django.views.decorators.http import require_POST
 
 from governance.filters import DisputeFilter, HazardFilter, InspectionFilter, MigrantFilter, RentalHouseFilter
 from governance.forms import (
+    DisputeForm,
     DisputeMoveForm,
     HazardFormSet,
+    HouseSearchForm,
     InspectionForm,
     MigrantFormSet,
     MigrantSearchForm,
     RectifyForm,
+    RentalHouseForm,
     ZeroReportForm,
 )
 from governance.models import Dispute, Hazard, Inspection, Migrant, RentalHouse, ZeroReport
 from governance.selectors import villages_missing_report, villages_reported_by
-from governance.services import dispute_move, hazard_rectify, inspection_log, zero_report_submit
-from xicheng.forms import add_service_error, submit_form
+from governance.services import (
+    dispute_move,
+    dispute_receive,
+    hazard_rectify,
+    hazard_rectify_undo,
+    inspection_log,
+    rental_house_create,
+    zero_report_submit,
+)
+from xicheng.forms import add_service_error, form_page, submit_form
 from xicheng.personal import exactly, reveal, reveal_rows, show_rows, shown
 from xicheng.registers import list_context, page_of, render_list
 from xicheng.scope import can_change
+from xicheng.stage_faces import UndoForm, form_errors, one_tap
 
 if TYPE_CHECKING:
     from xicheng.roles import AuthenticatedHttpRequest
@@ -77,6 +90,45 @@ def house_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "today": timezone.localdate(),
         },
     )
+
+
+def house_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A rental house not yet on the register, filed under an area the cadre serves."""
+    form = RentalHouseForm(request.POST or None, user=request.user)
+    return form_page(
+        request,
+        form,
+        partial(rental_house_create, acting_user=request.user),
+        perm="governance.add_rentalhouse",
+        title=_("New rental house"),
+        saved=lambda house: reverse("governance:house_detail", args=[house.pk]),
+        message=_("Rental house saved."),
+        back=reverse("governance:house_list"),
+    )
+
+
+# Inspections --------------------------------------------------------------------------------------
+
+# How many houses the inspection's address search offers.
+SEARCH_ROWS = 20
+
+
+def inspection_start(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The way in from *my work*: the address first, then a tap on the house opens its inspection
+    form. Only the houses the user may inspect are offered; typing narrows them as it goes (htmx)."""
+    if not request.user.has_perm("governance.add_inspection"):
+        raise PermissionDenied
+    search = HouseSearchForm(request.GET)
+    q = search.cleaned_data["q"].strip() if search.is_valid() else ""
+    houses: list[RentalHouse] = []
+    if q:
+        houses = list(
+            RentalHouse.objects.changeable_by(request.user)
+            .filter(active=True, address__icontains=q)
+            .select_related("area")
+            .order_by("address", "pk")[:SEARCH_ROWS]
+        )
+    return render(request, "governance/inspection_start.html", {"search": search, "q": q, "houses": houses})
 
 
 def inspection_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -196,7 +248,39 @@ def hazard_rectify_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     return redirect("governance:hazard_list")
 
 
+@require_POST
+def hazard_undo_rectify_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Undo a rectification just recorded: by the one who recorded it, within 10 minutes."""
+    hazard = get_object_or_404(Hazard.objects.visible_to(request.user).select_related("area", "house"), pk=pk)
+    form = UndoForm(request.POST)
+    undone = submit_form(request, hazard, form, partial(hazard_rectify_undo, hazard=hazard, acting_user=request.user))
+    error = " ".join(form_errors(form))
+    if request.htmx:
+        context = {"hazard": hazard, "today": timezone.localdate(), "error": error, "undone": undone is not None}
+        return render(request, "governance/_hazard_row.html", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Rectification undone."))
+    return redirect("governance:hazard_list")
+
+
 # Disputes -----------------------------------------------------------------------------------------
+
+
+def dispute_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A dispute received: filed under an area the cadre serves, dated the day it came in."""
+    form = DisputeForm(request.POST or None, user=request.user)
+    return form_page(
+        request,
+        form,
+        partial(dispute_receive, acting_user=request.user),
+        perm="governance.add_dispute",
+        title=_("Receive a dispute"),
+        saved=lambda dispute: f"{reverse('governance:dispute_list')}#dispute-{dispute.pk}",
+        message=_("Dispute received."),
+        back=reverse("governance:dispute_list"),
+    )
 
 
 def dispute_list(request: HttpRequest) -> HttpResponse:
@@ -212,9 +296,24 @@ def dispute_move_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     form = DisputeMoveForm(request.POST)
     if submit_form(request, dispute, form, partial(dispute_move, dispute=dispute, acting_user=request.user)):
         messages.success(request, _("Dispute moved to “%(status)s”.") % {"status": dispute.get_status_display()})
-    else:
-        messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
+        # The list offers the undo of this step to the one who took it (stage_undo decides).
+        return redirect(f"{reverse('governance:dispute_list')}?undo={dispute.pk}#dispute-{dispute.pk}")
+    messages.error(request, " ".join(form_errors(form)))
     return redirect("governance:dispute_list")
+
+
+@require_POST
+def dispute_undo_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Undo the step just taken on a dispute: by the one who took it, within 10 minutes."""
+    dispute = get_object_or_404(Dispute.objects.visible_to(request.user).select_related("area"), pk=pk)
+    return one_tap(
+        request,
+        dispute,
+        template="governance/dispute_list.html",
+        context=dict,
+        redirect_to="governance:dispute_list",
+        undo=True,
+    )
 
 
 # Zero reports ------------------------------------------------------------------------------------

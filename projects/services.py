@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from projects.models import Household, InvestmentLead, Milestone, Project, ProjectIssue, Squad
 from xicheng import clock
 from xicheng.locking import locked_for_change, require_assigner
+from xicheng.models import Area
+from xicheng.scope import areas_changeable_by, may_file
 from xicheng.stages import stage_advance
 from xicheng.validators import check_event_date, validate_field_worker, validate_leader
 
@@ -96,6 +99,23 @@ def household_assign_squad(
 
 
 @transaction.atomic
+def issue_raise(
+    *, project: Project, title: str, owner: User, due_on: date, acting_user: User, household: Household | None = None
+) -> ProjectIssue:
+    """A blocker put on a project's list (问题清单), by someone who works on the project."""
+    if household is not None and household.project_id != project.pk:
+        raise ValidationError({"household": _("The household belongs to another project.")})
+    issue = ProjectIssue(
+        project=project, household=household, title=title.strip(), owner=owner, due_on=due_on, created_on=clock.today()
+    )
+    if not acting_user.has_perm("projects.add_projectissue") or not may_file(acting_user, issue):
+        raise PermissionDenied(_("You may not raise issues on this project."))
+    issue.full_clean()
+    issue.save()
+    return issue
+
+
+@transaction.atomic
 def issue_set_status(
     *,
     issue: ProjectIssue,
@@ -143,3 +163,35 @@ def milestone_complete(*, milestone: Milestone, on: date, acting_user: User, ver
 def lead_advance(*, lead: InvestmentLead, on: date, version: int | None, acting_user: User) -> InvestmentLead:
     """Move an investment lead one stage along 洽谈 → 签约 → 落地 → 投产."""
     return stage_advance(lead, on=on, version=version, acting_user=acting_user)
+
+
+@transaction.atomic
+def lead_create(
+    *,
+    company: str,
+    industry: str,
+    amount: Decimal,
+    area: Area,
+    owner: User,
+    talks_on: date,
+    acting_user: User,
+    note: str = "",
+) -> InvestmentLead:
+    """A company the subdistrict begins to court (洽谈), filed under an area the user serves."""
+    if not acting_user.has_perm("projects.add_investmentlead") or not (
+        areas_changeable_by(acting_user).filter(pk=area.pk).exists()
+    ):
+        raise PermissionDenied(_("You may not file records for this area."))
+    check_event_date(talks_on, "talks_on")
+    lead = InvestmentLead(
+        company=company.strip(),
+        industry=industry,
+        amount=amount,
+        area=area,
+        owner=owner,
+        talks_on=talks_on,
+        note=note.strip(),
+    )
+    lead.full_clean()
+    lead.save()
+    return lead

@@ -7,22 +7,25 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projects.filters import HouseholdFilter, InvestmentLeadFilter, MilestoneFilter, ProjectFilter, ProjectIssueFilter
-from projects.forms import IssueStatusForm
+from projects.forms import IssueForm, IssueStatusForm, LeadForm, MilestoneCompleteForm
 from projects.models import Household, InvestmentLead, Milestone, Project, ProjectIssue, Squad
 from projects.selectors import funnel_of, funnels_by_project, squad_ranking, stages_by_project
-from projects.services import issue_set_status
-from xicheng.forms import submit_form
+from projects.services import issue_raise, issue_set_status, lead_create, milestone_complete
+from xicheng.forms import form_page, submit_form
 from xicheng.natural import NaturalKey
 from xicheng.personal import reveal
 from xicheng.registers import list_context, render_list
-from xicheng.scope import changeable_ids
+from xicheng.scope import can_change, changeable_ids
 from xicheng.views import answers_bad_params, as_of_param
 
 if TYPE_CHECKING:
@@ -154,8 +157,66 @@ def milestone_list(request: HttpRequest) -> HttpResponse:
     return render_list(request, MilestoneFilter(request.GET, queryset=base), "projects/milestone_list.html")
 
 
+def issue_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A blocker put on a project's list (问题清单); `?project=` picks the project."""
+    initial = {"project": request.GET.get("project")} if request.GET.get("project", "").isdigit() else {}
+    form = IssueForm(request.POST or None, user=request.user, initial=initial)
+    return form_page(
+        request,
+        form,
+        partial(issue_raise, acting_user=request.user),
+        perm="projects.add_projectissue",
+        title=_("Raise a project issue"),
+        saved=lambda issue: f"{reverse('projects:issue_list')}?project={issue.project_id}",
+        message=_("Issue raised."),
+        back=reverse("projects:issue_list"),
+    )
+
+
+def milestone_complete_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Record that a project's stage ended (today unless an earlier day is given)."""
+    milestone = get_object_or_404(Milestone.objects.visible_to(request.user).select_related("project"), pk=pk)
+    if not can_change(request.user, milestone):
+        raise PermissionDenied
+    form = MilestoneCompleteForm(request.POST or None, initial={"version": milestone.version})
+    return form_page(
+        request,
+        form,
+        partial(milestone_complete, milestone=milestone, acting_user=request.user),
+        title=_("Stage completed: %(stage)s") % {"stage": milestone.name},
+        intro=milestone.project.name,
+        saved=lambda m: reverse("projects:project_detail", args=[m.project_id]),
+        message=_("Stage completed."),
+        back=reverse("projects:project_detail", args=[milestone.project_id]),
+    )
+
+
 def lead_list(request: HttpRequest) -> HttpResponse:
-    base = InvestmentLead.objects.visible_to(request.user).select_related("area", "owner__cadre")
-    return render_list(
-        request, InvestmentLeadFilter(request.GET, queryset=base, request=request), "projects/lead_list.html"
+    base = leads_in_scope(request)
+    filterset = InvestmentLeadFilter(request.GET, queryset=base, request=request)
+    context = list_context(request, filterset, changeable=True)
+    return render(request, "projects/lead_list.html", {**context, "today": timezone.localdate()})
+
+
+def leads_in_scope(request: HttpRequest) -> QuerySet[InvestmentLead]:
+    return InvestmentLead.objects.visible_to(request.user).select_related("area", "owner__cadre")
+
+
+def lead_row(request: HttpRequest, lead: InvestmentLead) -> dict[str, Any]:
+    """What a lead's row reads after a one-tap step (projects.urls: step_routes)."""
+    return {"lead": lead, "changeable": {lead.pk}}
+
+
+def lead_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A company the subdistrict begins to court, in an area the user serves."""
+    form = LeadForm(request.POST or None, user=request.user)
+    return form_page(
+        request,
+        form,
+        partial(lead_create, acting_user=request.user),
+        perm="projects.add_investmentlead",
+        title=_("New investment lead"),
+        saved=lambda lead: f"{reverse('projects:lead_list')}#lead-{lead.pk}",
+        message=_("Investment lead saved."),
+        back=reverse("projects:lead_list"),
     )

@@ -192,6 +192,15 @@ def assert_role_matrix(
     assert not wrong, f"{method} {url}: role → (expected, got): {wrong}"
 
 
+def assert_named_error(response: Any, field: str) -> None:
+    """A refused one-form page (xicheng.forms.form_page) answers 400 with the error beside the
+    field, naming it ("Date: …")."""
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert field in form.errors
+    assert f"{form.fields[field].label}: " in response.content.decode()
+
+
 def count_queries(fn: Callable[[], Any]) -> int:
     with CaptureQueriesContext(connection) as ctx:
         fn()

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from xicheng.models import Task
@@ -18,6 +21,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class TaskUpdateForm(forms.Form):
     note = forms.CharField(
         label=_("Progress note"),
@@ -26,6 +32,29 @@ class TaskUpdateForm(forms.Form):
     )
     status = forms.ChoiceField(label=_("Status"), choices=Task.Status.choices)
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class PersonChoice(forms.ModelChoiceField):
+    """A person picked by name (the cadre's name, not the login)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        from xicheng.audit_trail import person_name
+
+        return person_name(obj)
+
+
+def field_workers() -> models.QuerySet[Any]:
+    """The subdistrict's people who may answer for work: active cadres and leaders, by name."""
+    from django.contrib.auth.models import User
+
+    from xicheng.roles import Role
+
+    return (
+        User.objects.filter(is_active=True, groups__name__in=[Role.CADRE, Role.LEADER])
+        .select_related("cadre")
+        .distinct()
+        .order_by("cadre__name", "username")
+    )
 
 
 def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
@@ -40,6 +69,46 @@ def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, messages)
 
 
+def save_form(form: forms.BaseForm, service: Callable[..., T]) -> T | None:
+    """A valid form's cleaned data to `service`; None when the form or the service refused (then
+    `form.errors` says why: the service's refusal put on the form by `add_service_error`)."""
+    if not form.is_valid():
+        return None
+    try:
+        return service(**form.cleaned_data)
+    except ValidationError as e:
+        add_service_error(form, e)
+        return None
+
+
+def form_page(
+    request: AuthenticatedHttpRequest,
+    form: forms.BaseForm,
+    service: Callable[..., T],
+    *,
+    title: Any,
+    saved: Callable[[T], str],
+    message: Any,
+    perm: str | None = None,
+    template: str = "xicheng/form_page.html",
+    **context: Any,
+) -> HttpResponse:
+    """A page of one form that files or moves a record through its service (a new rental house,
+    a dispute received, a stage completed): GET shows the form, a POST saves it through `service`
+    and goes to `saved(result)` (a URL) with `message`; refused, the page comes back with a 400,
+    each error beside its field and naming it, what was typed kept. A user without `perm` gets a
+    403, and so does one the service refuses (PermissionDenied)."""
+    if perm is not None and not request.user.has_perm(perm):
+        raise PermissionDenied
+    if request.method == "POST":
+        result = save_form(form, service)
+        if result is not None:
+            messages.success(request, str(message))
+            return redirect(saved(result))
+    status = 400 if form.is_bound else 200
+    return render(request, template, {"form": form, "title": title, **context}, status=status)
+
+
 def submit_form(
     request: AuthenticatedHttpRequest, row: models.Model, form: forms.BaseForm, service: Callable[..., T]
 ) -> T | None:
@@ -51,10 +120,4 @@ def submit_form(
     `form.errors` says why."""
     if not can_change(request.user, row):
         raise PermissionDenied
-    if not form.is_valid():
-        return None
-    try:
-        return service(**form.cleaned_data)
-    except ValidationError as e:
-        add_service_error(form, e)
-        return None
+    return save_form(form, service)

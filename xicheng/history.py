@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
+from datetime import timedelta
 from functools import cache
 from typing import Any, cast
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
@@ -28,6 +31,24 @@ class WhereFrom(models.Model):
 def audited_history(**kwargs: Any) -> HistoricalRecords:
     """The HistoricalRecords every tracked model uses, so that all of them record the same facts."""
     return HistoricalRecords(bases=[WhereFrom], **kwargs)
+
+
+UNDO_WINDOW = timedelta(minutes=10)
+
+
+def require_own_recent_change(row: models.Model, user: Any, *, window: timedelta = UNDO_WINDOW) -> None:
+    """An undo (a mis-tap put right) is for the person who made the row's last change, within the
+    window (10 minutes): anyone else, or later, corrects the row the ordinary way, which the
+    history shows as a correction. Refused with a ValidationError that says which."""
+    last = cast(Any, row).history.order_by("-history_date", "-history_id").first()
+    if last is None or last.history_user_id is None or last.history_user_id != getattr(user, "pk", None):
+        raise ValidationError(_("Only the person who made this change may undo it."), code="undo_not_yours")
+    if last.history_date < timezone.now() - window:
+        raise ValidationError(
+            _("This change was made more than %(minutes)s minutes ago and can no longer be undone.")
+            % {"minutes": int(window.total_seconds() // 60)},
+            code="undo_too_late",
+        )
 
 
 def current_request() -> Any:

@@ -127,6 +127,8 @@ def locked_for_change(
             refuse_stale(locked, version, label=label)
         fields = _concrete(model)
         before = {f.attname: getattr(locked, f.attname) for f in fields}
+        # The history records who did it, also outside a request (a service called by a job or a test).
+        locked._history_user = by  # type: ignore[attr-defined]
         yield locked
         changed = [f for f in fields if getattr(locked, f.attname) != before[f.attname]]
         unchanged = [f.name for f in fields if f not in changed]

@@ -21,6 +21,7 @@ undo button) for a row the user may change.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,7 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
-from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -41,10 +42,12 @@ from xicheng import clock
 from xicheng.forms import submit_form
 from xicheng.schema import TypedJSON
 from xicheng.serializers import VersionField
-from xicheng.stages import stage_advance, stage_revert
+from xicheng.stages import stage_advance, stage_revert, stage_undo
+from xicheng.validators import EVENT_DATE
 
 # The actions below are mixed into viewsets; mypy is told so (at run time they stand alone).
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
     from rest_framework.viewsets import GenericViewSet
 
     from xicheng.roles import AuthenticatedHttpRequest, AuthenticatedRequest
@@ -119,9 +122,37 @@ class StageActions(RevertAction):
 
 
 class OneTapForm(forms.Form):
-    """The one-tap step (or its undo): recorded today; the version guards concurrent changes."""
+    """The one-tap step: dated today unless another day is given (never a later one); the version
+    guards concurrent changes."""
+
+    on = forms.DateField(
+        label=_("Date"),
+        required=False,
+        initial=clock.today,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=EVENT_DATE,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class UndoForm(forms.Form):
+    """The undo of a step just taken: the version read is all it needs."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+def form_errors(form: forms.BaseForm) -> list[str]:
+    """Every error of a form, each naming its field ("Date: …"), for a message or a card."""
+    named: list[str] = []
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else None
+        named.extend(f"{label}: {e}" if label else str(e) for e in errors)
+    return named
+
+
+def _advance_on(row: models.Model, *, on: date | None, version: int, acting_user: User) -> models.Model:
+    # A post without a day (an old page, a script) takes today's.
+    return stage_advance(row, on=on or clock.today(), version=version, acting_user=acting_user)
 
 
 def one_tap(
@@ -133,25 +164,39 @@ def one_tap(
     redirect_to: str,
     undo: bool = False,
 ) -> HttpResponse:
-    """Take the row's next step today (or undo its last one) from a posted one-tap form.
+    """Take the row's next step on the day posted (today by default), or undo the step just
+    taken (`stage_undo`: the same person, within 10 minutes), from a posted one-tap form.
 
     htmx gets the row's card again (`template` with `context()`, which may read the row anew),
-    with `form`, `saved` and `undone`; a plain post gets its errors as messages and is sent back
-    to `redirect_to`."""
-    form = OneTapForm(request.POST)
+    with `form`, `saved`, `undone` and `errors` (each naming its field); a plain post gets the
+    same as messages and is sent back to `redirect_to`."""
+    form: forms.Form
     step: Callable[..., models.Model]
     if undo:
-        step = partial(stage_revert, row, acting_user=request.user)
+        form = UndoForm(request.POST)
+        step = partial(stage_undo, row, acting_user=request.user)
     else:
-        step = partial(stage_advance, row, on=timezone.localdate(), acting_user=request.user)
+        form = OneTapForm(request.POST)
+        step = partial(_advance_on, row, acting_user=request.user)
+
     saved = submit_form(request, row, form, step) is not None
+    errors = form_errors(form)
     if not request.htmx:
-        for error in form.non_field_errors():
-            messages.error(request, str(error))
+        for error in errors:
+            messages.error(request, error)
+        if saved:
+            messages.success(request, _("Undone.") if undo else _("Recorded."))
         return redirect(redirect_to)
     if saved:
         row.refresh_from_db()
-    answer = {"may_change": True, "form": form, "saved": saved and not undo, "undone": saved and undo}
+    answer = {
+        "may_change": True,
+        "form": form,
+        "errors": errors,
+        "saved": saved and not undo,
+        "undone": saved and undo,
+        "today": clock.today(),
+    }
     return render(request, template, {**context(), **answer})
 
 

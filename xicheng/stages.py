@@ -22,9 +22,11 @@ and from that declaration come:
   status matching the steps that are dated (linear pipelines);
 - the row's behaviour (`StagedModel`): `next_steps`, `next_step`, `advance(on, to=…)` one step and
   never two, `revert()` of the last step, `status_as_of(day)`, `last_step_date()`;
-- the two services (`stage_advance`, `stage_revert`): one locked write each, refusing a stale
-  version, a row the user may not change (the same rule for undoing as for moving), a day in the
-  future; the history records who did it;
+- the three services (`stage_advance`, `stage_revert`, `stage_undo`): one locked write each,
+  refusing a stale version, a row the user may not change (the same rule for undoing as for
+  moving), a day in the future; the history records who did it. `stage_revert` is a correction by
+  whoever may move the row (the API's `revert/`); `stage_undo` is the one-tap page's undo of a
+  mis-tap: only by the person who took the step, within 10 minutes (`history.UNDO_WINDOW`);
 - a metric per step (`step_metric`) and the funnel's counts (`funnel`), built on `Metric`.
 
 The faces — the DRF actions and the one-tap web partial — are in `xicheng.stage_faces`.
@@ -46,6 +48,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from xicheng.history import require_own_recent_change
 from xicheng.locking import locked_for_change, thing
 from xicheng.metrics import Listing, Metric
 from xicheng.roles import AnyUser
@@ -382,5 +385,16 @@ def stage_revert(row: M, *, version: int | None, acting_user: User) -> M:
     """Undo a staged row's last step (a mis-tap): by whoever may move it, audited like a step."""
     _require_mover(row, acting_user)
     with locked_for_change(row, version=version, by=acting_user) as locked:
+        cast(StagedModel, locked).revert()
+    return locked
+
+
+@transaction.atomic
+def stage_undo(row: M, *, version: int | None, acting_user: User) -> M:
+    """Undo the step just taken (a mis-tap), from the page: only the person who took it, and only
+    within `history.UNDO_WINDOW`; the history keeps the step and its undo."""
+    _require_mover(row, acting_user)
+    with locked_for_change(row, version=version, by=acting_user) as locked:
+        require_own_recent_change(locked, acting_user)
         cast(StagedModel, locked).revert()
     return locked

@@ -37,7 +37,7 @@ def test_a_grid_worker_logs_an_inspection_and_rectifies_its_hazard_on_a_phone(
     phone.click("#log-inspection")
     phone.check("input[name=forces][value=grid]")
     phone.check("input[name=forces][value=police]")
-    phone.select_option("select[name=hazards-0-category]", "fire")
+    phone.check("input[name=hazards-0-category][value=fire]")
     phone.fill("input[name=hazards-0-description]", "电动车楼道充电")
     phone.fill("input[name=hazards-0-deadline]", f"{timezone.localdate() + timedelta(days=7):%Y-%m-%d}")
     for n, name in enumerate(["张三", "李四"]):

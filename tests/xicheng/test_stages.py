@@ -279,12 +279,15 @@ def test_who_may_undo_on_the_card(client: Client, street: Street, cast: Cast) ->
     assert client.post(url, {"version": 1}, **HX).status_code == 403
     client.force_login(street.zhou)
     assert client.post(url, {"version": 1}, **HX).status_code == 404
-    # Without htmx the undo answers with a redirect to the list, like the step.
+    # Without htmx the undo answers with a redirect to the list, like the step; the undo is for
+    # the one who took the step (here: li, just now).
     client.force_login(cast.li)
-    response = client.post(url, {"version": 1})
+    before = (street.household.status, street.household.signed_on)
+    client.post(f"/projects/households/{street.household.pk}/next-step/", {"version": 1})
+    response = client.post(url, {"version": 2})
     assert response.status_code == 302
     street.household.refresh_from_db()
-    assert (street.household.status, street.household.evaluated_on) == ("new", None)
+    assert (street.household.status, street.household.signed_on) == before
 
 
 def test_a_register_may_narrow_who_moves_its_rows(street: Street, cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
