@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+import tablib
 from axes.admin import AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessFailureLog, AccessLog
 from django import forms
@@ -18,11 +19,14 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import SelectableFieldsExportForm
 from import_export.resources import modelresource_factory
 from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
@@ -85,6 +89,14 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+class ExportForm(SelectableFieldsExportForm):
+    """The export's column checkboxes read as the sheet's headers do (RegisterResource's labels)."""
+
+    def _get_field_label(self, resource: Any, field_name: str) -> str:
+        field = resource().fields.get(field_name)
+        return str(field.column_name) if field is not None else field_name
+
+
 class ImportExportAdmin(ScopedAdmin, ImportExportModelAdmin):
     """Excel in and out of a register, the same way for every register (xicheng/jobs.py).
 
@@ -96,6 +108,32 @@ class ImportExportAdmin(ScopedAdmin, ImportExportModelAdmin):
     row imports nothing and lists each bad row, column and value."""
 
     import_template_name = "admin/xicheng/import.html"
+    export_form_class = ExportForm
+    # What a data admin opens in Excel or WPS; json, yaml and html are for programs (the API).
+    formats = [CSV, XLSX]
+
+    def get_urls(self) -> list[Any]:
+        info = (self.opts.app_label, self.opts.model_name)
+        return [
+            path(
+                "import/template.xlsx",
+                self.admin_site.admin_view(self.import_template_view),
+                name="{}_{}_import_template".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_template_view(self, request: HttpRequest) -> HttpResponse:
+        """An empty sheet with the import's headers, to fill in and import."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        resource = self.get_import_resource_classes(request)[0](**self.get_import_resource_kwargs(request))
+        headers = [str(f.column_name) for f in resource.get_import_fields() if not f.readonly]
+        content = XLSX().export_data(tablib.Dataset(headers=headers))
+        name = gettext("%(register)s import template.xlsx") % {"register": self.opts.verbose_name_plural}
+        response = HttpResponse(content, content_type=XLSX().get_content_type())
+        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+        return response
 
     def get_resource_classes(self, request: HttpRequest) -> list[type[Any]]:
         """The register's own resources; for one that names none (the kernel's targets), a resource
