@@ -3,7 +3,7 @@ accounts are in `xicheng.accounts_admin`. Audit records are read-only for everyo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import tablib
 from axes.admin import AccessFailureLogAdmin, AccessLogAdmin
@@ -11,10 +11,11 @@ from axes.models import AccessFailureLog, AccessLog
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db.models import Model, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -34,6 +35,7 @@ from treebeard.forms import movenodeform_factory
 
 from xicheng import accounts_admin  # noqa: F401  (registers the accounts and roles pages)
 from xicheng.admin_actions import ReadOnlyAdminMixin, VersionedAdminMixin
+from xicheng.audit_trail import person_name, readable_subjects
 from xicheng.jobs import ImportExportJob, header_problems, job_create, job_start, read_dataset
 from xicheng.models import (
     Area,
@@ -49,9 +51,6 @@ from xicheng.models import (
 from xicheng.personal import masked_column
 from xicheng.resources import RegisterResource
 from xicheng.scope import can_change
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import User
 
 admin.site.site_header = _("Xicheng Subdistrict Work Progress")
 admin.site.site_title = _("Xicheng Subdistrict Work Progress")
@@ -165,7 +164,10 @@ class ImportExportAdmin(ScopedAdmin, ImportExportModelAdmin):
             )
             return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
         # A refused file or a small import with bad rows: the form again, with what to fix.
+        # import-export reads a request with POST data as an upload and would import the file once
+        # more (a dry run) to show its own table of the same errors, by field name: it gets none.
         request.method = "GET"
+        request.POST = QueryDict()
         response = super().import_action(request, **kwargs)
         if isinstance(response, TemplateResponse) and response.context_data is not None:
             response.context_data.update({"form": form, "job": job})
@@ -434,14 +436,36 @@ class TaskAdmin(ScopedAdmin):
     inlines = [TaskUpdateInline]
 
 
+class PersonFilter(admin.RelatedFieldListFilter):
+    """The people who appear in the trail, by name (the cadre's), not by login name."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
+        users = User.objects.filter(pk__in=AuditEvent.objects.values("user")).select_related("cadre")
+        return sorted(((user.pk, person_name(user)) for user in users), key=lambda choice: choice[1])
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Read-only: nothing in the audit trail can be edited."""
+    """Read-only: nothing in the audit trail can be edited. People by name, subjects in words
+    (as on /audit/, xicheng/audit_trail.py), filtered by person, action and day."""
 
-    list_display = ["at", "user", "action", "subject", "ip_address"]
-    list_filter = ["action"]
-    search_fields = ["subject", "user__username"]
+    list_display = ["at", "person", "action", "concerning", "subject_in_words", "ip_address"]
+    list_filter = ["action", ("user", PersonFilter), ("at", admin.DateFieldListFilter)]
+    list_select_related = ["user__cadre", "target_user__cadre"]
+    search_fields = ["subject", "user__username", "user__cadre__name"]
     date_hierarchy = "at"
+
+    @admin.display(description=_("user"), ordering="user__username")
+    def person(self, event: AuditEvent) -> str:
+        return person_name(event.user)
+
+    @admin.display(description=_("concerning"))
+    def concerning(self, event: AuditEvent) -> str:
+        return person_name(event.target_user)
+
+    @admin.display(description=_("subject"))
+    def subject_in_words(self, event: AuditEvent) -> str:
+        return readable_subjects([event])[0]
 
 
 class AccessLogReadOnlyAdmin(ReadOnlyAdminMixin, AccessLogAdmin):
