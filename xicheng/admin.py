@@ -131,7 +131,7 @@ class ImportExportAdmin(ScopedAdmin, ImportExportModelAdmin):
         content = XLSX().export_data(tablib.Dataset(headers=headers))
         name = gettext("%(register)s import template.xlsx") % {"register": self.opts.verbose_name_plural}
         response = HttpResponse(content, content_type=XLSX().get_content_type())
-        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name) or ""
         return response
 
     def get_resource_classes(self, request: HttpRequest) -> list[type[Any]]:
@@ -439,9 +439,9 @@ class TaskAdmin(ScopedAdmin):
 class PersonFilter(admin.RelatedFieldListFilter):
     """The people who appear in the trail, by name (the cadre's), not by login name."""
 
-    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         users = User.objects.filter(pk__in=AuditEvent.objects.values("user")).select_related("cadre")
-        return sorted(((user.pk, person_name(user)) for user in users), key=lambda choice: choice[1])
+        return sorted(((str(user.pk), person_name(user)) for user in users), key=lambda choice: choice[1])
 
 
 @admin.register(AuditEvent)

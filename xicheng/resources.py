@@ -133,9 +133,10 @@ def column_label(model: type[models.Model], name: str) -> str:
     if name == "id":
         return _("Record number")
     try:
-        return str(model._meta.get_field(name.removesuffix("_id")).verbose_name)
+        field = model._meta.get_field(name.removesuffix("_id"))
     except FieldDoesNotExist:
         return name
+    return str(getattr(field, "verbose_name", name))
 
 
 class RegisterResource(resources.ModelResource):
