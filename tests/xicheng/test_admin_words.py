@@ -220,3 +220,12 @@ def test_the_admin_s_audit_list_names_people_and_filters_by_person_and_day(
     text = " ".join(re.sub(r"<[^>]+>", " ", page.content.decode()).split())
     assert "李晓燕" in text and "出租房（管理后台）" in text
     assert f"user__id__exact={cast.li.pk}" in page.content.decode()
+
+
+def test_the_trail_s_register_filter_offers_only_registers_by_their_names(client: Client, cast: Cast) -> None:
+    login(client, cast.auditor)
+    page = client.get("/audit/").content.decode()
+    select = page[page.index('name="model"') : page.index("</select>", page.index('name="model"'))]
+    offered = re.findall(r"<option[^>]*>([^<]*)</option>", select)
+    assert "隐患" in offered and "征迁户" in offered
+    assert not [name for name in offered if "关系" in name or "relationship" in name]
