@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from governance.validators import validate_id_number
 from xicheng import clock
@@ -239,7 +240,8 @@ class Hazard(models.Model):
 
     class Meta:
         verbose_name = _("hazard")
-        verbose_name_plural = _("hazards")
+        # "hazards" alone is also a unit (处, 起, 户): the model's plural has its own context.
+        verbose_name_plural = pgettext_lazy("model", "hazards")
         ordering = ["deadline", "pk"]
         indexes = [
             models.Index(fields=["found_on"]),
@@ -348,7 +350,8 @@ class Dispute(StagedModel, models.Model):
 
     class Meta:
         verbose_name = _("dispute")
-        verbose_name_plural = _("disputes")
+        # "disputes" alone is also a unit (处, 起, 户): the model's plural has its own context.
+        verbose_name_plural = pgettext_lazy("model", "disputes")
         ordering = ["-received_on", "-pk"]
         indexes = [models.Index(fields=["received_on"]), models.Index(fields=["resolved_on"])]
         constraints = [

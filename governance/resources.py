@@ -12,13 +12,12 @@ from import_export import fields, widgets
 
 from governance.models import Migrant, RentalHouse
 from governance.validators import normalise_id_number
-from xicheng.models import Area
 from xicheng.personal import blind_index
-from xicheng.resources import RegisterResource
+from xicheng.resources import AreaWidget, RegisterResource, column_label
 
 
 class RentalHouseResource(RegisterResource):
-    area = fields.Field(attribute="area", column_name="area", widget=widgets.ForeignKeyWidget(Area, field="code"))
+    area = fields.Field(attribute="area", column_name="area", widget=AreaWidget())
 
     class Meta:
         model = RentalHouse
@@ -38,8 +37,9 @@ class MigrantResource(RegisterResource):
         clean_model_instances = True
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
-        if row.get("id_number") is not None:
-            row["id_number"] = normalise_id_number(str(row["id_number"]))
+        column = column_label(Migrant, "id_number")
+        if row.get(column) is not None:
+            row[column] = normalise_id_number(str(row[column]))
 
     def import_instance(self, instance: Migrant, row: Any, **kwargs: Any) -> None:
         super().import_instance(instance, row, **kwargs)

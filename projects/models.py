@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xicheng.history import audited_history
 from xicheng.models import Area
@@ -273,7 +274,8 @@ class Household(StagedModel, models.Model):
 
     class Meta:
         verbose_name = _("household")
-        verbose_name_plural = _("households")
+        # "households" alone is also a unit (处, 起, 户): the model's plural has its own context.
+        verbose_name_plural = pgettext_lazy("model", "households")
         ordering = ["project", "address", "pk"]
         indexes = [models.Index(fields=["project", "status"]), models.Index(fields=["squad", "status"])]
         constraints = [

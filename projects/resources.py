@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
 from projects.models import Household, InvestmentLead, Project, Squad
-from xicheng.models import Area
-from xicheng.resources import LookupWidget, RegisterResource
+from xicheng.resources import AreaWidget, LookupWidget, RegisterResource, column_label
 from xicheng.scope import areas_changeable_by
 
 
@@ -42,6 +41,10 @@ def _outside_areas(value: Any) -> str:
     return _("“%(value)s” is unknown or outside your areas.") % {"value": value}
 
 
+def _project_label() -> str:
+    return column_label(Household, "project")
+
+
 class SquadWidget(LookupWidget):
     """A squad by its name within the row's project."""
 
@@ -54,7 +57,9 @@ class SquadWidget(LookupWidget):
         )
 
     def get_queryset(self, value: Any, row: Any, *args: Any, **kwargs: Any) -> Any:
-        return super().get_queryset(value, row).filter(project__name=(row or {}).get("project", ""))
+        # The row's project, under its column's label (or its field name, in an older sheet).
+        project = next((v for k, v in (row or {}).items() if k in ("project", _project_label())), "")
+        return super().get_queryset(value, row).filter(project__name=project)
 
 
 class HouseholdResource(RegisterResource):
@@ -62,7 +67,7 @@ class HouseholdResource(RegisterResource):
     moved_by_services = ("status", *Household.step_date_fields)
     project = fields.Field(attribute="project", column_name="project", widget=widgets.ForeignKeyWidget(Project, "name"))
     squad = fields.Field(attribute="squad", column_name="squad", widget=SquadWidget(Squad.objects.all()))
-    area = fields.Field(attribute="area", column_name="area", widget=widgets.ForeignKeyWidget(Area, "code"))
+    area = fields.Field(attribute="area", column_name="area", widget=AreaWidget())
     status = fields.Field(attribute="status", column_name="status", widget=ChoiceWidget(Household.Status))
     owner_phone = fields.Field(attribute="owner_phone", column_name="owner_phone")
 
@@ -96,9 +101,7 @@ class HouseholdResource(RegisterResource):
     def __init__(self, user: Any = None, **kwargs: Any) -> None:
         super().__init__(user=user, **kwargs)
         if user is not None:
-            self.fields["area"].widget = LookupWidget(
-                Area, "code", queryset=areas_changeable_by(user), missing=_outside_areas
-            )
+            self.fields["area"].widget = AreaWidget(queryset=areas_changeable_by(user), missing=_outside_areas)
             self.fields["project"].widget = LookupWidget(
                 Project, "name", queryset=Project.objects.visible_to(user), missing=_outside_areas
             )
@@ -115,7 +118,7 @@ class HouseholdResource(RegisterResource):
 class InvestmentLeadResource(RegisterResource):
     # A lead moves one stage at a time, through lead_advance.
     moved_by_services = ("stage", "signed_on", "landed_on", "producing_on")
-    area = fields.Field(attribute="area", column_name="area", widget=widgets.ForeignKeyWidget(Area, "code"))
+    area = fields.Field(attribute="area", column_name="area", widget=AreaWidget())
     owner = fields.Field(attribute="owner", column_name="owner", widget=widgets.ForeignKeyWidget(User, "username"))
     industry = fields.Field(attribute="industry", column_name="industry", widget=ChoiceWidget(InvestmentLead.Industry))
     stage = fields.Field(attribute="stage", column_name="stage", widget=ChoiceWidget(InvestmentLead.Stage))
@@ -144,9 +147,7 @@ class InvestmentLeadResource(RegisterResource):
     def __init__(self, user: Any = None, **kwargs: Any) -> None:
         super().__init__(user=user, **kwargs)
         if user is not None:
-            self.fields["area"].widget = LookupWidget(
-                Area, "code", queryset=areas_changeable_by(user), missing=_outside_areas
-            )
+            self.fields["area"].widget = AreaWidget(queryset=areas_changeable_by(user), missing=_outside_areas)
 
 
 def row_errors(result: Any) -> list[str]:

@@ -9,24 +9,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields
 
 from welfare.models import Elder
-from xicheng.models import Area
-from xicheng.resources import LookupWidget, RegisterResource
+from xicheng.resources import AreaWidget, RegisterResource
 
 if TYPE_CHECKING:
     pass
 
 
 class ElderResource(RegisterResource):
-    village = fields.Field(
-        attribute="village",
-        column_name="village",
-        widget=LookupWidget(Area, "code", missing=lambda code: _("No area has the code %(code)s.") % {"code": code}),
-    )
-    village_name = fields.Field(column_name="village_name", readonly=True)
+    village = fields.Field(attribute="village", column_name="village", widget=AreaWidget())
+    village_name = fields.Field(column_name=gettext_lazy("village name"), readonly=True)
 
     class Meta:
         model = Elder

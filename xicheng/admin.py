@@ -3,26 +3,31 @@ accounts are in `xicheng.accounts_admin`. Audit records are read-only for everyo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
+import tablib
 from axes.admin import AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessFailureLog, AccessLog
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db.models import Model, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import SelectableFieldsExportForm
 from import_export.resources import modelresource_factory
 from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
@@ -30,6 +35,7 @@ from treebeard.forms import movenodeform_factory
 
 from xicheng import accounts_admin  # noqa: F401  (registers the accounts and roles pages)
 from xicheng.admin_actions import ReadOnlyAdminMixin, VersionedAdminMixin
+from xicheng.audit_trail import person_name, readable_subjects
 from xicheng.jobs import ImportExportJob, header_problems, job_create, job_start, read_dataset
 from xicheng.models import (
     Area,
@@ -45,9 +51,6 @@ from xicheng.models import (
 from xicheng.personal import masked_column
 from xicheng.resources import RegisterResource
 from xicheng.scope import can_change
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import User
 
 admin.site.site_header = _("Xicheng Subdistrict Work Progress")
 admin.site.site_title = _("Xicheng Subdistrict Work Progress")
@@ -85,6 +88,14 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+class ExportForm(SelectableFieldsExportForm):
+    """The export's column checkboxes read as the sheet's headers do (RegisterResource's labels)."""
+
+    def _get_field_label(self, resource: Any, field_name: str) -> str:
+        field = resource().fields.get(field_name)
+        return str(field.column_name) if field is not None else field_name
+
+
 class ImportExportAdmin(ScopedAdmin, ImportExportModelAdmin):
     """Excel in and out of a register, the same way for every register (xicheng/jobs.py).
 
@@ -96,6 +107,32 @@ class ImportExportAdmin(ScopedAdmin, ImportExportModelAdmin):
     row imports nothing and lists each bad row, column and value."""
 
     import_template_name = "admin/xicheng/import.html"
+    export_form_class = ExportForm
+    # What a data admin opens in Excel or WPS; json, yaml and html are for programs (the API).
+    formats = [CSV, XLSX]
+
+    def get_urls(self) -> list[Any]:
+        info = (self.opts.app_label, self.opts.model_name)
+        return [
+            path(
+                "import/template.xlsx",
+                self.admin_site.admin_view(self.import_template_view),
+                name="{}_{}_import_template".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_template_view(self, request: HttpRequest) -> HttpResponse:
+        """An empty sheet with the import's headers, to fill in and import."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        resource = self.get_import_resource_classes(request)[0](**self.get_import_resource_kwargs(request))
+        headers = [str(f.column_name) for f in resource.get_import_fields() if not f.readonly]
+        content = XLSX().export_data(tablib.Dataset(headers=headers))
+        name = gettext("%(register)s import template.xlsx") % {"register": self.opts.verbose_name_plural}
+        response = HttpResponse(content, content_type=XLSX().get_content_type())
+        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name) or ""
+        return response
 
     def get_resource_classes(self, request: HttpRequest) -> list[type[Any]]:
         """The register's own resources; for one that names none (the kernel's targets), a resource
@@ -127,7 +164,10 @@ class ImportExportAdmin(ScopedAdmin, ImportExportModelAdmin):
             )
             return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
         # A refused file or a small import with bad rows: the form again, with what to fix.
+        # import-export reads a request with POST data as an upload and would import the file once
+        # more (a dry run) to show its own table of the same errors, by field name: it gets none.
         request.method = "GET"
+        request.POST = QueryDict()
         response = super().import_action(request, **kwargs)
         if isinstance(response, TemplateResponse) and response.context_data is not None:
             response.context_data.update({"form": form, "job": job})
@@ -396,14 +436,36 @@ class TaskAdmin(ScopedAdmin):
     inlines = [TaskUpdateInline]
 
 
+class PersonFilter(admin.RelatedFieldListFilter):
+    """The people who appear in the trail, by name (the cadre's), not by login name."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        users = User.objects.filter(pk__in=AuditEvent.objects.values("user")).select_related("cadre")
+        return sorted(((str(user.pk), person_name(user)) for user in users), key=lambda choice: choice[1])
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Read-only: nothing in the audit trail can be edited."""
+    """Read-only: nothing in the audit trail can be edited. People by name, subjects in words
+    (as on /audit/, xicheng/audit_trail.py), filtered by person, action and day."""
 
-    list_display = ["at", "user", "action", "subject", "ip_address"]
-    list_filter = ["action"]
-    search_fields = ["subject", "user__username"]
+    list_display = ["at", "person", "action", "concerning", "subject_in_words", "ip_address"]
+    list_filter = ["action", ("user", PersonFilter), ("at", admin.DateFieldListFilter)]
+    list_select_related = ["user__cadre", "target_user__cadre"]
+    search_fields = ["subject", "user__username", "user__cadre__name"]
     date_hierarchy = "at"
+
+    @admin.display(description=_("user"), ordering="user__username")
+    def person(self, event: AuditEvent) -> str:
+        return person_name(event.user)
+
+    @admin.display(description=_("concerning"))
+    def concerning(self, event: AuditEvent) -> str:
+        return person_name(event.target_user)
+
+    @admin.display(description=_("subject"))
+    def subject_in_words(self, event: AuditEvent) -> str:
+        return readable_subjects([event])[0]
 
 
 class AccessLogReadOnlyAdmin(ReadOnlyAdminMixin, AccessLogAdmin):

@@ -9,9 +9,11 @@ objects its foreign keys point at (one per foreign key, with what their names ne
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django import forms
@@ -28,8 +30,11 @@ from django.utils.translation import gettext_lazy
 from simple_history.models import registered_models
 
 from xicheng.models import AuditEvent
-from xicheng.personal import EncryptedCharField
+from xicheng.personal import EncryptedCharField, masked, personal_kind
 from xicheng.roles import role_label
+
+# Fields that move with every change and say nothing of it (the optimistic-locking counter).
+BOOKKEEPING_FIELDS = ("version",)
 
 HISTORY_TYPES = [("+", gettext_lazy("Created")), ("~", gettext_lazy("Changed")), ("-", gettext_lazy("Deleted"))]
 
@@ -164,6 +169,113 @@ class EventRow:
     actor: str
     concerning: str
     changes: list[Change]
+    subject: str = ""
+
+
+# What an event concerns, as recorded ("admin export governance.rentalhouse", "welfare.elder:19",
+# "api migrant 12", "dashboard 2026-07-01..2026-12-31 as of 2026-11-29", "account yang"), read
+# back in the users' words: the register's name, the record's name, the person's name.
+_DASHBOARD = re.compile(r"^dashboard (\d{4}-\d\d-\d\d)\.\.(\d{4}-\d\d-\d\d) as of (\d{4}-\d\d-\d\d)$")
+_ADMIN_JOB = re.compile(r"^admin (?:export|import) (\w+\.\w+)$")
+_PERSON = re.compile(r"^(account|token for) (\S+)$")
+_ROLE = re.compile(r"^role (\S+)$")
+_DUPLICATES = re.compile(r"^([a-z ]+?) duplicates page (\d+)$")
+_RECORD = re.compile(r"^(?:(api|admin) )?([\w.]+(?: [a-z]+)*?)(?::| )(\d+|list|search)(?: ([a-z ]+))?$", re.IGNORECASE)
+
+
+@cache
+def _registers() -> dict[str, type[models.Model]]:
+    """The kernel's and the domain apps' models, by label ("governance.migrant") and by their
+    English names, singular and plural ("migrant", "rental houses"), as subjects were written."""
+    from django.utils import translation
+
+    from xicheng import plugins
+
+    labels = ("xicheng", *plugins.labels())
+    found: dict[str, type[models.Model]] = {}
+    with translation.override("en"):
+        for model in apps.get_models():
+            if model._meta.app_label in labels and not model.__name__.startswith("Historical"):
+                found[model._meta.label_lower] = model
+                found[str(model._meta.verbose_name).lower()] = model
+                found[str(model._meta.verbose_name_plural).lower()] = model
+    return found
+
+
+def _subject_record(subject: str, registers: dict[str, type[models.Model]]) -> tuple[Any, str, str, str] | None:
+    """(model, pk or "list"/"search", how: "api"/"admin"/"", what else) of a record's subject."""
+    match = _RECORD.match(subject)
+    if match is None:
+        return None
+    how, name, ref, rest = match.groups()
+    model = registers.get(name.lower())
+    return None if model is None else (model, ref, (how or "").lower(), (rest or "").lower())
+
+
+def readable_subjects(events: list[AuditEvent]) -> list[str]:
+    """Each event's subject in words; the records and people it names are read in one query per
+    register named on the page (none for a page of sign-ins)."""
+    registers = _registers()
+    parsed = [_subject_record(event.subject, registers) for event in events]
+    wanted: dict[Any, set[int]] = {}
+    for found in parsed:
+        if found is not None and found[1].isdigit():
+            wanted.setdefault(found[0], set()).add(int(found[1]))
+    names = {model: _objects_by_pk(model, pks) for model, pks in wanted.items()}
+    usernames = {
+        m.group(2)
+        for e in events
+        if (m := _PERSON.match(e.subject)) and not (e.target_user and e.target_user.get_username() == m.group(2))
+    }
+    people = {u.get_username(): u for u in User.objects.filter(username__in=usernames).select_related("cadre")}
+    return [_subject_text(e, found, names, people, registers) for e, found in zip(events, parsed, strict=True)]
+
+
+def _subject_text(
+    event: AuditEvent,
+    found: tuple[Any, str, str, str] | None,
+    names: dict[Any, dict[Any, Any]],
+    people: dict[str, Any],
+    registers: dict[str, type[models.Model]],
+) -> str:
+    subject = event.subject
+    if event.target_user is not None and subject == event.target_user.get_username():
+        return ""  # a sign-in's subject is the login name: the person is shown already
+    if match := _DASHBOARD.match(subject):
+        return _("Dashboard %(start)s to %(end)s, as of %(as_of)s") % dict(
+            zip(("start", "end", "as_of"), match.groups(), strict=True)
+        )
+    if (match := _ADMIN_JOB.match(subject)) and match.group(1) in registers:
+        return _("%(register)s, in the admin") % {"register": registers[match.group(1)]._meta.verbose_name_plural}
+    if match := _PERSON.match(subject):
+        who = event.target_user if event.target_user and event.target_user.get_username() == match.group(2) else None
+        person = person_name(who or people.get(match.group(2))) or match.group(2)
+        if match.group(1) == "account":
+            return _("Account of %(person)s") % {"person": person}
+        return _("API token of %(person)s") % {"person": person}
+    if match := _ROLE.match(subject):
+        return _("Role %(role)s") % {"role": role_label(match.group(1))}
+    if (match := _DUPLICATES.match(subject)) and match.group(1) in registers:
+        register = registers[match.group(1)]._meta.verbose_name_plural
+        return _("Duplicates among %(register)s, page %(page)s") % {"register": register, "page": match.group(2)}
+    if found is None:
+        return subject
+    model, ref, how, rest = found
+    meta = model._meta
+    if ref == "list":
+        text = _("List of %(register)s") % {"register": meta.verbose_name_plural}
+    elif ref == "search":
+        text = _("Search of %(register)s") % {"register": meta.verbose_name_plural}
+    else:
+        fallback = _("#%(pk)s (deleted)") % {"pk": ref}
+        text = f"{meta.verbose_name} {_name(names.get(model, {}).get(int(ref)), fallback)}"
+    if rest and rest in registers:
+        text += " · " + str(registers[rest]._meta.verbose_name_plural)
+    if how == "api":
+        text += _(" (API)")
+    elif how == "admin":
+        text += _(" (admin)")
+    return text
 
 
 def events_page(data: dict[str, Any], page_number: Any) -> Page[Any]:
@@ -174,9 +286,10 @@ def events_page(data: dict[str, Any], page_number: Any) -> Page[Any]:
         events = events.filter(action=data["action"])
     events = events.filter(_dates_q("at", data))
     page: Page[Any] = Paginator(events, settings.PAGE_SIZE).get_page(page_number)
+    events_on_page = list(page.object_list)
     page.object_list = [
-        EventRow(event, person_name(event.user), person_name(event.target_user), _event_changes(event))
-        for event in page.object_list
+        EventRow(event, person_name(event.user), person_name(event.target_user), _event_changes(event), subject)
+        for event, subject in zip(events_on_page, readable_subjects(events_on_page), strict=True)
     ]
     return page
 
@@ -222,9 +335,16 @@ def _name(obj: Any, fallback: str) -> str:
     if isinstance(obj, User):
         return person_name(obj)
     try:
-        return str(obj)
+        text = str(obj)
     except ObjectDoesNotExist:  # it points at something since deleted
         return fallback
+    # A record named by a person's name (an elder, a migrant) is named masked here, as everywhere
+    # the personal-data right is not asked for.
+    for f in obj._meta.concrete_fields:
+        value = getattr(obj, f.attname, None)
+        if isinstance(value, str) and value and value in text and personal_kind(type(obj), f.name) is not None:
+            text = text.replace(value, masked(obj, f.name))
+    return text
 
 
 @dataclass
@@ -312,7 +432,7 @@ def history_page(model: type[models.Model], data: dict[str, Any], page_number: A
         row = HistoryRow(record=record, subject=_name(instance, fallback), actor=person_name(record.history_user))
         before = previous.get(record.previous_id)
         if before is not None and record.history_type == "~":
-            delta = record.diff_against(before, excluded_fields=m2m_names)
+            delta = record.diff_against(before, excluded_fields=[*m2m_names, *BOOKKEEPING_FIELDS])
             changed: list[Any] = [model._meta.get_field(name) for name in delta.changed_fields]
             changed += [
                 model._meta.get_field(name)
@@ -321,6 +441,15 @@ def history_page(model: type[models.Model], data: dict[str, Any], page_number: A
             ]
             for f in changed:
                 row.changes.append(Change(str(f.verbose_name), shown(f, before), shown(f, record)))
+        elif record.history_type == "~":
+            # A change to a record whose earlier state was never recorded (rows loaded in bulk):
+            # what it held before is unknown, so each field it holds is shown with "not recorded".
+            for f in model._meta.concrete_fields:
+                if f.primary_key or f.name in BOOKKEEPING_FIELDS or not hasattr(record, f.attname):
+                    continue
+                after = shown(f, record)
+                if after != "—":
+                    row.changes.append(Change(str(f.verbose_name), _("not recorded"), after))
         result.append(row)
     page.object_list = result
     return page

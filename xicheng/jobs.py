@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+import zoneinfo
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -357,7 +358,9 @@ def _run_export(job: ImportExportJob, admin: Any, request: HttpRequest) -> None:
     content = file_format.export_data(dataset)
     if isinstance(content, str):
         content = content.encode("utf-8-sig")  # so that Excel reads the Chinese of a CSV right
-    name = f"{job.register._meta.model_name}-{timezone.localdate():%Y%m%d}-{job.pk}.{file_format.get_extension()}"
+    # Named in the users' words and dated by the day here (Asia/Shanghai), not UTC's.
+    day = timezone.localdate(timezone=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    name = f"{job.model_verbose_name}-{day:%Y%m%d}-{job.pk}.{file_format.get_extension()}"
     job.file.save(name, ContentFile(content), save=False)
     subject = f"admin export {job.model}"
     audit_log(
@@ -486,7 +489,9 @@ def header_problems(resource: Any, headers: list[str]) -> tuple[list[str], list[
         known.update({field.column_name, name})
         if field.attribute and _required(model, field.attribute) and name not in resource.get_import_id_fields():
             required.append(field.column_name)
-    present = {str(h).strip() for h in headers if h is not None and str(h).strip()}
+    # A header may be the column's label or the field's own name (resource.column_for).
+    named = {str(h).strip() for h in headers if h is not None and str(h).strip()}
+    present = {resource.column_for(h) or h for h in named} if hasattr(resource, "column_for") else named
     missing = [column for column in required if column not in present]
     unknown = [header for header in present if header not in known]
     return missing, sorted(unknown)

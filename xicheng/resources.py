@@ -10,14 +10,16 @@ the right, and never writes text a spreadsheet would run as a formula."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection, models
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
 
+from xicheng.models import Area
 from xicheng.personal import may_see_personal_data, personal_kind, shown
 from xicheng.roles import AnyUser
 from xicheng.scope import ScopedQuerySet, area_of, can_change, may_file
@@ -56,11 +58,85 @@ class LookupWidget(widgets.ForeignKeyWidget):
             raise ValueError(self.missing(value)) from None
 
 
+# A path of area names: 童宅片区/童宅村 (also with ／, > or › between the names).
+PATH_SEPARATORS = re.compile(r"\s*[/／>›]\s*")
+
+
+def area_missing(value: Any) -> str:
+    return _("Area “%(value)s” does not exist.") % {"value": value}
+
+
+class AreaWidget(LookupWidget):
+    """An area as the data admin writes it: its name (四方社区), the path of names down to it from
+    any level (童宅片区/童宅村第1网格), or its code (sifang-grid-1), or a program's key. Exported by its name, which an
+    import reads back. A name that several areas bear asks for the path."""
+
+    def __init__(
+        self, *, queryset: models.QuerySet[Any] | None = None, missing: Callable[[Any], str] = area_missing
+    ) -> None:
+        super().__init__(Area, "code", missing=missing, queryset=queryset)
+        # The same area recurs on many rows of a sheet: each text is looked up once.
+        self._found: dict[str, Area] = {}
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        text = "" if value is None else str(value).strip()
+        if not text:
+            return None
+        if text not in self._found:
+            self._found[text] = self._lookup(text, row)
+        return self._found[text]
+
+    def _lookup(self, text: str, row: Any) -> Area:
+        areas = self.get_queryset(text, row)
+        by_code = areas.filter(code=text).first()
+        if by_code is not None:
+            return by_code
+        names = [name for name in PATH_SEPARATORS.split(text) if name]
+        candidates = list(areas.filter(name=names[-1]).order_by("path")) if names else []
+        if len(names) > 1:
+            candidates = [area for area in candidates if _ends_with(area, names)]
+        if not candidates and text.isdigit():
+            # The key a sheet made by a program may carry (the kernel's targets were so exported).
+            candidates = list(areas.filter(pk=int(text)))
+        if not candidates:
+            raise ValueError(self.missing(text))
+        if len(candidates) > 1:
+            raise ValueError(
+                _("Several areas are called “%(value)s”: write the path down to it, e.g. %(example)s.")
+                % {"value": text, "example": "/".join(_names_down_to(candidates[0])[-2:])}
+            )
+        return candidates[0]
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
+        return "" if value is None else value.name
+
+
+def _names_down_to(area: Area) -> list[str]:
+    paths = area.ancestor_paths()
+    names = dict(Area.objects.filter(path__in=paths).values_list("path", "name"))
+    return [names.get(path, "") for path in paths]
+
+
+def _ends_with(area: Area, names: list[str]) -> bool:
+    return _names_down_to(area)[-len(names) :] == names
+
+
 def _area_field(instance: models.Model) -> str:
     """The field an import's "outside your areas" error belongs to: where the row's area comes from."""
     rows = type(instance)._default_manager.get_queryset()
     area = rows.scope_rule.area if isinstance(rows, ScopedQuerySet) else None
     return area.split("__")[0] if area else "id"
+
+
+def column_label(model: type[models.Model], name: str) -> str:
+    """A sheet's header for a resource field: the model field's verbose name."""
+    if name == "id":
+        return _("Record number")
+    try:
+        field = model._meta.get_field(name.removesuffix("_id"))
+    except FieldDoesNotExist:
+        return name
+    return str(getattr(field, "verbose_name", name))
 
 
 class RegisterResource(resources.ModelResource):
@@ -72,6 +148,30 @@ class RegisterResource(resources.ModelResource):
     def __init__(self, user: AnyUser | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.user = user
+        model = self._meta.model
+        for name, field in self.fields.items():
+            if field.column_name == name:
+                # The column a sheet shows and an import reads: the field's name in the users' words.
+                field.column_name = column_label(model, name)
+            field.column_name = str(field.column_name)
+            if type(field.widget) is widgets.ForeignKeyWidget and field.widget.model is Area:
+                # An area by name or path, not only by code (and the row's area, not its key).
+                field.widget = AreaWidget()
+                field.attribute = (field.attribute or name).removesuffix("_id")
+
+    def column_for(self, header: Any) -> str | None:
+        """The column a file's header stands for: its Chinese label, or the field's own name (the
+        headers of sheets made before the labels)."""
+        text = "" if header is None else str(header).strip()
+        for name, field in self.fields.items():
+            if text in (field.column_name, name):
+                return str(field.column_name)
+        return None
+
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        super().before_import(dataset, **kwargs)
+        if dataset.headers:
+            dataset.headers = [self.column_for(header) or header for header in dataset.headers]
 
     def import_data(self, dataset: Any, *args: Any, **kwargs: Any) -> Any:
         kwargs["use_transactions"] = True

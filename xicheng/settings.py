@@ -353,8 +353,8 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Xicheng Progress API",
-    "DESCRIPTION": "西城街道工作进度管理系统 REST API. Token authentication: `Authorization: Token <key>`.",
+    "TITLE": "西城街道工作进度管理系统 API",
+    "DESCRIPTION": "西城街道工作进度管理系统的 REST 接口。认证：请求头 `Authorization: Token <key>`。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["xicheng.drf.RolePermission"],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -21,8 +22,10 @@ from xicheng.demo import DemoContext, seed
 TODAY = date(2026, 11, 26)
 
 
-@pytest.fixture(scope="package")
-def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[DemoContext]:
+@contextmanager
+def seeded_demo(django_db_blocker: Any) -> Iterator[DemoContext]:
+    """The demo, seeded inside a transaction rolled back on leaving (for a package or a module
+    fixture; tests/xicheng/test_readme.py uses it too)."""
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
@@ -31,6 +34,12 @@ def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[DemoContext]:
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="package")
+def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[DemoContext]:
+    with seeded_demo(django_db_blocker) as ctx:
+        yield ctx
 
 
 @pytest.fixture

@@ -91,13 +91,13 @@ def test_an_exported_landlord_with_a_formula_starts_with_an_apostrophe(cast: Cas
     RentalHouseFactory(area=places.sifang_grid, landlord="=cmd|' /C calc'!A0", address="@四方路")
     data = RentalHouseResource(user=cast.zhao).export(queryset=RentalHouse.objects.all())
     row = data.dict[0]
-    assert row["landlord"].startswith("'=") and row["address"] == "'@四方路"
+    assert row["房东"].startswith("'=") and row["地址"] == "'@四方路"
 
 
 def test_exported_landlord_phones_are_masked_without_the_right(cast: Cast, places: Places) -> None:
     RentalHouseFactory(area=places.sifang_grid, landlord_phone="13911112222")
     data = RentalHouseResource(user=cast.zhao).export(queryset=RentalHouse.objects.all())
-    assert data.dict[0]["landlord_phone"] == "139****2222"
+    assert data.dict[0]["房东电话"] == "139****2222"
 
 
 def test_an_admin_export_is_logged(client: Client, cast: Cast, places: Places) -> None:

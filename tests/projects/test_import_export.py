@@ -89,10 +89,10 @@ def test_the_admin_import_page_refuses_the_file_and_names_the_bad_row(client: Cl
 def test_exports_defuse_formulas_and_mask_phones(site: Site, places: Places, cast: Cast) -> None:
     HouseholdFactory(project=site.project, area=places.yuehongwan, address="=HYPERLINK(1)", owner_phone="13911112222")
     exported: Any = HouseholdResource(user=cast.li).export()
-    addresses = exported["address"]
+    addresses = exported["地址"]
     assert "'=HYPERLINK(1)" in addresses
-    assert "139****2222" in exported["owner_phone"] and "13911112222" not in exported["owner_phone"]
-    assert "13911112222" in HouseholdResource(user=cast.admin).export()["owner_phone"]
+    assert "139****2222" in exported["户主电话"] and "13911112222" not in exported["户主电话"]
+    assert "13911112222" in HouseholdResource(user=cast.admin).export()["户主电话"]
 
 
 def test_investment_leads_import_all_or_nothing(places: Places, cast: Cast) -> None:

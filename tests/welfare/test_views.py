@@ -394,7 +394,8 @@ def test_an_admin_import_with_a_bad_row_names_it_and_imports_nothing(client: Cli
     page = response.content.decode()
     assert response.status_code == 200
     text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
-    assert "没有代码为 nowhere 的区域" in text and "楼法明" in text  # the bad row, named with its reason
+    # The bad row, named by its number, its column (as the sheet heads it), its value and the reason.
+    assert "2 村社 nowhere 区域“nowhere”不存在" in text
     assert 'name="confirm"' not in page and "process_import" not in page  # nothing to confirm
     assert not Elder.objects.exists()
 

@@ -149,8 +149,8 @@ def test_exported_personal_data_stays_masked_without_the_right(
     _export(client)
     rows = _rows(client.get(f"/admin/xicheng/importexportjob/{ImportExportJob.objects.get().pk}/download/"))
     header = rows[0]
-    numbers = {row[header.index("id_number")] for row in rows[1:]}
-    phones = {row[header.index("phone")] for row in rows[1:]}
+    numbers = {row[header.index("身份证号")] for row in rows[1:]}
+    phones = {row[header.index("电话")] for row in rows[1:]}
     assert all("*" in n for n in numbers) and phones == {"135****5432"}
 
 
@@ -161,7 +161,7 @@ def test_a_data_admin_exports_personal_data_whole_and_that_is_logged(
     login(client, cast.admin)
     _export(client)
     rows = _rows(client.get(f"/admin/xicheng/importexportjob/{ImportExportJob.objects.get().pk}/download/"))
-    assert {row[rows[0].index("phone")] for row in rows[1:]} == {"13598765432"}
+    assert {row[rows[0].index("电话")] for row in rows[1:]} == {"13598765432"}
     assert AuditEvent.objects.filter(action=AuditEvent.Action.VIEW_PERSONAL, user=cast.admin).exists()
 
 
@@ -275,7 +275,8 @@ def test_a_bad_row_imports_nothing_and_the_job_lists_row_column_and_value(
     assert RentalHouse.objects.count() == 0
     assert job.status == ImportExportJob.Status.FAILED
     refused = {(e["row"], e["column"], e["value"]) for e in job.errors}
-    assert refused == {(17, "rooms", "十间"), (33, "area", "nowhere")}
+    # Named as the sheet names them: the column's label, the row's number, the value found.
+    assert refused == {(17, "房间数", "十间"), (33, "网格", "nowhere")}
     page = client.get(response["Location"]).content.decode()
     assert "十间" in page and "nowhere" in page and "没有导入" in page
     event = AuditEvent.objects.get(action=AuditEvent.Action.IMPORT)
@@ -289,7 +290,7 @@ def test_a_small_import_with_a_bad_row_shows_the_rows_on_the_import_page(
     response = _import(client, _houses(3, bad_rows={2: ("rooms", "-4")}))
     page = response.content.decode()
     assert response.status_code == 200 and RentalHouse.objects.count() == 0
-    assert 'class="job-error"><td>2</td><td>rooms</td><td>-4</td>' in page
+    assert 'class="job-error"><td>2</td><td>房间数</td><td>-4</td>' in page
 
 
 def test_a_good_import_is_audited_with_its_row_count(client: Client, cast: Cast, places: Places) -> None:
@@ -305,16 +306,16 @@ def test_missing_columns_are_named_before_anything_is_imported(client: Client, c
     response = _import(client, _houses(3, headers=["id", "area", "landlord", "rooms"]))
     page = response.content.decode()
     assert response.status_code == 200
-    assert "文件缺少这些列：address" in page
+    assert "文件缺少这些列：地址" in page
     assert RentalHouse.objects.count() == 0 and not ImportExportJob.objects.exists()
 
 
 def test_unknown_columns_are_named_before_anything_is_imported(client: Client, cast: Cast, places: Places) -> None:
     login(client, cast.admin)
-    headers = ["area", "adress", "landlord", "rooms", "地址"]
+    headers = ["area", "adress", "landlord", "rooms", "住址"]
     response = _import(client, _houses(3, headers=headers))
     page = response.content.decode()
-    assert "adress, 地址" in page and "文件缺少这些列：address" in page
+    assert "adress, 住址" in page and "文件缺少这些列：地址" in page
     assert RentalHouse.objects.count() == 0 and not ImportExportJob.objects.exists()
 
 

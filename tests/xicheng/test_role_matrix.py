@@ -257,6 +257,7 @@ DATA_PAGES = {
     # Nothing is hard-deleted from the UI: deleting archives.
     "delete": {"GET": NO_ONE, "POST": NO_ONE},
     "import": {"GET": DATA_ADMIN, "POST": DATA_ADMIN},
+    "import_template": {"GET": DATA_ADMIN},  # the empty sheet to fill in
     "process_import": {"POST": DATA_ADMIN},
     "export": {"GET": DATA_ADMIN, "POST": DATA_ADMIN},
     "tree_move": {"POST": DATA_ADMIN},
@@ -380,6 +381,7 @@ ADMIN_MODEL_PAGE = [
     (r"<path:object_id>/$", "object"),
     (r"\(\[\^/\]\+\)/history/\(\[\^/\]\+\)/\$", "revert"),
     (r"import/$", "import"),
+    (r"import/template\.xlsx$", "import_template"),
     (r"process_import/$", "process_import"),
     (r"export/$", "export"),
     (r"<id>/password/$", "password"),

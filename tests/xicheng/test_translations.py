@@ -40,8 +40,9 @@ def test_every_msgid_has_a_chinese_translation() -> None:
 
 def test_every_literal_msgid_in_the_code_is_in_a_catalogue() -> None:
     known = {msgid for po in _catalogues() for msgid, _s, _f in _entries(po)}
+    # pgettext_lazy("context", "msgid"): the msgid is the second argument.
     pattern = re.compile(
-        r'''(?:\b_|gettext_lazy|gettext|pgettext_lazy)\(\s*"((?:[^"\\]|\\.)+)"|{% (?:translate|trans) "((?:[^"\\]|\\.)+)"'''
+        r'''(?:(?:\b_|gettext_lazy|gettext)\(|pgettext_lazy\(\s*"[^"]*",)\s*"((?:[^"\\]|\\.)+)"|{% (?:translate|trans) "((?:[^"\\]|\\.)+)"'''
     )
     found = set()
     for folder in SOURCES:

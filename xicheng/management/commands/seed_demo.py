@@ -37,6 +37,20 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, name, _position, role, _areas in PEOPLE:
             self.stdout.write(f"  {username:<8} {role:<12} {name}")
+        # The people the domain apps add (杨慧敏 runs the meal sheet; the squads' leaders), then
+        # the numbered squad members in one line each.
+        listed = {person[0] for person in PEOPLE}
+        others = [user for username, user in ctx.users.items() if username not in listed]
+        numbered: dict[str, list[str]] = {}
+        for user in others:
+            prefix = user.username.rstrip("0123456789")
+            if prefix != user.username:
+                numbered.setdefault(prefix, []).append(user.username)
+                continue
+            group = user.groups.first()
+            self.stdout.write(f"  {user.username:<8} {group.name if group else '':<12} {user.cadre.name}")
+        for names in numbered.values():
+            self.stdout.write(f"  {names[0]}…{names[-1]}: {len(names)} more cadres of the squads")
         self.stdout.write(
             "\nThe administrators (" + ", ".join(DEMO_ADMINS) + ") also need a second-factor code after the password.\n"
             f"  TOTP key (add it to an authenticator app, or run `oathtool --totp -b {DEMO_TOTP_KEY}`):\n"
