@@ -6,14 +6,16 @@ from typing import TYPE_CHECKING, TypeVar
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from xicheng.models import Task
-from xicheng.scope import can_change
-from xicheng.validators import NOTE_LENGTH
+from xicheng.locking import Conflict
+from xicheng.models import Area, Indicator, Task
+from xicheng.scope import can_change, served_areas
+from xicheng.validators import EVENT_DATE, NOTE_LENGTH
 
 if TYPE_CHECKING:
-    from xicheng.roles import AuthenticatedHttpRequest
+    from xicheng.roles import AnyUser, AuthenticatedHttpRequest
 
 T = TypeVar("T")
 
@@ -23,9 +25,30 @@ class TaskUpdateForm(forms.Form):
         label=_("Progress note"),
         max_length=NOTE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("What was done today?")}),
+        # Spaces alone are stripped to nothing: say what is missing, not just "required".
+        error_messages={"required": _("Write what has been done.")},
     )
     status = forms.ChoiceField(label=_("Status"), choices=Task.Status.choices)
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ManualReadingForm(forms.Form):
+    """A reading of a manual indicator the user owns, for an area she serves (我的填报)."""
+
+    indicator = forms.ModelChoiceField(queryset=Indicator.objects.none(), widget=forms.HiddenInput)
+    area = forms.ModelChoiceField(queryset=Area.objects.none(), widget=forms.HiddenInput)
+    on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), validators=EVENT_DATE)
+    value = forms.DecimalField(label=_("Increase since the last reading"), max_digits=14, decimal_places=2)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: object, user: AnyUser, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        indicator_field = self.fields["indicator"]
+        area_field = self.fields["area"]
+        assert isinstance(indicator_field, forms.ModelChoiceField)
+        assert isinstance(area_field, forms.ModelChoiceField)
+        indicator_field.queryset = Indicator.objects.filter(owner=user.pk, source=Indicator.Source.MANUAL)
+        area_field.queryset = Area.objects.filter(pk__in=[a.pk for a in served_areas(user)])
 
 
 def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
@@ -55,6 +78,20 @@ def submit_form(
         return None
     try:
         return service(**form.cleaned_data)
+    except Conflict as e:
+        add_service_error(form, e)
+        refresh_version(form, e.current_version)
+        return None
     except ValidationError as e:
         add_service_error(form, e)
         return None
+
+
+def refresh_version(form: forms.BaseForm, current: int | None) -> None:
+    """After a conflict the form comes back holding what was typed and the row's version now, so
+    that sending it again (having read the message) is taken, not refused once more."""
+    if current is None or "version" not in form.fields or not form.is_bound:
+        return
+    data = form.data.copy() if isinstance(form.data, QueryDict) else dict(form.data)
+    data[form.add_prefix("version")] = str(current)
+    form.data = data
