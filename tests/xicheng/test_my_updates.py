@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from governance.models import ZeroReport
 from governance.services import hazard_rectify
-from tests.conftest import Cast, Places
+from tests.conftest import Cast, Places, count_queries
 from tests.factories import IndicatorFactory, ManualReadingFactory, TaskFactory
 from tests.governance.factories import HazardFactory
 from tests.welfare.factories import ElderFactory, SafetyCheckFactory
@@ -24,6 +24,8 @@ from xicheng.models import Indicator, ManualReading, Task, TaskUpdate
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+# Pinned: the page is flat whatever the number of tasks, indicators and hazards.
+MY_UPDATES_QUERIES = 17  # three more than my work: the readings of her indicators
 
 
 @pytest.fixture
@@ -284,3 +286,20 @@ def test_my_updates_lists_everything_the_cadre_owes(
     for what in ("老旧小区加装电梯", "新增市场主体", "今日零报告", "楼道堆放杂物", "全部保存"):
         assert what in page, what
     assert 'href="/my/updates/"' in li_client.get("/my/").content.decode()
+
+
+def test_my_updates_costs_the_same_for_5_and_100_tasks_and_readings(
+    li_client: Client, cast: Cast, places: Places
+) -> None:
+    def make(n: int) -> None:
+        for i in range(n):
+            TaskFactory(area=places.sifang, lead_leader=cast.zhao, responsible=cast.li)
+            indicator: Any = IndicatorFactory(owner=cast.li)
+            ManualReadingFactory(indicator=indicator, area=places.sifang, value=i, entered_by=cast.li)
+            HazardFactory(area=places.sifang)
+
+    make(5)
+    small = count_queries(lambda: li_client.get("/my/updates/"))
+    make(95)
+    large = count_queries(lambda: li_client.get("/my/updates/"))
+    assert small == large == MY_UPDATES_QUERIES, (small, large)
