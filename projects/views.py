@@ -19,6 +19,7 @@ from projects.models import Household, InvestmentLead, Project, ProjectIssue, Sq
 from projects.selectors import funnel_of, funnels_by_project, squad_ranking, stages_by_project
 from projects.services import issue_set_status
 from xicheng.forms import submit_form
+from xicheng.natural import NaturalKey
 from xicheng.personal import reveal
 from xicheng.registers import list_context, render_list
 from xicheng.scope import changeable_ids
@@ -81,7 +82,8 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def household_list(request: HttpRequest) -> HttpResponse:
-    base = households_in_scope(request)
+    # House numbers in natural order: 10区1号, 10区2号 … 10区19号.
+    base = households_in_scope(request).order_by("project", NaturalKey("address"), "pk")
     context = list_context(request, HouseholdFilter(request.GET, queryset=base, request=request))
     households = list(context["page"].object_list)
     context.update(

@@ -66,8 +66,10 @@ class ElderEnrolForm(forms.ModelForm):
             "dietary_needs",
             "enrolled_on",
         ]
+        # A person's name is 姓名; the field's own label, shared with the centres' names, reads 名称.
+        labels = {"name": _("Full name")}
         widgets = {
-            "enrolled_on": forms.DateInput(attrs={"type": "date"}),
+            "enrolled_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "phone": forms.TextInput(),
             "emergency_contact": forms.TextInput(),
         }

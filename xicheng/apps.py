@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -14,12 +15,14 @@ class XichengConfig(AppConfig):
 
         # history connects the IP recorder, audit its receivers; security starts each session's
         # clocks at sign-in.
-        from xicheng import audit, history, plugins, security  # noqa: F401
+        from xicheng import audit, history, natural, plugins, security  # noqa: F401
         from xicheng.roles import group_label, sync_roles
 
         # Domain apps hand the kernel their metrics and dashboard parts through their DomainConfig.
         plugins.install()
         post_migrate.connect(sync_roles, dispatch_uid="xicheng.sync_roles")
+        # SQLite learns natural_key() on every connection; PostgreSQL spells it in SQL (xicheng.natural).
+        connection_created.connect(natural.register_sqlite_function, dispatch_uid="xicheng.natural_key")
         post_migrate.connect(audit.install_audit_triggers_after_migrate, dispatch_uid="xicheng.audit_triggers")
         # Every group is a role: wherever one is shown (the admin's titles and lists) it reads as
         # people say it, 审计员, not auditor.

@@ -7,6 +7,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,7 +36,12 @@ class StrictNullBooleanField(forms.NullBooleanField):
 
 class RawNullBooleanSelect(forms.NullBooleanSelect):
     """Django's select maps any value it does not know to "unknown" before the field sees it;
-    hand the field the value as sent, so that it can refuse it."""
+    hand the field the value as sent, so that it can refuse it. The blank choice reads 全部 (all), as a
+    filter's does, not Django's 未知 (unknown)."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.choices = [("unknown", _("All")), ("true", _("Yes")), ("false", _("No"))]
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
         return data.get(name)
@@ -89,6 +95,25 @@ class AreaWithinFilter(django_filters.ModelChoiceFilter):
         return qs.filter(**{f"{self.area_path}__path__startswith": value.path})
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        cadre = getattr(obj, "cadre", None)
+        return cadre.name if cadre else obj.get_username()
+
+
+class PersonFilter(django_filters.ModelChoiceFilter):
+    """A person a row names (lead leader, responsible cadre), offered by name, not by login: only
+    the subdistrict's people, never the administrators', auditors' or API clients' accounts."""
+
+    field_class = PersonChoiceField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "queryset", User.objects.filter(cadre__isnull=False).select_related("cadre").order_by("cadre__name", "pk")
+        )
+        super().__init__(*args, **kwargs)
+
+
 class AreaFilter(django_filters.FilterSet):
     within = AreaWithinFilter(area_path="", label=_("Within"), method="filter_within")
     level = django_filters.ChoiceFilter(choices=Area.Level.choices)
@@ -110,6 +135,8 @@ class TaskFilter(django_filters.FilterSet):
         lambda: Q(due_on__lt=timezone.localdate()) & ~Q(status=Task.Status.DONE), label=_("Overdue")
     )
     due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", label=_("Due by"))
+    lead_leader = PersonFilter()
+    responsible = PersonFilter()
 
     class Meta:
         model = Task

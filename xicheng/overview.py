@@ -20,6 +20,7 @@ from xicheng.periods import Period
 from xicheng.progress import Light, as_number
 from xicheng.roles import AnyUser
 from xicheng.selectors import TargetProgress, target_progress
+from xicheng.templatetags.figures import figure_like, group
 
 LIGHT_ORDER = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2, Light.DONE: 3}
 
@@ -126,8 +127,8 @@ def build_overview(user: AnyUser, period: Period, as_of: date) -> Overview:
             title=_("%(indicator)s: %(percent)s%% done, %(expected)s expected")
             % {
                 "indicator": row.target.indicator.name,
-                "percent": row.progress.percent,
-                "expected": row.progress.expected,
+                "percent": group(row.progress.percent, 1),
+                "expected": f"{figure_like(row.progress.expected, row.progress.target)} {row.target.indicator.unit}",
             },
             area=row.target.area.name,
             due=row.target.period_end,

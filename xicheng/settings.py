@@ -227,6 +227,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as 2026-06-30 on every page and in every date field (xicheng/formats/zh_Hans/formats.py).
+FORMAT_MODULE_PATH = ["xicheng.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -271,12 +271,15 @@ def _overview_request(request: HttpRequest) -> DateParams:
 
 def _period_choices(today: date) -> list[tuple[str, str]]:
     year = today.year
-    choices = [(f"period=h1&year={y}", Period.half_year(y, 1).label) for y in (year - 1, year)]
-    choices += [(f"period=h2&year={y}", Period.half_year(y, 2).label) for y in (year - 1, year)]
-    choices += [(f"period=q{q}&year={year}", Period.quarter(year, q).label) for q in range(1, 5)]
-    choices += [(f"period=m{m}&year={year}", Period.month(year, m).label) for m in range(1, today.month + 1)]
-    choices.append((f"period=year&year={year}", Period.year(year).label))
-    return sorted(set(choices), key=lambda c: c[0])
+    choices = [(f"period=h1&year={y}", Period.half_year(y, 1)) for y in (year - 1, year)]
+    choices += [(f"period=h2&year={y}", Period.half_year(y, 2)) for y in (year - 1, year)]
+    choices += [(f"period=q{q}&year={year}", Period.quarter(year, q)) for q in range(1, 5)]
+    choices += [(f"period=m{m}&year={year}", Period.month(year, m)) for m in range(1, today.month + 1)]
+    choices.append((f"period=year&year={year}", Period.year(year)))
+    # Calendar order: earliest start first, and the longer period before the shorter it contains
+    # (2025上半年, 2025下半年, 2026全年, 2026上半年, 2026一季度, 2026年01月 …).
+    ordered = sorted(dict(choices).items(), key=lambda c: (c[1].start, -c[1].end.toordinal()))
+    return [(query, period.label) for query, period in ordered]
 
 
 def dashboard_view(request: HttpRequest) -> HttpResponse:

@@ -199,3 +199,14 @@ def test_without_htmx_a_stale_next_step_comes_back_as_a_message(client: Client, 
     assert "该征迁户已被他人修改" in response.content.decode()
     site.household.refresh_from_db()
     assert site.household.version == 2
+
+
+def test_the_household_list_sorts_house_numbers_naturally(
+    client: Client, site: Site, places: Places, cast: Cast
+) -> None:
+    for address in ("旧城10区19号", "旧城10区1号", "旧城2区5号", "旧城10区2号"):
+        HouseholdFactory(project=site.project, squad=site.squad, area=places.yuehongwan, address=address)
+    client.force_login(cast.zhao)
+    households = client.get(f"/projects/households/?project={site.project.pk}").context["households"]
+    ours = [h.address for h in households if h.address.startswith("旧城")]
+    assert ours == ["旧城2区5号", "旧城10区1号", "旧城10区2号", "旧城10区19号"]

@@ -65,7 +65,8 @@ def _page_figures(html: str) -> dict[str, tuple[float, float, float, float, str]
     figures = {}
     for row in re.findall(r'<tr data-target="\d+" data-indicator="([^"]+)">(.*?)</tr>', html, re.S):
         code, body = row
-        cells = dict(re.findall(r'data-field="(\w+)">([^<]+)<', body))
+        # The cells read "1,000 户"; their data-value holds the figure unrounded.
+        cells = dict(re.findall(r'data-field="(\w+)" data-value="([^"]+)"', body))
         light = re.search(r'data-light="(\w+)"', body)
         assert light
         figures[code] = (

@@ -78,6 +78,7 @@ SIGN_OUT = dict.fromkeys(CAST, LOGIN)
 
 # The HTML side, by URL name: {method: policy}.
 WEB: dict[str, dict[str, dict[str, Any]]] = {
+    "favicon": {"GET": OPEN},
     "healthz": {"GET": OPEN},
     "login": {"GET": OPEN},
     "logout": {"POST": SIGN_OUT},

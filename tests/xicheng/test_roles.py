@@ -264,5 +264,6 @@ def test_every_change_the_superuser_makes_is_audited(client: Client, cast: Cast,
 
 def test_a_browser_asking_for_its_icon_is_no_refusal_on_record(client: Client, cast: Cast) -> None:
     login(client, cast.auditor)
-    assert client.get("/favicon.ico").status_code == 404
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("/favicon.ico")
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.DENIED).exists()
