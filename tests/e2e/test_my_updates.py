@@ -3,7 +3,6 @@ with an incident, each card on its own; a failed save shows its message and keep
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -17,15 +16,6 @@ from tests.factories import IndicatorFactory, TaskFactory
 from xicheng.models import ManualReading, Task
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def small_phone(browser: Any) -> Iterator[Any]:
-    """A 360×740 phone, the smallest the cadres carry."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, locale="zh-CN")
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def _no_sideways_scroll(page: Any) -> None:
