@@ -49,11 +49,21 @@
       return el.value !== el.defaultValue;
     });
   }
+  // One card after another, not all at once: a phone's weak connection, and the database, take
+  // them in turn. A card the browser finds invalid says so and the rest still go.
   document.querySelectorAll("[data-save-all]").forEach(function (button) {
     button.addEventListener("click", function () {
-      document.querySelectorAll("main form[hx-post]").forEach(function (form) {
-        if (typedIn(form)) { form.requestSubmit(); }
-      });
+      var queue = Array.prototype.filter.call(document.querySelectorAll("main form[hx-post]"), typedIn);
+      var next = function () {
+        var form = queue.shift();
+        if (!form) { return; }
+        if (!form.checkValidity()) { form.reportValidity(); next(); return; }
+        // Heard on the form itself: once its card is swapped the form is detached, and the event
+        // no longer bubbles to the page.
+        form.addEventListener("htmx:afterRequest", next, { once: true });
+        form.requestSubmit();
+      };
+      next();
     });
   });
   // On a phone a table becomes cards (app.css): each cell carries its column's name to show,
