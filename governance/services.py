@@ -341,6 +341,8 @@ def zero_report_submit(
             _("%(village)s has already sent its report for %(day)s.")
             % {"village": village.name, "day": f"{day:%Y-%m-%d}"}
         )
+    if incidents > 0 and not note.strip():
+        raise ValidationError({"note": _("Say what happened: a report with incidents needs a note.")})
     report = ZeroReport(village=village, day=day, incidents=incidents, note=note.strip(), reported_by=acting_user)
     report.full_clean(exclude=["village", "reported_by"], validate_unique=False, validate_constraints=False)
     try:

@@ -225,6 +225,9 @@ def hazard_rectify_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     form = RectifyForm(request.POST)
     submit_form(request, hazard, form, partial(hazard_rectify, hazard=hazard, acting_user=request.user))
     error = " ".join(str(m) for errors in form.errors.values() for m in errors)
+    if error:
+        # Someone else may have rectified it meanwhile: show the row as it stands, with its version now.
+        hazard.refresh_from_db()
     if request.htmx:
         return render(
             request,
@@ -340,22 +343,31 @@ def zero_report_missing(request: HttpRequest) -> HttpResponse:
 def zero_report_submit_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The one tap on *my work*: today's report for one of the cadre's villages."""
     form = ZeroReportForm(request.POST)
-    if not form.is_valid():
+    raw = str(form.data.get("village", ""))
+    village = villages_reported_by(request.user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    if not form.is_valid() and village is None:
         messages.error(request, _("Choose a village and a number of incidents."))
         return redirect("my_work")
-    village = villages_reported_by(request.user).filter(pk=form.cleaned_data["village"]).first()
     if village is None:
         raise PermissionDenied
-    try:
-        zero_report_submit(
-            village=village,
-            day=timezone.localdate(),
-            incidents=form.cleaned_data["incidents"],
-            note=form.cleaned_data["note"],
-            acting_user=request.user,
-        )
-    except ValidationError as e:
-        messages.error(request, " ".join(e.messages))
+    report = None
+    if form.is_valid():
+        try:
+            report = zero_report_submit(
+                village=village,
+                day=timezone.localdate(),
+                incidents=form.cleaned_data["incidents"],
+                note=form.cleaned_data["note"],
+                acting_user=request.user,
+            )
+        except ValidationError as e:
+            add_service_error(form, e)
+    if request.htmx:
+        # 我的填报's card answers in place: the report sent, or the message beside what was typed.
+        context = {"village": village, "report": report, "form": form, "saved": report is not None}
+        return render(request, "governance/_zero_report_card.html", context, status=200 if report else 400)
+    if report is None:
+        messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
     else:
         messages.success(request, _("Today's report for %(village)s is sent.") % {"village": village.name})
-    return redirect("my_work")
+    return redirect("my_updates" if request.POST.get("next") == "my_updates" else "my_work")

@@ -89,6 +89,9 @@ class ElderLeaveForm(forms.Form):
 
 class SafetyCheckResolveForm(forms.Form):
     finding = forms.CharField(
-        label=_("What you found"), widget=forms.Textarea(attrs={"rows": 2}), max_length=NOTE_LENGTH
+        label=_("What you found"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_LENGTH,
+        error_messages={"required": _("Write how you reached the elder and what you found.")},
     )
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -392,7 +392,9 @@ class IndicatorAdmin(ScopedAdmin):
     list_display = ["name", "unit", "work_line", "source", "metric", "lower_is_better", "headline"]
     list_filter = ["work_line", "source", "headline"]
     search_fields = ["name", "code"]
-    fields = ["code", "name", "unit", "work_line", "source", "metric", "lower_is_better", "headline", "order"]
+    fields = ["code", "name", "unit", "work_line", "source", "metric", "lower_is_better", "headline", "order", "owner"]
+    # The cadre who types a manual indicator's readings from 我的填报.
+    autocomplete_fields = ["owner"]
 
 
 @admin.register(Target)

@@ -216,6 +216,9 @@ INDICATORS = [
     DemoIndicator(6, "live-streaming-sales", "直播电商销售额", "万元", "强发展", "", 25000, 26000),
 ]
 
+# Who types each manual indicator's readings from 我的填报 (for the villages she serves).
+READING_OWNERS = {"market-entities-added": "li", "live-streaming-sales": "li"}
+
 # title, work line, area code, lead leader, responsible, due (month, day) in the second half
 TASKS: list[tuple[str, str, str, str, str, tuple[int, int]]] = [
     ("永丰区块城中村改造谋划", "强发展", "yongfeng-block", "zhao", "zhou", (12, 31)),
@@ -363,6 +366,7 @@ def seed_kernel(ctx: DemoContext) -> None:
                 "metric": item.metric,
                 "headline": item.headline,
                 "order": item.order,
+                "owner": ctx.users.get(READING_OWNERS.get(item.code, "")),
             },
         )
         for period, value in ((h1, item.h1), (h2, item.h2)):

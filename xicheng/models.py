@@ -150,6 +150,8 @@ class Indicator(models.Model):
         _("headline"), default=False, help_text=_("Shown as a trend chart on the dashboard.")
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # A manual indicator's figures are typed by the cadre who owns it, from 我的填报.
+    owner = field_worker_field(_("reading owner"), optional=True)
 
     history = audited_history()
 
@@ -261,6 +263,15 @@ class TaskQuerySet(ScopedQuerySet):
 
     def assigned_to(self, user: User) -> TaskQuerySet:
         return self.filter(Q(responsible=user) | Q(lead_leader=user))
+
+    def with_last_note(self) -> TaskQuerySet:
+        """Each task with its latest progress note and when it was written (`last_note`,
+        `last_note_at`), in the same query."""
+        latest = TaskUpdate.objects.filter(task=models.OuterRef("pk")).order_by("-created_at", "-pk")
+        return self.annotate(
+            last_note=models.Subquery(latest.values("note")[:1]),
+            last_note_at=models.Subquery(latest.values("created_at")[:1]),
+        )
 
 
 class Task(models.Model):

@@ -11,24 +11,38 @@ from django.utils.translation import gettext as _
 
 from xicheng.history import client_ip, current_request
 from xicheng.locking import Conflict, locked_for_change, may_assign, require_assigner
-from xicheng.models import AuditEvent, Target, Task, TaskUpdate
-from xicheng.scope import areas_changeable_by
+from xicheng.models import Area, AuditEvent, Indicator, ManualReading, Target, Task, TaskUpdate
+from xicheng.scope import areas_changeable_by, can_change, served_areas
 
 if TYPE_CHECKING:
+    from datetime import date
+    from decimal import Decimal
+
     from django.contrib.auth.models import User
 
 
-__all__ = ["Conflict", "audit_log", "task_add_update", "task_create", "task_edit"]
+__all__ = ["Conflict", "audit_log", "manual_reading_add", "task_add_update", "task_create", "task_edit"]
 
 
 @transaction.atomic
 def task_add_update(*, task: Task, note: str, status: str, acting_user: User, version: int | None) -> TaskUpdate:
-    """Write a progress note on a task and move its status, as one change."""
+    """Write a progress note on a task and move its status, as one change.
+
+    A note that leaves the status as it stands is appended, not an edit of the task: it needs no
+    version and never conflicts, and the task's version stays (nobody else's form goes stale)."""
     note = note.strip()
     if not note:
         raise ValidationError({"note": _("Write what has been done.")})
     if status not in Task.Status.values:
         raise ValidationError({"status": _("Choose a valid status.")})
+    if not can_change(acting_user, task):
+        raise PermissionDenied(_("You may not change this %(thing)s.") % {"thing": Task._meta.verbose_name})
+    current = Task.objects.select_for_update().get(pk=task.pk)
+    if status == current.status:
+        update = TaskUpdate(task=current, author=acting_user, note=note, status=status)
+        update.full_clean(exclude=["task", "author"])
+        update.save()
+        return update
     with locked_for_change(task, version=version, by=acting_user) as locked:
         update = TaskUpdate(task=locked, author=acting_user, note=note, status=status)
         update.full_clean(exclude=["task", "author"])
@@ -115,3 +129,24 @@ def task_edit(*, task: Task, acting_user: User, version: int | None, **fields: A
         for name, value in fields.items():
             setattr(locked, name, value)
     return locked
+
+
+@transaction.atomic
+def manual_reading_add(
+    *, indicator: Indicator, area: Area, on: date, value: Decimal, acting_user: User, note: str = ""
+) -> ManualReading:
+    """A manual indicator's figure for an area: the increase since the last reading, typed by the
+    cadre who owns the indicator for an area she serves. A reading is added, never an edit, so
+    two of them never conflict."""
+    if indicator.source != Indicator.Source.MANUAL or indicator.owner_id != acting_user.pk:
+        raise PermissionDenied(_("Only the owner of a manual indicator enters its readings."))
+    if not acting_user.has_perm("xicheng.add_manualreading"):
+        raise PermissionDenied(_("Only the owner of a manual indicator enters its readings."))
+    if area not in served_areas(acting_user):
+        raise ValidationError({"area": _("Choose an area you serve.")})
+    reading = ManualReading(
+        indicator=indicator, area=area, on=on, value=value, note=note.strip(), entered_by=acting_user
+    )
+    reading.full_clean(exclude=["indicator", "area", "entered_by"])
+    reading.save()
+    return reading

@@ -40,6 +40,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", views.home, name="home"),
     path("my/", views.my_work, name="my_work"),
+    path("my/updates/", views.my_updates, name="my_updates"),
+    path("my/readings/", views.manual_reading_add_view, name="manual_reading_add"),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
     path("tasks/<int:pk>/updates/", views.task_add_update_view, name="task_add_update"),

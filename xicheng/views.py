@@ -8,9 +8,10 @@ from functools import partial, wraps
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -19,7 +20,7 @@ from xicheng.audit_trail import AuditSearchForm, events_page, history_models, hi
 from xicheng.dashboard import workbench
 from xicheng.exports import overview_workbook
 from xicheng.filters import ManualReadingFilter, TargetFilter, TaskFilter
-from xicheng.forms import TaskUpdateForm, submit_form
+from xicheng.forms import ManualReadingForm, TaskUpdateForm, add_service_error, submit_form
 from xicheng.models import AuditEvent, ManualReading, Target, Task
 from xicheng.overview import area_breakdown, build_overview, overview_as_dict, records_url
 from xicheng.params import DateParams, ParamError, read_as_of, read_dates
@@ -27,8 +28,8 @@ from xicheng.periods import Period
 from xicheng.registers import list_context, query_without_page, render_list
 from xicheng.roles import Role, roles_of
 from xicheng.scope import can_change
-from xicheng.selectors import target_progress
-from xicheng.services import audit_log, task_add_update
+from xicheng.selectors import reading_cards, target_progress
+from xicheng.services import audit_log, manual_reading_add, task_add_update
 
 if TYPE_CHECKING:
     from xicheng.roles import AuthenticatedHttpRequest
@@ -97,25 +98,95 @@ def answers_bad_params(view: View) -> View:
     return cast(View, wrapper)  # `wraps` keeps the view's name; its signature is the view's too
 
 
-def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """我的工作台: the open tasks this user answers for, and what each domain app puts here."""
-    tasks = list(
+def _my_open_tasks(request: AuthenticatedHttpRequest) -> list[Task]:
+    return list(
         Task.objects.visible_to(request.user)
         .assigned_to(request.user)
         .open()
+        .with_last_note()
         .select_related("area", "work_line", "lead_leader__cadre", "responsible__cadre")
         .order_by("due_on", "pk")
     )
+
+
+def _workbench_panels(request: AuthenticatedHttpRequest) -> list[tuple[Any, dict[str, Any]]]:
     panels = []
     for panel in workbench:
         context = panel.context(request)
         if context is not None:
             panels.append((panel, context))
+    return panels
+
+
+def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """我的工作台: the open tasks this user answers for, and what each domain app puts here."""
     return render(
         request,
         "xicheng/my_work.html",
-        {"tasks": tasks, "panels": panels, "today": timezone.localdate(), "statuses": Task.Status.choices},
+        {
+            "tasks": _my_open_tasks(request),
+            "panels": _workbench_panels(request),
+            "today": timezone.localdate(),
+            "statuses": Task.Status.choices,
+        },
     )
+
+
+def my_updates(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """我的填报: everything the cadre owes on one phone page — progress notes on her tasks, the
+    readings of the manual indicators she owns, and what each domain app asks of her (today's
+    zero report, open safety checks, overdue hazards). Each card saves on its own (htmx), and
+    "save all" sends every card that holds something typed."""
+    today = timezone.localdate()
+    cards = reading_cards(request.user, today)
+    for card in cards:
+        card.form = ManualReadingForm(
+            user=request.user, initial={"indicator": card.indicator.pk, "area": card.area.pk, "on": today}
+        )
+    return render(
+        request,
+        "xicheng/my_updates.html",
+        {"tasks": _my_open_tasks(request), "readings": cards, "panels": _workbench_panels(request), "today": today},
+    )
+
+
+@require_POST
+def manual_reading_add_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A reading typed on 我的填报: the card again, with the reading saved or the message beside
+    what was typed."""
+    if not request.user.has_perm("xicheng.add_manualreading"):
+        raise PermissionDenied
+    today = timezone.localdate()
+    form = ManualReadingForm(request.POST, user=request.user)
+    saved = None
+    if form.is_valid():
+        try:
+            saved = manual_reading_add(acting_user=request.user, **form.cleaned_data)
+        except ValidationError as e:
+            add_service_error(form, e)
+    indicator, area = form.cleaned_data.get("indicator"), form.cleaned_data.get("area")
+    if indicator is None or area is None:
+        messages = [m for errors in form.errors.values() for m in errors]
+        return render(request, "bad_params.html", {"errors": messages, "retry_url": reverse("my_updates")}, status=400)
+    card = reading_cards(request.user, today, only=(indicator.pk, area.pk))[0]
+    card.saved = saved is not None
+    card.form = form
+    if saved is not None:
+        card.form = ManualReadingForm(
+            user=request.user, initial={"indicator": indicator.pk, "area": area.pk, "on": today}
+        )
+    if request.htmx:
+        return render(
+            request, "xicheng/_reading_card.html", {"card": card, "today": today}, status=200 if saved else 400
+        )
+    if saved is None:
+        return render(
+            request,
+            "xicheng/my_updates.html",
+            {"tasks": [], "readings": [card], "panels": [], "today": today},
+            status=400,
+        )
+    return redirect("my_updates")
 
 
 def task_list(request: HttpRequest) -> HttpResponse:
@@ -149,9 +220,12 @@ def task_add_update_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     form = TaskUpdateForm(request.POST)
     saved = submit_form(request, task, form, partial(task_add_update, task=task, acting_user=request.user)) is not None
     if request.htmx:
-        task.refresh_from_db()
+        # The card as it stands now (its status, version, last note), with the form emptied after a
+        # save, or holding what was typed beside the message (and the version now, after a conflict).
+        task = Task.objects.with_last_note().select_related("area", "work_line").get(pk=task.pk)
         fresh = TaskUpdateForm(initial={"status": task.status, "version": task.version}) if saved else form
-        return render(request, "xicheng/_task_card.html", {"task": task, "form": fresh, "saved": saved})
+        context = {"task": task, "form": fresh, "saved": saved, "today": timezone.localdate()}
+        return render(request, "xicheng/_task_card.html", context, status=200 if saved else 400)
     if saved:
         return redirect("task_detail", pk=task.pk)
     updates = task.updates.select_related("author__cadre")

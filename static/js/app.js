@@ -20,6 +20,52 @@
     button.addEventListener("click", function () { window.print(); });
   });
 
+  // A save htmx could not swap in (a refusal other than a form's 400, or no connection) still
+  // answers, beside the form: what was typed stays where it is.
+  function saveFailed(event, text) {
+    var form = event.detail.elt && event.detail.elt.closest ? event.detail.elt.closest("form") : null;
+    if (!form || !text) { return; }
+    var note = form.querySelector(".save-failed");
+    if (!note) {
+      note = document.createElement("div");
+      note.className = "error save-failed";
+      note.setAttribute("role", "alert");
+      form.insertBefore(note, form.firstChild);
+    }
+    note.textContent = text;
+  }
+  document.body.addEventListener("htmx:responseError", function (event) { saveFailed(event, document.body.dataset.saveError); });
+  document.body.addEventListener("htmx:sendError", function (event) { saveFailed(event, document.body.dataset.saveOffline); });
+
+  // 我的填报's "save all": every card holding something typed (or a status changed) sends itself;
+  // each answers in its own place, so one refused card leaves the others' text alone.
+  function typedIn(form) {
+    return Array.prototype.some.call(form.elements, function (el) {
+      if (el.type === "hidden" || el.type === "submit") { return false; }
+      if (el.tagName === "SELECT") {
+        return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
+      }
+      if (el.tagName === "TEXTAREA" || el.type === "text") { return el.value.trim() !== ""; }
+      return el.value !== el.defaultValue;
+    });
+  }
+  // One card after another, not all at once: a phone's weak connection, and the database, take
+  // them in turn. A card the browser finds invalid says so and the rest still go.
+  document.querySelectorAll("[data-save-all]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var queue = Array.prototype.filter.call(document.querySelectorAll("main form[hx-post]"), typedIn);
+      var next = function () {
+        var form = queue.shift();
+        if (!form) { return; }
+        if (!form.checkValidity()) { form.reportValidity(); next(); return; }
+        // Heard on the form itself: once its card is swapped the form is detached, and the event
+        // no longer bubbles to the page.
+        form.addEventListener("htmx:afterRequest", next, { once: true });
+        form.requestSubmit();
+      };
+      next();
+    });
+  });
   // On a phone a table becomes cards (app.css): each cell carries its column's name to show,
   // rows htmx swaps in too.
   var labelCells = function (root) {

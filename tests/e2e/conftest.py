@@ -64,6 +64,15 @@ def phone(browser: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
+def small_phone(browser: Any) -> Iterator[Any]:
+    """A 360×740 phone, the smallest the cadres carry."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
 def desktop(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN", accept_downloads=True)
     page = context.new_page()

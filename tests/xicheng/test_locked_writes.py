@@ -187,8 +187,9 @@ def test_a_progress_note_names_the_version_it_was_written_against(task: Task, ca
         f"/api/v1/tasks/{task.pk}/updates/", {"note": "已开工", "status": "in_progress"}, format="json"
     )
     assert missing.status_code == 400 and "version" in missing.json()
+    # A status change is an edit of the task (a note alone is appended and never conflicts).
     saved = client.post(
-        f"/api/v1/tasks/{task.pk}/updates/", {"note": "已开工", "status": "in_progress", "version": 1}, format="json"
+        f"/api/v1/tasks/{task.pk}/updates/", {"note": "暂停待料", "status": "blocked", "version": 1}, format="json"
     )
     assert saved.status_code == 201
     stale = client.post(
@@ -203,9 +204,7 @@ def test_a_stale_progress_note_on_the_page_says_so_in_chinese_and_keeps_the_note
 ) -> None:
     Task.objects.filter(pk=task.pk).update(version=5)  # someone else changed it meanwhile
     client.force_login(cast.li)
-    response = client.post(
-        f"/tasks/{task.pk}/updates/", {"note": "今天完成三户签约", "status": "in_progress", "version": 1}
-    )
+    response = client.post(f"/tasks/{task.pk}/updates/", {"note": "今天完成三户签约", "status": "done", "version": 1})
     page = response.content.decode()
     assert response.status_code == 400
     assert "已被他人修改" in page and "今天完成三户签约" in page

@@ -85,6 +85,9 @@ WEB: dict[str, dict[str, dict[str, Any]]] = {
     "set_language": {"POST": OPEN},
     "home": {"GET": HOME},
     "my_work": {"GET": READ},
+    "my_updates": {"GET": READ},
+    # A reading is the owner's: with nothing sent, whoever may add readings meets the form's errors.
+    "manual_reading_add": {"POST": WRITE},
     "task_list": {"GET": READ},
     "task_detail": {"GET": READ_IN_AREA},
     "task_add_update": {"POST": WRITE_IN_AREA},
