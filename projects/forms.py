@@ -40,7 +40,7 @@ class IssueForm(forms.Form):
         # Those the user sees (the service refuses one they may not change, by name).
         projects = Project.objects.visible_to(user).order_by("name")
         cast(ProjectChoice, self.fields["project"]).queryset = projects
-        if self.fields["owner"].queryset.filter(pk=user.pk).exists():  # type: ignore[attr-defined]
+        if field_workers().filter(pk=user.pk).exists():
             self.fields["owner"].initial = user.pk
 
 
@@ -75,5 +75,5 @@ class LeadForm(forms.Form):
         super().__init__(*args, **kwargs)
         areas = areas_changeable_by(user).filter(level__gte=Area.Level.SUBDISTRICT).order_by("path")
         cast(AreaChoice, self.fields["area"]).queryset = areas
-        if self.fields["owner"].queryset.filter(pk=user.pk).exists():  # type: ignore[attr-defined]
+        if field_workers().filter(pk=user.pk).exists():
             self.fields["owner"].initial = user.pk

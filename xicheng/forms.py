@@ -69,8 +69,8 @@ class ManualReadingForm(forms.Form):
     value = forms.DecimalField(label=_("Increase since the last reading"), max_digits=14, decimal_places=2)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
-    def __init__(self, *args: object, user: AnyUser, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         indicator_field = self.fields["indicator"]
         area_field = self.fields["area"]
         assert isinstance(indicator_field, forms.ModelChoiceField)

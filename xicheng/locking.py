@@ -128,7 +128,8 @@ def locked_for_change(
         fields = _concrete(model)
         before = {f.attname: getattr(locked, f.attname) for f in fields}
         # The history records who did it, also outside a request (a service called by a job or a test).
-        locked._history_user = by  # type: ignore[attr-defined]
+        # django-simple-history reads who made the change from this attribute, outside a request too.
+        setattr(locked, "_history_user", by)  # noqa: B010
         yield locked
         changed = [f for f in fields if getattr(locked, f.attname) != before[f.attname]]
         unchanged = [f.name for f in fields if f not in changed]
