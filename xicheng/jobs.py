@@ -191,6 +191,9 @@ def job_create(
 
 def job_start(job: ImportExportJob) -> ImportExportJob:
     """Run a small job now, in the request; queue a large one for the worker."""
+    # A count left in the cache under this key (a database restored, its ids given again) is not
+    # this job's progress.
+    cache.delete(progress_key(job.pk))
     if job.runs_inline:
         job_run(job.pk)
     else:
