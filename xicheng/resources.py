@@ -194,7 +194,8 @@ class RegisterResource(resources.ModelResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as e:
             errors = e.update_error_dict(errors)
-        if self.user is not None and area_of(instance) is not None and not may_file(self.user, instance):
+        # may_file first: it answers a data admin without reading the row's area (no query a row).
+        if self.user is not None and not may_file(self.user, instance) and area_of(instance) is not None:
             # The row as imported lies outside the importer's areas (a new row, or one moved there).
             errors.setdefault(_area_field(instance), []).append(_("You may not file records for this area."))
         if existing:
