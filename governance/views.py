@@ -259,8 +259,10 @@ def hazard_undo_rectify_view(request: AuthenticatedHttpRequest, pk: int) -> Http
     undone = submit_form(request, hazard, form, partial(hazard_rectify_undo, hazard=hazard, acting_user=request.user))
     error = " ".join(form_errors(form))
     if request.htmx:
+        if error:
+            hazard.refresh_from_db()
         context = {"hazard": hazard, "today": timezone.localdate(), "error": error, "undone": undone is not None}
-        return render(request, "governance/_hazard_row.html", context)
+        return render(request, "governance/_hazard_row.html", context, status=400 if error else 200)
     if error:
         messages.error(request, error)
     else:

@@ -197,7 +197,8 @@ def one_tap(
         "undone": saved and undo,
         "today": clock.today(),
     }
-    return render(request, template, {**context(), **answer})
+    # A refused step answers 400 (htmx still swaps it in, base.html's htmx-config): the card shows why.
+    return render(request, template, {**context(), **answer}, status=400 if errors else 200)
 
 
 def step_routes(

@@ -200,6 +200,7 @@ def test_a_rectification_is_not_undone_eleven_minutes_later(client: Client, plac
         client.post(f"/governance/hazards/{hazard.pk}/rectify/", {"rectified_on": "2026-04-01", "version": 1})
         clock.shift(timedelta(minutes=11))
         refused = client.post(f"/governance/hazards/{hazard.pk}/undo-rectify/", {"version": 2}, **HX)
+    assert refused.status_code == 400
     assert "10" in refused.content.decode() and 'role="alert"' in refused.content.decode()
     hazard.refresh_from_db()
     assert hazard.rectified_on == date(2026, 4, 1)

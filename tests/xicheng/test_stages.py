@@ -268,7 +268,8 @@ def test_a_stale_undo_on_the_card_shows_the_message(client: Client, street: Stre
     client.force_login(cast.wang)
     client.post(f"/projects/households/{street.household.pk}/next-step/", {"version": 1}, **HX)
     response = client.post(f"/projects/households/{street.household.pk}/undo-step/", {"version": 1}, **HX)
-    assert "该征迁户已被他人修改" in response.content.decode()
+    # A refusal is not a success: 400, which htmx still swaps in, so the card says why.
+    assert response.status_code == 400 and "该征迁户已被他人修改" in response.content.decode()
     street.household.refresh_from_db()
     assert street.household.status == "signed"
 
