@@ -124,8 +124,8 @@ def test_drill_down_shows_the_area_tree_rolled_up(
     client.force_login(cast.zhao)
     page = client.get(f"/dashboard/targets/{targets['red'].pk}/areas/?as_of=2026-09-30").content.decode()
     actuals = dict(re.findall(r'<tr data-area="([\w-]+)">.*?data-field="actual">([^<]+)<', page, re.S))
-    assert actuals["xicheng"] == "300" and actuals["tongzhai-zone"] == "300" and actuals["sifang"] == "300"
-    assert actuals["feifeng"] == "0"
+    assert actuals["xicheng"] == "300 家" and actuals["tongzhai-zone"] == "300 家" and actuals["sifang"] == "300 家"
+    assert actuals["feifeng"] == "0 家"
 
 
 def test_drill_down_shows_target_percent_pace_and_light_for_each_area_with_a_target(
@@ -140,8 +140,9 @@ def test_drill_down_shows_target_percent_pace_and_light_for_each_area_with_a_tar
     rows = dict(re.findall(r'<tr data-area="([\w-]+)">(.*?)</tr>', page, re.S))
     cells = {code: dict(re.findall(r'data-field="(\w+)">(.*?)</td>', row, re.S)) for code, row in rows.items()}
     # 300 of 400 by half-way: 75 %, ahead of the 200 the pace asks for.
-    assert cells["sifang"]["target"] == "400" and cells["sifang"]["percent"] == "75.0%"
-    assert cells["sifang"]["expected"] == "200.0" and 'data-light="green"' in cells["sifang"]["light"]
+    # Whole counts read whole, with their unit.
+    assert cells["sifang"]["target"] == "400 家" and cells["sifang"]["percent"] == "75%"
+    assert cells["sifang"]["expected"] == "200 家" and 'data-light="green"' in cells["sifang"]["light"]
     assert 'data-light="red"' in cells["xicheng"]["light"]
     # An area without a target of its own shows its actual only.
     assert cells["feifeng"]["target"] == "" and cells["feifeng"]["light"] == ""
