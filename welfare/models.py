@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xicheng.history import audited_history
 from xicheng.models import Area
@@ -158,7 +159,7 @@ class ElderQuerySet(ScopedQuerySet):
 class Elder(models.Model):
     """An elder enrolled for meals. Phone and emergency contact are personal data: encrypted, masked."""
 
-    name = PersonalCharField(_("name"), max_length=50, kind=Kind.NAME)
+    name = PersonalCharField(pgettext_lazy("a person's", "name"), max_length=50, kind=Kind.NAME)
     village = models.ForeignKey(Area, verbose_name=_("village"), on_delete=models.PROTECT, related_name="elders")
     birth_year = models.PositiveSmallIntegerField(_("birth year"), validators=year_validators())
     lives_alone = models.BooleanField(_("lives alone"), default=False)
