@@ -58,7 +58,7 @@ def test_the_dashboard_on_a_desktop_shows_lights_charts_and_exports(
 
     desktop.click("#targets a:has-text('消防隐患整改')")
     desktop.wait_for_url("**/dashboard/targets/**")
-    assert desktop.locator("tr[data-area=sifang] [data-field=actual]").inner_text() == "300"
+    assert desktop.locator("tr[data-area=sifang] [data-field=actual]").inner_text() == "300 家"
 
 
 def test_the_dashboard_fits_a_phone(phone: Any, live_server: Any, cast: Cast, targets: None) -> None:
