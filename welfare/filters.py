@@ -94,6 +94,10 @@ class MealDeliveryFilter(django_filters.FilterSet):
 
 
 class MealReceiptFilter(django_filters.FilterSet):
+    # By id, hidden: a <select> of every delivery (each naming its village) cost a query per
+    # delivery, and one of every elder would show their names to anyone who may list meals.
+    delivery = RowFilter(field_name="delivery_id", label=_("meal delivery"))
+    elder = RowFilter(field_name="elder_id", label=_("elder"))
     area = AreaWithinFilter(area_path="delivery__village", field_name="delivery__village")
     day = django_filters.DateFilter(field_name="delivery__day", label=_("Day"))
     day_from = django_filters.DateFilter(field_name="delivery__day", lookup_expr="gte", label=_("From"))

@@ -407,3 +407,32 @@ def test_a_refused_sheet_keeps_what_the_courier_entered(client: Client, world: W
     page = client.post(_sheet(world), data).content.decode()
     assert 'value="应师傅"' in page
     assert f'name="o-{world.sifang.pk}-{world.alone.pk}" value="declined" checked' in page
+
+
+def test_the_meals_list_costs_the_same_whatever_the_deliveries_and_lists_no_elder_to_pick(
+    client: Client, world: World, cast: Cast
+) -> None:
+    from datetime import timedelta
+
+    from tests.welfare.factories import MealDeliveryFactory
+
+    def deliver(days: range) -> None:
+        for n in days:
+            delivery = MealDeliveryFactory(center=world.center, village=world.sifang, day=DAY - timedelta(days=n))
+            for elder in world.sifang_elders:
+                MealReceipt.objects.create(delivery=delivery, elder=elder, outcome=MealReceipt.Outcome.DELIVERED)
+
+    client.force_login(cast.li)
+    deliver(range(1, 3))
+    small = count_queries(lambda: client.get("/welfare/meals/"))
+    deliver(range(3, 40))
+    page = client.get("/welfare/meals/")
+    # pinned: a <select> of every delivery cost one query per delivery (3,642 at the demo's size)
+    assert count_queries(lambda: client.get("/welfare/meals/")) == small
+    content = page.content.decode()
+    assert 'name="delivery"' in content and '<select name="delivery"' not in content
+    assert "张桂兰" not in content  # no list of every elder's name to filter by
+    # A link to one delivery's meals still works.
+    one = MealReceipt.objects.filter(delivery__day=DAY - timedelta(days=5)).first()
+    assert one is not None
+    assert len(client.get(f"/welfare/meals/?delivery={one.delivery_id}").context["page"].object_list) == 3
