@@ -318,7 +318,7 @@ def test_an_export_masks_personal_data_and_defuses_formulas(world: World, cast: 
     world.alone.save(update_fields=["dietary_needs"])
     data = ElderResource(user=cast.zhao).export(queryset=Elder.objects.filter(pk=world.alone.pk))
     row = dict(zip(data.headers, data[0], strict=True))
-    assert row["名称"] == "李*英"
+    assert row["姓名"] == "李*英"
     assert row["电话"] == "138****5678"
     assert "13987654321" not in row["紧急联系人"] and "儿子" in row["紧急联系人"]
     assert row["饮食需求"].startswith("'=")
@@ -327,4 +327,4 @@ def test_an_export_masks_personal_data_and_defuses_formulas(world: World, cast: 
 def test_an_export_for_a_data_admin_shows_the_personal_data(world: World, cast: Cast) -> None:
     data = ElderResource(user=cast.admin).export(queryset=Elder.objects.filter(pk=world.alone.pk))
     row = dict(zip(data.headers, data[0], strict=True))
-    assert row["名称"] == "李秀英" and row["电话"] == "13812345678"
+    assert row["姓名"] == "李秀英" and row["电话"] == "13812345678"
