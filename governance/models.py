@@ -156,7 +156,7 @@ class Migrant(models.Model):
     house = models.ForeignKey(
         RentalHouse, verbose_name=_("rental house"), on_delete=models.PROTECT, related_name="migrants"
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("a person's", "name"), max_length=50)
     id_number = EncryptedCharField(_("ID number"), validators=[validate_id_number], kind=Kind.ID_NUMBER)
     # A keyed hash of the ID number: exact search and the "same person twice" check without decrypting.
     id_number_index = models.CharField(max_length=64, db_index=True, editable=False)

@@ -154,5 +154,5 @@ def test_a_real_worker_exports_3000_migrants_while_the_page_shows_the_progress(
     download = client.get(f"/admin/xicheng/importexportjob/{job.pk}/download/")
     content = b"".join(download.streaming_content)  # type: ignore[attr-defined]
     rows = list(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
-    assert len(rows) == 1 + ROWS and rows[0] == ("记录编号", "出租房", "名称", "身份证号", "电话")
+    assert len(rows) == 1 + ROWS and rows[0] == ("记录编号", "出租房", "姓名", "身份证号", "电话")
     assert AuditEvent.objects.get(action=AuditEvent.Action.EXPORT).changes["rows"] == [None, ROWS]
