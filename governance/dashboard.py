@@ -25,6 +25,7 @@ from xicheng.dashboard import (
     SectionData,
     Table,
 )
+from xicheng.figures import Figures, scope_paths
 from xicheng.periods import Period
 from xicheng.registers import row_url
 
@@ -82,17 +83,21 @@ RANKING_METRICS = [
 ]
 
 
-def village_ranking(user: Any, period: Period, as_of: date) -> SectionData | None:
-    """One row per village the user sees, ranked by houses inspected: a fixed number of queries."""
+RANKING_SHOWN = 5  # the page shows the top five and the bottom five; the rest fold
+
+
+def village_ranking(user: Any, period: Period, as_of: date, figures: Figures | None = None) -> SectionData | None:
+    """One row per village the user sees, ranked by houses inspected: a fixed number of queries,
+    reading only the user's scope (xicheng.figures.scope_paths), none for a metric the targets
+    have computed already."""
     villages = list(villages_visible_to(user).order_by("path"))
     if not villages:
         return None
-    paths = metrics.area_paths()
-    values: dict[str, dict[str, float]] = {}
-    for key in RANKING_METRICS:
-        metric = metrics.registry.get(key)
-        by_area = metrics.values_by_area(metric, [period], as_of)[period]
-        values[key] = metrics.rolled_up(by_area, paths)
+    figures = figures if figures is not None else Figures(as_of)
+    within = scope_paths(user, villages)
+    values: dict[str, dict[str, float]] = {
+        key: figures.rolled(metrics.registry.get(key), [period], within)[period] for key in RANKING_METRICS
+    }
     last = min(period.end, as_of)
     days = max((last - period.start).days + 1, 0)
     reports = dict(
@@ -115,6 +120,7 @@ def village_ranking(user: Any, period: Period, as_of: date) -> SectionData | Non
             _("Disputes resolved"),
             _("Zero reports missed"),
         ],
+        fold=RANKING_SHOWN,
     )
     hazard_url = reverse("governance:hazard_list")
     for village in villages:

@@ -12,6 +12,7 @@ from typing import Any
 
 from governance.models import FORCE_FIELDS, Dispute, Force, Hazard, Inspection, Migrant, RentalHouse, ZeroReport
 from governance.validators import id_check_digit
+from xicheng.bulk import insert_rows
 from xicheng.demo import DemoContext, DemoIndicator
 from xicheng.models import Area
 from xicheng.periods import Period
@@ -180,15 +181,15 @@ def _houses(ctx: DemoContext, plans: list[VillagePlan]) -> None:
         for i in range(count):
             grid = plan.grids[i % len(plan.grids)]
             rows.append(
-                RentalHouse(
-                    area=grid,
-                    address=f"{plan.village.name}{rng.randrange(1, 40)}弄{i + 1}号",
-                    landlord=_name(rng),
-                    landlord_phone=_phone(rng),
-                    rooms=rng.randint(2, 12),
-                )
+                {
+                    "area_id": grid.pk,
+                    "address": f"{plan.village.name}{rng.randrange(1, 40)}弄{i + 1}号",
+                    "landlord": _name(rng),
+                    "landlord_phone": _phone(rng),
+                    "rooms": rng.randint(2, 12),
+                }
             )
-    RentalHouse.objects.bulk_create(rows, batch_size=BATCH)
+    insert_rows(RentalHouse, rows)
     by_grid: dict[int, list[RentalHouse]] = {}
     grids = [g for p in plans for g in p.grids]
     for house in RentalHouse.objects.filter(area__in=grids).order_by("pk").only("pk", "area_id"):
@@ -222,20 +223,20 @@ def _inspections(ctx: DemoContext, plans: list[VillagePlan], h2_share: float) ->
             visits += [(h, Period(ctx.h2.start, h2_end)) for h in houses[: min(later, len(houses))]]
         for house, period in visits:
             rows.append(
-                Inspection(
-                    house=house,
-                    inspected_on=_day_in(rng, period.start, period.end),
-                    inspector=plan.worker,
-                    note="",
+                {
+                    "house_id": house.pk,
+                    "inspected_on": _day_in(rng, period.start, period.end),
+                    "inspector_id": plan.worker.pk,
+                    "note": "",
                     **_forces(rng),
-                )
+                }
             )
-    Inspection.objects.bulk_create(rows, batch_size=BATCH)
+    insert_rows(Inspection, rows)
 
 
 def _migrants(ctx: DemoContext, plans: list[VillagePlan], h2_share: float, ids: IdNumbers) -> None:
     rng = ctx.rng
-    rows: list[Migrant] = []
+    rows: list[dict[str, Any]] = []
     h2_target, pace = H2["migrants"]
     h2_total = int(h2_target * h2_share * pace)
     h2_end = min(ctx.h2.end, ctx.today)
@@ -249,50 +250,47 @@ def _migrants(ctx: DemoContext, plans: list[VillagePlan], h2_share: float, ids: 
                     left = registered + timedelta(days=rng.randint(20, 150))
                     left = left if left < ctx.today else None
                 rows.append(
-                    Migrant(
-                        house=rng.choice(plan.houses),
-                        name=_name(rng),
-                        id_number=number,
-                        id_number_index=blind_index(number),
-                        phone=_phone(rng),
-                        origin=origin,
-                        registered_on=registered,
-                        left_on=left,
-                    )
+                    {
+                        "house_id": rng.choice(plan.houses).pk,
+                        "name": _name(rng),
+                        "id_number": number,
+                        "id_number_index": blind_index(number),
+                        "phone": _phone(rng),
+                        "origin": origin,
+                        "registered_on": registered,
+                        "left_on": left,
+                    }
                 )
     # A few people registered at a second house while still staying at the first: the
     # data-quality list shows them.
-    staying = [m for m in rows[:500] if m.left_on is None][:6]
+    staying = [m for m in rows[:500] if m["left_on"] is None][:6]
     for migrant in staying:
-        other = rng.choice([h for p in plans for h in p.houses[:50] if h.pk != migrant.house.pk])
+        other = rng.choice([h for p in plans for h in p.houses[:50] if h.pk != migrant["house_id"]])
         rows.append(
-            Migrant(
-                house=other,
-                name=migrant.name,
-                id_number=migrant.id_number,
-                id_number_index=migrant.id_number_index,
-                phone=migrant.phone,
-                origin=migrant.origin,
-                registered_on=migrant.registered_on + timedelta(days=rng.randint(1, 20)),
-            )
+            {
+                **migrant,
+                "house_id": other.pk,
+                "registered_on": migrant["registered_on"] + timedelta(days=rng.randint(1, 20)),
+                "left_on": None,
+            }
         )
-    Migrant.objects.bulk_create(rows, batch_size=BATCH)
+    insert_rows(Migrant, rows)
 
 
 def _hazard(
     rng: random.Random, plan: VillagePlan, category: str, found: date, deadline_days: int, rectified: date | None
-) -> Hazard:
+) -> dict[str, Any]:
     house = rng.choice(plan.houses)
-    return Hazard(
-        house=house,
-        area_id=house.area_id,
-        category=category,
-        description=rng.choice(HAZARD_DESCRIPTIONS[Hazard.Category(category)]),
-        found_on=found,
-        deadline=found + timedelta(days=deadline_days),
-        rectified_on=rectified,
-        reported_by=plan.worker,
-    )
+    return {
+        "house_id": house.pk,
+        "area_id": house.area_id,
+        "category": category,
+        "description": rng.choice(HAZARD_DESCRIPTIONS[Hazard.Category(category)]),
+        "found_on": found,
+        "deadline": found + timedelta(days=deadline_days),
+        "rectified_on": rectified,
+        "reported_by_id": plan.worker.pk,
+    }
 
 
 def _hazards(ctx: DemoContext, plans: list[VillagePlan], h2_share: float) -> None:
@@ -337,7 +335,7 @@ def _hazards(ctx: DemoContext, plans: list[VillagePlan], h2_share: float) -> Non
                 continue
             found = _day_in(rng, earliest, latest)
             rows.append(_hazard(rng, plan, rng.choice(Hazard.Category.values), found, deadline_days, None))
-    Hazard.objects.bulk_create(rows, batch_size=BATCH)
+    insert_rows(Hazard, rows)
 
 
 def _dispute(rng: random.Random, plan: VillagePlan, received: date, fate: str, step: date | None) -> Dispute:
@@ -418,16 +416,16 @@ def _zero_reports(ctx: DemoContext, plans: list[VillagePlan]) -> None:
                 continue
             incidents = 0 if rng.random() < 0.93 else rng.randint(1, 2)
             rows.append(
-                ZeroReport(
-                    village=plan.village,
-                    day=day,
-                    incidents=incidents,
-                    note="" if not incidents else "已按程序处置",
-                    reported_by=plan.worker,
-                )
+                {
+                    "village_id": plan.village.pk,
+                    "day": day,
+                    "incidents": incidents,
+                    "note": "" if not incidents else "已按程序处置",
+                    "reported_by_id": plan.worker.pk,
+                }
             )
         day += timedelta(days=1)
-    ZeroReport.objects.bulk_create(rows, batch_size=BATCH)
+    insert_rows(ZeroReport, rows)
 
 
 def _say_figures(ctx: DemoContext) -> None:

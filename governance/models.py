@@ -66,6 +66,8 @@ class RentalHouse(models.Model):
         verbose_name = _("rental house")
         verbose_name_plural = _("rental houses")
         ordering = ["area__path", "address", "pk"]
+        # A grid's houses in the list's order (a cadre's list is a few grids).
+        indexes = [models.Index(fields=["area", "address", "id"])]
 
     def __str__(self) -> str:
         return self.address
@@ -100,7 +102,8 @@ class Inspection(models.Model):
         verbose_name = _("inspection")
         verbose_name_plural = _("inspections")
         ordering = ["-inspected_on", "-pk"]
-        indexes = [models.Index(fields=["inspected_on"])]
+        # The list's order, so a page is read from the index in order (the scope's keys have theirs).
+        indexes = [models.Index(fields=["inspected_on", "id"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(with_street=True)
@@ -172,7 +175,8 @@ class Migrant(models.Model):
         verbose_name = _("migrant")
         verbose_name_plural = _("migrants")
         ordering = ["-registered_on", "-pk"]
-        indexes = [models.Index(fields=["registered_on"])]
+        # The list's order, so a page is read from the index in order (the scope's keys have theirs).
+        indexes = [models.Index(fields=["registered_on", "id"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(left_on__isnull=True) | Q(left_on__gte=F("registered_on")),
@@ -246,7 +250,8 @@ class Hazard(models.Model):
         indexes = [
             models.Index(fields=["found_on"]),
             models.Index(fields=["rectified_on"]),
-            models.Index(fields=["deadline"]),
+            # The list's order, so a page is read from the index in order.
+            models.Index(fields=["deadline", "id"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -353,7 +358,8 @@ class Dispute(StagedModel, models.Model):
         # "disputes" alone is also a unit (处, 起, 户): the model's plural has its own context.
         verbose_name_plural = pgettext_lazy("model", "disputes")
         ordering = ["-received_on", "-pk"]
-        indexes = [models.Index(fields=["received_on"]), models.Index(fields=["resolved_on"])]
+        # received_on with id: the list's order, so a page is read from the index in order.
+        indexes = [models.Index(fields=["received_on", "id"]), models.Index(fields=["resolved_on"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(resolved_on__isnull=True) | Q(escalated_on__isnull=True),

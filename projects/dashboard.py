@@ -14,6 +14,7 @@ from projects.selectors import funnels_by_project, squad_ranking, stages_by_proj
 from projects.views import households_for_cards
 from xicheng.asof import rows_as_of
 from xicheng.dashboard import Alert, AlertSource, NavLink, Panel, Section, SectionData, Table
+from xicheng.figures import Figures
 from xicheng.periods import Period
 from xicheng.registers import row_url
 from xicheng.scope import changeable_ids
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 MY_HOUSEHOLDS_SHOWN = 50
 ALERTS_SHOWN = 50
 STALLED_DAYS = 30
+RANKING_SHOWN = 5  # the page shows the top five squads and the bottom five; the rest fold
 
 
 def my_households(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
@@ -60,7 +62,7 @@ def _person(user: User) -> str:
     return cadre.name if cadre else user.get_username()
 
 
-def key_projects(user: Any, period: Period, as_of: date) -> SectionData | None:
+def key_projects(user: Any, period: Period, as_of: date, figures: Figures | None = None) -> SectionData | None:
     projects = list(Project.objects.on_dashboard_of(user).select_related("area").order_by("planned_start", "name"))
     if not projects:
         return None
@@ -113,7 +115,7 @@ def key_projects(user: Any, period: Period, as_of: date) -> SectionData | None:
     return SectionData(tables=[table], extra={"stage_bars": bars})
 
 
-def squad_ranking_section(user: Any, period: Period, as_of: date) -> SectionData | None:
+def squad_ranking_section(user: Any, period: Period, as_of: date, figures: Figures | None = None) -> SectionData | None:
     visible = Project.objects.on_dashboard_of(user).values("pk")
     ranking = squad_ranking(Squad.objects.filter(project__in=visible), Household.objects.all(), as_of)
     if not ranking:
@@ -151,6 +153,7 @@ def squad_ranking_section(user: Any, period: Period, as_of: date) -> SectionData
             for item in ranking
         ],
         links=[_squad_link(item.squad.pk) for item in ranking],
+        fold=RANKING_SHOWN,
     )
     return SectionData(tables=[table])
 

@@ -22,6 +22,7 @@ from welfare.models import (
     meal_on_time,
 )
 from welfare.selectors import name_shown_to, safety_check_cards
+from xicheng import metrics
 from xicheng.asof import counts_as_of, rows_as_of
 from xicheng.dashboard import (
     Alert,
@@ -32,6 +33,7 @@ from xicheng.dashboard import (
     SectionData,
     Table,
 )
+from xicheng.figures import Figures, scope_paths
 from xicheng.periods import Period
 from xicheng.registers import row_url
 from xicheng.roles import Role, roles_of
@@ -61,8 +63,10 @@ def sheets_panel(request: HttpRequest) -> dict[str, Any] | None:
     return {"centers": centers} if centers else None
 
 
-def meal_service(user: Any, period: Period, as_of: date) -> SectionData | None:
-    """One row per served village the user can see: five grouped queries whatever the size."""
+def meal_service(user: Any, period: Period, as_of: date, figures: Figures | None = None) -> SectionData | None:
+    """One row per served village the user can see: four grouped queries whatever the size, one
+    more for the meals when the targets have not counted them already (xicheng.figures), and one
+    more when a village is served by two centres (the meals split between them)."""
     last = min(period.end, as_of)
     if last < period.start:
         return None
@@ -74,24 +78,42 @@ def meal_service(user: Any, period: Period, as_of: date) -> SectionData | None:
     )
     if not served:
         return None
+    figures = figures if figures is not None else Figures(as_of)
     ids = {sv.village_id for sv in served}
     in_period = Q(day__gte=period.start, day__lte=last)
     # Who was enrolled and which checks were open, as they stood that day (xicheng.asof).
     enrolled = counts_as_of(
         Elder.objects.all(), as_of, "village_id", narrow=lambda qs: qs.filter(enrolled_on(as_of), village_id__in=ids)
     )
-    meals = {
-        (row["delivery__center_id"], row["delivery__village_id"]): row["n"]
-        for row in MealReceipt.objects.filter(
-            delivery__village_id__in=ids,
-            delivery__day__gte=period.start,
-            delivery__day__lte=last,
-            outcome=MealReceipt.Outcome.DELIVERED,
+    # The meals delivered, by village (where the deliveries point): the registered metric, which
+    # the targets have most often counted already for the same period and scope.
+    villages = [sv.village for sv in served]
+    meals_by_village = figures.by_area(
+        metrics.registry.get("welfare.meals_delivered"), [period], scope_paths(user, villages)
+    )[period]
+    centres_of: dict[int, int] = {}
+    for sv in served:
+        centres_of[sv.village_id] = centres_of.get(sv.village_id, 0) + 1
+    meals = {(sv.center_id, sv.village_id): int(meals_by_village.get(sv.village_id, 0)) for sv in served}
+    shared = [village for village, n in centres_of.items() if n > 1]
+    if shared:
+        # A village two centres serve: its meals split by the centre that delivered them.
+        for key in [k for k in meals if k[1] in shared]:
+            meals[key] = 0
+        meals.update(
+            {
+                (row["delivery__center_id"], row["delivery__village_id"]): row["n"]
+                for row in MealReceipt.objects.filter(
+                    delivery__village_id__in=shared,
+                    delivery__day__gte=period.start,
+                    delivery__day__lte=last,
+                    outcome=MealReceipt.Outcome.DELIVERED,
+                )
+                .values("delivery__center_id", "delivery__village_id")
+                .annotate(n=Count("pk"))
+                .order_by()
+            }
         )
-        .values("delivery__center_id", "delivery__village_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    }
     deliveries = {
         (row["center_id"], row["village_id"]): row
         for row in MealDelivery.objects.filter(in_period, village_id__in=ids)

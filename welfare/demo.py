@@ -13,6 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage
+from xicheng.bulk import insert_rows
 from xicheng.demo import DemoContext, DemoIndicator, ensure_user
 from xicheng.models import Cadre
 from xicheng.roles import Role
@@ -127,7 +128,7 @@ def _seed_center(ctx: DemoContext, start: date, suffix: str, prefix: str, yang: 
         if lone:
             open_today[lone[0].pk] = True
 
-    receipts: list[MealReceipt] = []
+    receipts: list[dict[str, Any]] = []
     checks: list[SafetyCheck] = []
     cadres = {ctx.areas[code + suffix].pk: ctx.users.get(name, yang) for code, name in VILLAGES.items()}
     for delivery in deliveries:
@@ -142,7 +143,7 @@ def _seed_center(ctx: DemoContext, start: date, suffix: str, prefix: str, yang: 
                 outcome = MealReceipt.Outcome.NOT_HOME
             elif roll < 0.012:
                 outcome = MealReceipt.Outcome.DECLINED
-            receipts.append(MealReceipt(delivery=delivery, elder=elder, outcome=outcome))
+            receipts.append({"delivery_id": delivery.pk, "elder_id": elder.pk, "outcome": outcome})
             if outcome == MealReceipt.Outcome.NOT_HOME and elder.lives_alone:
                 raised = _at(delivery.day, time(11, 30))
                 still_open = delivery.day == ctx.today
@@ -157,7 +158,7 @@ def _seed_center(ctx: DemoContext, start: date, suffix: str, prefix: str, yang: 
                         finding="" if still_open else rng.choice(FINDINGS),
                     )
                 )
-    MealReceipt.objects.bulk_create(receipts, batch_size=5000)
+    insert_rows(MealReceipt, receipts)
     SafetyCheck.objects.bulk_create(checks)
     ctx.say(
         f"{center.name}: {len(villages)} villages, {len(elders)} elders, {len(deliveries)} deliveries, "

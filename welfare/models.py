@@ -187,6 +187,8 @@ class Elder(models.Model):
         verbose_name = _("elder")
         verbose_name_plural = _("elders")
         ordering = ["village__path", "name", "pk"]
+        # A village's elders in the list's order.
+        indexes = [models.Index(fields=["village", "name", "id"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(left_on__isnull=True) | Q(left_on__gt=models.F("enrolled_on")),

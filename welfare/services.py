@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from welfare.models import CareCenter, Elder, MealDelivery, MealReceipt, SafetyCheck, ServedVillage, served_on
-from xicheng import clock
+from xicheng import clock, facts
 from xicheng.history import bulk_history_attrs
 from xicheng.locking import Conflict, locked_for_change, refuse_stale
+from xicheng.overview_cache import written
 from xicheng.scope import areas_changeable_by
 from xicheng.validators import check_event_date, normalise_phone
 
@@ -198,6 +199,9 @@ def _write_day(
     acting_user: User,
 ) -> SheetResult:
     """The writes of a validated sheet: a fixed number of bulk statements whatever its size."""
+    # Bulk writes send no signals: the overviews that count the day's meals are forgotten here.
+    written(MealDelivery, earliest=day)
+    written(MealReceipt, earliest=day)
     new = [
         MealDelivery(
             center=center,
@@ -276,6 +280,9 @@ def _write_day(
             custom_historical_attrs=bulk_history_attrs(),
         )
 
+    # The bulk writes send no signals: the day's deliveries (and their receipts) recount their facts.
+    facts.refresh(MealDelivery.objects.filter(center=center, day=day))
+
     lone_not_home = [
         elder_id
         for vid, row in rows.items()
@@ -296,19 +303,21 @@ def _arrival(row: VillageSheet) -> time:
 def _raise_checks(day: date, elder_ids: list[int], reason: str, acting_user: User | None = None) -> list[SafetyCheck]:
     """Open a check for each elder that has none for the day yet (one per elder and day)."""
     already = set(SafetyCheck.objects.filter(day=day, elder_id__in=elder_ids).values_list("elder_id", flat=True))
+    written(SafetyCheck, earliest=day)
     now = timezone.now()
     new = [
         SafetyCheck(elder_id=elder_id, day=day, reason=reason, raised_at=now)
         for elder_id in dict.fromkeys(elder_ids)
         if elder_id not in already
     ]
-    return (
-        bulk_create_with_history(
-            new, SafetyCheck, default_user=acting_user, custom_historical_attrs=bulk_history_attrs()
-        )
-        if new
-        else []
+    if not new:
+        return []
+    created = bulk_create_with_history(
+        new, SafetyCheck, default_user=acting_user, custom_historical_attrs=bulk_history_attrs()
     )
+    # Written in bulk, without signals: the new checks' facts are recounted here.
+    facts.refresh(SafetyCheck.objects.filter(day=day, elder_id__in=[c.elder_id for c in new]))
+    return created
 
 
 @transaction.atomic

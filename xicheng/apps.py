@@ -15,12 +15,18 @@ class XichengConfig(AppConfig):
 
         # history connects the IP recorder, audit its receivers; security starts each session's
         # clocks at sign-in.
-        from xicheng import audit, history, natural, plugins, security  # noqa: F401
+        from xicheng import audit, facts, history, natural, overview_cache, plugins, security  # noqa: F401
         from xicheng.roles import group_label, sync_roles
 
         # Domain apps hand the kernel their metrics and dashboard parts through their DomainConfig.
         plugins.install()
+        # A cached overview is forgotten when a write changes its figures (xicheng.overview_cache).
+        overview_cache.connect()
+        # The registered metrics are kept as daily facts with every save and delete (xicheng.facts).
+        facts.connect()
         post_migrate.connect(sync_roles, dispatch_uid="xicheng.sync_roles")
+        # An upgraded database, or a newly registered metric, has its facts counted by migrate.
+        post_migrate.connect(facts.rebuild_missing, dispatch_uid="xicheng.facts_rebuild_missing")
         # SQLite learns natural_key() on every connection; PostgreSQL spells it in SQL (xicheng.natural).
         connection_created.connect(natural.register_sqlite_function, dispatch_uid="xicheng.natural_key")
         post_migrate.connect(audit.install_audit_triggers_after_migrate, dispatch_uid="xicheng.audit_triggers")

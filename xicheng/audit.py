@@ -328,6 +328,7 @@ def audit_purge(*, days: int, acting_user: User | None = None) -> dict[str, int]
 
     from xicheng.audit_trail import history_models
     from xicheng.models import AuditEvent
+    from xicheng.overview_cache import forget_all
     from xicheng.services import audit_log
 
     if days < settings.AUDIT_RETENTION_DAYS:
@@ -345,6 +346,8 @@ def audit_purge(*, days: int, acting_user: User | None = None) -> dict[str, int]
             removed[history.model._meta.db_table] = history.filter(history_date__lt=cutoff).delete()[0]
         for log in (AccessLog, AccessFailureLog):
             removed[log._meta.db_table] = log.objects.filter(attempt_time__lt=cutoff).delete()[0]
+        # A past day read from the history purged now reads differently (xicheng.asof).
+        forget_all()
         total = sum(removed.values())
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

@@ -5,9 +5,12 @@ DomainConfig names (xicheng.plugins):
 
 - `workbench`: sections of *my work* (我的工作台). A panel's `context(request)` returns the template
   context, or None when there is nothing for this user.
-- `sections`: parts of the leaders' dashboard (领导驾驶舱). A section's `build(user, period, as_of)`
-  returns `SectionData`: tables of plain numbers (the page, the API and the xlsx workbook all read
-  the same tables) and whatever else its template needs.
+- `sections`: parts of the leaders' dashboard (领导驾驶舱). A section's
+  `build(user, period, as_of, figures)` returns `SectionData`: tables of plain numbers (the page,
+  the API and the xlsx workbook all read the same tables) and whatever else its template needs.
+  `figures` (xicheng.figures.Figures) holds the metric values the overview has computed already
+  (the targets'): a section asks it for a metric's values rather than querying them again, and
+  limits what it asks to the user's dashboard scope (`xicheng.scope.dashboard_paths`).
 - `alerts`: sources of the red-light list. Each returns the items that need a leader now.
 - `nav`: links in the top bar.
 
@@ -23,6 +26,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
+    from xicheng.figures import Figures
     from xicheng.periods import Period
     from xicheng.roles import AuthenticatedHttpRequest
 
@@ -40,7 +44,10 @@ class Table:
     """A table of figures: numbers stay numbers so the workbook can sum them.
 
     `links` gives each row's drill-down URL (or None); `lights` each row's light (done, green,
-    yellow, red or None), shown as a dot on the page and a cell colour in the workbook."""
+    yellow, red or None), shown as a dot on the page and a cell colour in the workbook.
+
+    `fold` (a ranking): the page shows the first and the last `fold` rows and folds the rest
+    under a <details> the leader can open; the API and the workbook keep every row, in order."""
 
     key: str
     title: Any
@@ -48,6 +55,7 @@ class Table:
     rows: list[list[Any]] = field(default_factory=list)
     links: list[str | None] = field(default_factory=list)
     lights: list[str | None] = field(default_factory=list)
+    fold: int = 0
 
     def add(self, row: list[Any], *, link: str | None = None, light: str | None = None) -> None:
         """Append a row with its drill-down URL and its light."""
@@ -74,6 +82,27 @@ class Table:
             for i, row in enumerate(self.rows)
         ]
 
+    @property
+    def folded(self) -> bool:
+        """Whether the page folds rows: only when at least two would be hidden."""
+        return self.fold > 0 and len(self.rows) > 2 * self.fold + 1
+
+    @property
+    def head(self) -> list[dict[str, Any]]:
+        """The rows the page shows first: the top of a folded ranking, else every row."""
+        rows = self.rows_with_meta
+        return rows[: self.fold] if self.folded else rows
+
+    @property
+    def middle(self) -> list[dict[str, Any]]:
+        """The rows a folded ranking hides until opened."""
+        return self.rows_with_meta[self.fold : len(self.rows) - self.fold] if self.folded else []
+
+    @property
+    def tail(self) -> list[dict[str, Any]]:
+        """The bottom of a folded ranking."""
+        return self.rows_with_meta[len(self.rows) - self.fold :] if self.folded else []
+
 
 @dataclass
 class SectionData:
@@ -85,7 +114,7 @@ class SectionData:
 class Section:
     key: str
     title: Any
-    build: Callable[[Any, Period, date], SectionData | None]
+    build: Callable[[Any, Period, date, Figures], SectionData | None]
     template: str = "xicheng/_dashboard_section.html"
     order: int = 100
 

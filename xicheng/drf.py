@@ -17,6 +17,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from xicheng.pagination import EstimatedPaginator
 from xicheng.roles import has_role, reads_domain
 from xicheng.scope import can_change
 
@@ -25,8 +26,13 @@ WHOLE_NUMBER = re.compile(r"^[0-9]{1,9}$")
 
 class Pagination(PageNumberPagination):
     """Pages of settings.PAGE_SIZE rows (page_size 1 to 500). A page or size that is not a whole number in range is a
-    400 naming it, not quietly the first page or the default size; a page past the last is a 404."""
+    400 naming it, not quietly the first page or the default size; a page past the last is a 404.
 
+    `count` is exact up to settings.EXACT_COUNT_LIMIT rows; past it (on PostgreSQL) it is the
+    planner's estimate and `count_is_estimate` is true (`xicheng.pagination`): `next` is still
+    exact, and a page past the estimate's end may be empty."""
+
+    django_paginator_class = EstimatedPaginator
     page_size_query_param = "page_size"
     max_page_size = 500
     last_page_strings = ()
@@ -47,6 +53,24 @@ class Pagination(PageNumberPagination):
         if not WHOLE_NUMBER.match(raw) or int(raw) < 1:
             raise ValidationError({"page": [_("page must be a whole number from 1.")]})
         return int(raw)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        paginator = self.page.paginator if self.page is not None else None
+        response.data["count_is_estimate"] = bool(getattr(paginator, "estimated", False))
+        return response
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        response: dict[str, Any] = super().get_paginated_response_schema(schema)
+        response["properties"]["count"]["description"] = (
+            "Rows matched: exact up to 10,000 (settings.EXACT_COUNT_LIMIT), the database's estimate past it."
+        )
+        response["properties"]["count_is_estimate"] = {
+            "type": "boolean",
+            "description": "True when `count` is an estimate; `next` is exact either way.",
+        }
+        response["required"] = [*response.get("required", []), "count_is_estimate"]
+        return response
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)

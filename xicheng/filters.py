@@ -9,7 +9,10 @@ import django_filters
 from django import forms
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -103,9 +106,64 @@ class RowFilter(IdFilter):
         super().__init__(**kwargs)
 
 
+class AreaSearchInput(forms.Widget):
+    """An area chosen by typing its name: a search box whose suggestions (a <datalist>) come from
+    `/areas/search/`, which offers only the areas in the user's own subtree, and a hidden input
+    that submits the area's id, so `?area=<id>` links keep working. Shows the chosen area's name.
+    Replaces a <select> of every area of the database (hundreds in a city, tens of thousands in
+    a province)."""
+
+    chosen: Area | None = None
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        attrs = self.build_attrs(self.attrs, attrs)
+        area_id = "" if value in (None, "") else str(value.pk if isinstance(value, Area) else value)
+        chosen = self.chosen if self.chosen is not None and str(self.chosen.pk) == area_id else None
+        if chosen is None and area_id.isdigit():
+            chosen = Area.objects.filter(pk=area_id).only("name").first()
+        field_id = attrs.get("id") or f"id_{name}"
+        return format_html(
+            '<span class="area-search" data-area-search="{url}">'
+            '<input type="hidden" name="{name}" value="{value}">'
+            '<input type="search" id="{id}" list="{id}_options" value="{shown}" autocomplete="off" '
+            'placeholder="{placeholder}">'
+            '<datalist id="{id}_options"></datalist></span>',
+            url=reverse("area_search"),
+            name=name,
+            value=area_id,
+            id=field_id,
+            shown=chosen.name if chosen is not None else "",
+            placeholder=_("Type a name"),
+        )
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.get(name)
+
+
+class AreaChoiceField(forms.ModelChoiceField):
+    """Keeps the area it read on its widget, which shows its name without reading it again."""
+
+    widget = AreaSearchInput
+
+    def to_python(self, value: Any) -> Any:
+        area = super().to_python(value)
+        if isinstance(self.widget, AreaSearchInput):
+            self.widget.chosen = area
+        return area
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class AreaExactFilter(django_filters.ModelChoiceFilter):
+    """Rows of exactly the chosen area, chosen by typing its name."""
+
+    field_class = AreaChoiceField
+
+
 @extend_schema_field(OpenApiTypes.INT)
 class AreaWithinFilter(django_filters.ModelChoiceFilter):
-    """Rows whose area is the chosen one or anywhere below it."""
+    """Rows whose area is the chosen one or anywhere below it, chosen by typing its name."""
+
+    field_class = AreaChoiceField
 
     def __init__(self, *args: Any, area_path: str = "area", **kwargs: Any) -> None:
         kwargs.setdefault("queryset", Area.objects.all())
@@ -116,7 +174,8 @@ class AreaWithinFilter(django_filters.ModelChoiceFilter):
     def filter(self, qs: QuerySet[Any], value: Area | None) -> QuerySet[Any]:
         if not value:
             return qs
-        return qs.filter(**{f"{self.area_path}__path__startswith": value.path})
+        # The subtree's ids by subquery: the rows are then found through their area key's index.
+        return qs.filter(**{f"{self.area_path}__in": Area.objects.filter(path__startswith=value.path).values("pk")})
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -182,7 +241,7 @@ class TargetFilter(django_filters.FilterSet):
     work_line = django_filters.ModelChoiceFilter(
         field_name="indicator__work_line", queryset=WorkLine.objects.all(), label=_("Work line")
     )
-    area = django_filters.ModelChoiceFilter(queryset=Area.objects.all(), label=_("Area"))
+    area = AreaExactFilter(queryset=Area.objects.all(), label=_("Area"))
     period_start = django_filters.DateFilter(label=_("Period start"))
     period_end = django_filters.DateFilter(label=_("Period end"))
 

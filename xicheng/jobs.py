@@ -37,6 +37,7 @@ from import_export.widgets import ForeignKeyWidget
 from simple_history.models import HistoricalRecords
 
 from xicheng.roles import AnyUser
+from xicheng.routers import replica_reads
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -231,9 +232,13 @@ def job_run(pk: int) -> None:
             if not _still_allowed(job, admin, request):
                 _fail(job, gettext("You may no longer do this.") + nothing)
             elif job.kind == ImportExportJob.Kind.EXPORT:
-                _run_export(job, admin, request)
+                # An export may read the replica, if there is one (xicheng/routers.py), unless its
+                # user has just written; an import holds its user's next reads on the primary.
+                with replica_reads(user=lambda: job.user, replica=True):
+                    _run_export(job, admin, request)
             else:
-                _run_import(job, admin, request)
+                with replica_reads(user=lambda: job.user, replica=False):
+                    _run_import(job, admin, request)
     except SoftTimeLimitExceeded:
         _fail(job, gettext("The job took too long and was stopped.") + nothing)
     except Exception:

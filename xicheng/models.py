@@ -304,7 +304,8 @@ class Task(models.Model):
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
         ordering = ["due_on", "pk"]
-        indexes = [models.Index(fields=["status", "due_on"])]
+        # due_on with id: the list's order, so a page is read from the index in order.
+        indexes = [models.Index(fields=["status", "due_on"]), models.Index(fields=["due_on", "id"])]
 
     def __str__(self) -> str:
         return self.title
@@ -424,6 +425,27 @@ class AccountSecurity(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class MetricFact(models.Model):
+    """A registered metric's value for one area on one day: the rows that count from that day,
+    added up (xicheng.facts). Derived from the registers, which stay the truth: kept with every
+    write that changes it, rebuilt by `manage.py rebuild_facts`, and never edited by hand."""
+
+    metric = models.CharField(_("metric"), max_length=100)
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+", verbose_name=_("area"))
+    day = models.DateField(_("day"))
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=4, default=0)
+
+    class Meta:
+        verbose_name = _("metric fact")
+        verbose_name_plural = _("metric facts")
+        constraints = [models.UniqueConstraint(fields=["metric", "area", "day"], name="metric_fact_once_a_day")]
+        # Periods are read by metric and day range, then narrowed to subtrees through the area.
+        indexes = [models.Index(fields=["metric", "day"], name="metric_fact_by_day")]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.area_id} {self.day:%Y-%m-%d} {self.value}"
 
 
 # Import and export jobs live beside their services (xicheng/jobs.py).

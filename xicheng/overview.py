@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from xicheng import dashboard, metrics
+from xicheng import dashboard, metrics, overview_cache
 from xicheng.asof import is_past, rows_as_of
+from xicheng.figures import Figures
 from xicheng.models import Area, Indicator, ManualReading, Target, Task, WorkLine
 from xicheng.params import read_dates
 from xicheng.periods import Period
@@ -123,7 +124,16 @@ def targets_for(user: AnyUser, period: Period, as_of: date | None = None) -> lis
 
 
 def build_overview(user: AnyUser, period: Period, as_of: date) -> Overview:
-    rows = target_progress(targets_for(user, period, as_of), as_of)
+    """Every figure of the user's overview for the period as of the day: cached per dashboard
+    scope, period and day, and forgotten by the writes that change it (xicheng.overview_cache)."""
+    return overview_cache.cached(user, period, as_of, lambda: compute_overview(user, period, as_of))
+
+
+def compute_overview(user: AnyUser, period: Period, as_of: date) -> Overview:
+    """The overview, computed (build_overview reads it from the cache when it can)."""
+    # The metric values the targets compute, for the sections to reuse (xicheng.figures).
+    figures = Figures(as_of)
+    rows = target_progress(targets_for(user, period, as_of), as_of, figures)
     groups: list[LineGroup] = []
     for row in rows:
         line = row.target.indicator.work_line
@@ -133,7 +143,7 @@ def build_overview(user: AnyUser, period: Period, as_of: date) -> Overview:
 
     built = []
     for section in dashboard.sections:
-        data = section.build(user, period, as_of)
+        data = section.build(user, period, as_of, figures)
         if data is not None:
             built.append((section, data))
 

@@ -23,13 +23,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from xicheng.pagination import EstimatedPaginator
 from xicheng.personal import reveal_rows
 from xicheng.scope import changeable_ids
 
@@ -42,8 +43,9 @@ def query_without_page(request: HttpRequest) -> str:
 
 
 def page_of(request: HttpRequest, rows: QuerySet[Any]) -> Page[Any]:
-    """The page `?page=` asks for (the last one past the end, the first one for nonsense)."""
-    return Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    """The page `?page=` asks for (the last one past the end, the first one for nonsense). A big
+    register's count is estimated (`xicheng.pagination`)."""
+    return EstimatedPaginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def list_context(

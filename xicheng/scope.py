@@ -103,33 +103,72 @@ def in_home_q(user: AnyUser, area_path: str) -> Q | None:
     return q
 
 
-def _in_subtrees(area_path: str, areas: list[Area]) -> Q:
-    q = NOTHING
-    for area in areas:
-        q |= Q(**{f"{area_path}__path__startswith": area.path})
-    return q
-
-
-def _subdistrict_wide(area_path: str, areas: list[Area]) -> Q:
+def _scope_areas_q(user: AnyUser, *, subdistrict_wide: bool) -> Q | None:
+    """The areas whose rows a cadre answers for (their areas' subtrees) and, when
+    `subdistrict_wide`, the areas above theirs up to the subdistrict (what is set for the whole
+    subdistrict); None when there are none. Built from `served_areas`, so it costs no query."""
     from xicheng.models import Area
 
-    above = {path for area in areas for path in area.ancestor_paths()}
-    if not above:
-        return NOTHING
-    return Q(**{f"{area_path}__path__in": sorted(above), f"{area_path}__level__lte": Area.Level.SUBDISTRICT})
-
-
-def _own(model: type[models.Model], rule: ScopeRule, user: AnyUser) -> Q:
-    """Rows the user answers for: their areas' subtrees, their squads, their own assignments."""
+    areas = served_areas(user)
+    if not areas:
+        return None
     q = NOTHING
+    for area in areas:
+        q |= Q(path__startswith=area.path)
+    if subdistrict_wide:
+        above = {path for area in areas for path in area.ancestor_paths()}
+        q |= Q(path__in=sorted(above), level__lte=Area.Level.SUBDISTRICT)
+    return q
+
+
+def _through(model: type[models.Model], path: str, rows: Q) -> Q:
+    """`rows` (a filter on the model at the end of `path`) as a filter on the model's own column:
+    `house__area` in areas A becomes `house_id IN (SELECT id FROM house WHERE area_id IN (A))`.
+    Subqueries on indexed foreign keys instead of joins, so the outer query joins nothing and the
+    planner reaches the rows through the keys' indexes (a join's `OR` defeats them)."""
+    head, _, rest = path.partition("__")
+    field = model._meta.get_field(head)
+    related: Any = field.related_model
+    inner = rows if not rest else _through(related, rest, rows)
+    q = Q(**{f"{head}__in": related._base_manager.filter(inner).values("pk")})
+    if field.many_to_one or (field.one_to_one and field.concrete):
+        return q
+    # A many-valued relation (a reverse key, a many-to-many) joins: through a subquery on the
+    # model's own key, so that a row reached twice is still one row.
+    return Q(pk__in=model._base_manager.filter(q).values("pk"))
+
+
+def _one_of(model: type[models.Model], branches: list[Q]) -> Q:
+    """Rows meeting any of the branches. One branch filters as it is; several become
+    `pk IN (SELECT id … UNION SELECT id …)`, each arm using its own index, instead of an `OR`
+    that makes the planner read every row."""
+    if not branches:
+        return NOTHING
+    if len(branches) == 1:
+        return branches[0]
+    manager: Any = model._base_manager
+    arms = [manager.filter(branch).order_by().values("pk") for branch in branches]
+    return Q(pk__in=arms[0].union(*arms[1:]))
+
+
+def _branches(model: type[models.Model], rule: ScopeRule, user: AnyUser, *, subdistrict_wide: bool) -> list[Q]:
+    """Rows the user answers for (their areas' subtrees, their squads, their own assignments)
+    and, when `subdistrict_wide`, what is set for their whole subdistrict: one filter per fact."""
+    branches = []
     if rule.area:
-        q |= _in_subtrees(rule.area, served_areas(user))
+        areas = _scope_areas_q(user, subdistrict_wide=subdistrict_wide)
+        if areas is not None:
+            branches.append(_through(model, rule.area, areas))
     if rule.squad_members:
         # A subquery, not a join, so that a user in two squads does not duplicate rows.
-        q |= Q(pk__in=model._default_manager.filter(**{rule.squad_members: user}).values("pk"))
+        branches.append(Q(pk__in=model._base_manager.filter(**{rule.squad_members: user}).values("pk")))
     for path in rule.responsible:
-        q |= Q(**{path: user})
-    return q
+        head, _, rest = path.partition("__")
+        if rest:
+            branches.append(_through(model, head, Q(**{rest: user})))
+        else:
+            branches.append(Q(**{path: user}))
+    return branches
 
 
 def visible_q(model: type[models.Model], rule: ScopeRule, user: AnyUser) -> Q | None:
@@ -140,10 +179,7 @@ def visible_q(model: type[models.Model], rule: ScopeRule, user: AnyUser) -> Q | 
         return None
     if not roles_of(user) & {Role.CADRE, Role.LEADER}:
         return NOTHING
-    q = _own(model, rule, user)
-    if rule.area:
-        q |= _subdistrict_wide(rule.area, served_areas(user))
-    return q
+    return _one_of(model, _branches(model, rule, user, subdistrict_wide=True))
 
 
 def changeable_q(model: type[models.Model], rule: ScopeRule, user: AnyUser) -> Q | None:
@@ -154,7 +190,7 @@ def changeable_q(model: type[models.Model], rule: ScopeRule, user: AnyUser) -> Q
         return None
     if not writes_in_field(user):
         return NOTHING
-    return _own(model, rule, user)
+    return _one_of(model, _branches(model, rule, user, subdistrict_wide=False))
 
 
 _M = TypeVar("_M", bound=models.Model)
@@ -248,4 +284,26 @@ def areas_changeable_by(user: AnyUser) -> models.QuerySet[Area]:
     q = NOTHING
     for area in served_areas(user):
         q |= Q(path__startswith=area.path)
+    return Area.objects.filter(q)
+
+
+def areas_offered_to(user: AnyUser) -> models.QuerySet[Area]:
+    """Areas a filter offers the user to narrow a list by: a cadre's areas' subtrees; for a user
+    who reads every record, their home subtrees (`home_paths`: a Xicheng leader's Xicheng), or the
+    whole tree for one who serves no area; nothing for one who reads no domain data."""
+    from xicheng.models import Area
+
+    if not user.is_authenticated or not user.is_active:
+        return Area.objects.none()
+    if reads_everything(user):
+        paths = home_paths(user)
+        if paths is None:
+            return Area.objects.all()
+    elif roles_of(user) & {Role.CADRE, Role.LEADER}:
+        paths = [area.path for area in served_areas(user)]
+    else:
+        return Area.objects.none()
+    q = NOTHING
+    for path in paths:
+        q |= Q(path__startswith=path)
     return Area.objects.filter(q)

@@ -12,6 +12,7 @@ from django.db.models import Max, Q, Sum
 
 from xicheng import metrics
 from xicheng.asof import totals_as_of
+from xicheng.figures import Figures
 from xicheng.models import Area, Indicator, ManualReading, Target
 from xicheng.periods import Period
 from xicheng.progress import Progress, progress
@@ -32,15 +33,16 @@ def period_of(target: Target) -> Period:
     return Period(target.period_start, target.period_end)
 
 
-def actuals(targets: Sequence[Target], as_of: date) -> dict[int, float]:
+def actuals(targets: Sequence[Target], as_of: date, figures: Figures | None = None) -> dict[int, float]:
     """Actual value of each target (by pk) as of a day, rolled up its area's subtree.
 
-    Costs one query for the area paths, one per metric in use (a registered, bounded set) and one
-    for all manual readings: never one per target.
+    Costs one query for the paths of the areas under the targets', one per metric in use (a
+    registered, bounded set) and one for all manual readings: never one per target. The metric
+    values are kept in `figures`, for the dashboard's sections to reuse (xicheng.figures).
     """
     if not targets:
         return {}
-    paths = metrics.area_paths()
+    figures = figures if figures is not None else Figures(as_of)
     result: dict[int, float] = {}
 
     by_metric: dict[str, list[Target]] = defaultdict(list)
@@ -56,14 +58,12 @@ def actuals(targets: Sequence[Target], as_of: date) -> dict[int, float]:
 
     for key, group in by_metric.items():
         metric = metrics.registry.get(key)
-        values = metrics.values_by_area(
-            metric, [period_of(t) for t in group], as_of, within=[t.area.path for t in group]
-        )
-        rolled = {period: metrics.rolled_up(by_area, paths) for period, by_area in values.items()}
+        rolled = figures.rolled(metric, [period_of(t) for t in group], within=[t.area.path for t in group])
         for target in group:
             result[target.pk] = rolled[period_of(target)].get(target.area.path, 0.0)
 
     if manual:
+        paths = figures.paths([t.area.path for t in manual])
         periods = list(dict.fromkeys(period_of(t) for t in manual))
         live = [p for p in periods if p.start <= as_of]
         by_period: dict[Period, dict[tuple[int, int], float]] = {p: {} for p in periods}
@@ -92,9 +92,9 @@ def actuals(targets: Sequence[Target], as_of: date) -> dict[int, float]:
     return result
 
 
-def target_progress(targets: Sequence[Target], as_of: date) -> list[TargetProgress]:
+def target_progress(targets: Sequence[Target], as_of: date, figures: Figures | None = None) -> list[TargetProgress]:
     """Each target with its progress as of a day. Targets must come with indicator and area."""
-    values = actuals(targets, as_of)
+    values = actuals(targets, as_of, figures)
     return [
         TargetProgress(
             target=t,

@@ -270,6 +270,12 @@ if REDIS_URL:
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 
+# The leaders' overview is cached per dashboard scope, period and as-of day, and forgotten by the
+# writes that change it (xicheng.overview_cache); these bound how long an entry may live anyway.
+# A day that is over changes only by a back-dated write. 0 turns the cache off.
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 600)
+DASHBOARD_PAST_CACHE_SECONDS = env_int("DASHBOARD_PAST_CACHE_SECONDS", 60 * 60 * 24)
+
 SESSION_COOKIE_HTTPONLY = True
 # A session ends 12 hours after sign-in whatever happens, and after 30 minutes without a request
 # (等保三级 登录超时); both are enforced by `xicheng.security.AccountSecurityMiddleware`.
@@ -316,6 +322,12 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 PAGE_SIZE = env_int("PAGE_SIZE", 50)
 if not 1 <= PAGE_SIZE <= 500:
     raise ImproperlyConfigured(f"PAGE_SIZE must be from 1 to 500 (the API's largest page), not {PAGE_SIZE}.")
+
+# A list counts its rows exactly up to this many; past it (on PostgreSQL) it says "about N" from
+# the planner's estimate instead of reading every row to count them (xicheng/pagination.py).
+EXACT_COUNT_LIMIT = env_int("EXACT_COUNT_LIMIT", 10_000)
+if EXACT_COUNT_LIMIT < 1:
+    raise ImproperlyConfigured(f"EXACT_COUNT_LIMIT must be at least 1, not {EXACT_COUNT_LIMIT}.")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -457,3 +469,42 @@ LOGGING = {
 }
 
 ADMIN_SITE_HEADER = _("Xicheng Subdistrict Work Progress")
+
+
+# Past one machine (docs/deployment.md): a read replica, a connection pooler ------------------
+
+# A streaming replica of the primary, in DATABASE_URL's format. With it, the dashboard, the API's
+# reads and the exports read from the replica (xicheng/routers.py), every write and everything
+# else from the primary; a user who has just written reads from the primary for
+# REPLICA_STICKY_SECONDS, longer than the replica's usual lag, so they always see their own write.
+# Without it there is one database and no router at all.
+DATABASE_REPLICA_URL = env_url("DATABASE_REPLICA_URL", "", ("postgres", "postgresql", "pgsql", "sqlite"))
+REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 10)
+if REPLICA_STICKY_SECONDS < 0:
+    raise ImproperlyConfigured(f"REPLICA_STICKY_SECONDS must be 0 or more, not {REPLICA_STICKY_SECONDS}.")
+# The requests that may read from the replica: safe (GET, HEAD) requests under these paths, plus
+# the export jobs. Everything else (forms, my work, the admin, sign-in) reads the primary.
+REPLICA_READ_PATHS = ["/dashboard/", "/api/v1/"]
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60)
+    )
+    # A test run reads the test database through both aliases, as production reads one database twice.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["xicheng.routers.ReplicaRouter"]
+    # Innermost, so that the session, the sign-in and the security checks around it read the primary.
+    MIDDLEWARE = [*MIDDLEWARE, "xicheng.routers.ReplicaMiddleware"]
+
+# pgbouncer in transaction pooling mode hands each transaction whatever server connection is free:
+# a cursor declared WITH HOLD outside a transaction (Django's server-side cursors for .iterator(),
+# used by the exports and by every <select> of a form) would be looked for on another connection.
+# Django then fetches all rows on the client instead. The app's own connections to pgbouncer are
+# cheap and kept, checked before reuse: pgbouncer may have closed an idle one.
+DATABASE_POOLER = env_str("DATABASE_POOLER", "none").strip().lower()
+if DATABASE_POOLER not in ("none", "pgbouncer"):
+    raise ImproperlyConfigured(f"DATABASE_POOLER must be none or pgbouncer, not {DATABASE_POOLER!r}.")
+if DATABASE_POOLER == "pgbouncer":
+    for _database in DATABASES.values():
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _database["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 300)
+        _database["CONN_HEALTH_CHECKS"] = True

@@ -42,6 +42,7 @@ urlpatterns = [
     path("my/", views.my_work, name="my_work"),
     path("my/updates/", views.my_updates, name="my_updates"),
     path("my/readings/", views.manual_reading_add_view, name="manual_reading_add"),
+    path("areas/search/", views.area_search, name="area_search"),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
     path("tasks/<int:pk>/updates/", views.task_add_update_view, name="task_add_update"),

@@ -21,13 +21,13 @@ from xicheng.dashboard import workbench
 from xicheng.exports import overview_workbook
 from xicheng.filters import ManualReadingFilter, TargetFilter, TaskFilter
 from xicheng.forms import ManualReadingForm, TaskUpdateForm, add_service_error, submit_form
-from xicheng.models import AuditEvent, ManualReading, Target, Task
+from xicheng.models import Area, AuditEvent, ManualReading, Target, Task
 from xicheng.overview import area_breakdown, build_overview, overview_as_dict, records_url
 from xicheng.params import DateParams, ParamError, read_as_of, read_dates
 from xicheng.periods import Period
 from xicheng.registers import list_context, query_without_page, render_list
 from xicheng.roles import Role, roles_of
-from xicheng.scope import can_change
+from xicheng.scope import areas_offered_to, can_change
 from xicheng.selectors import reading_cards, target_progress
 from xicheng.services import audit_log, manual_reading_add, task_add_update
 
@@ -187,6 +187,34 @@ def manual_reading_add_view(request: AuthenticatedHttpRequest) -> HttpResponse:
             status=400,
         )
     return redirect("my_updates")
+
+
+AREA_SUGGESTIONS = 20
+
+
+@require_GET
+def area_search(request: HttpRequest) -> JsonResponse:
+    """The areas whose name holds `q`, within the user's own subtree (`areas_offered_to`): the
+    suggestions of a list's area filter, each labelled with the area above it to tell apart the
+    many "第一网格"."""
+    term = request.GET.get("q", "").strip()[:50]
+    if not term:
+        return JsonResponse({"results": []})
+    areas = list(
+        areas_offered_to(request.user)
+        .filter(name__icontains=term)
+        .order_by("path")
+        .only("pk", "name", "path", "depth")[:AREA_SUGGESTIONS]
+    )
+    parents = dict(
+        Area.objects.filter(path__in={area.parent_path for area in areas if area.depth > 1}).values_list("path", "name")
+    )
+    results = []
+    for area in areas:
+        parent = parents.get(area.parent_path)
+        label = f"{area.name}（{parent}）" if parent else area.name
+        results.append({"id": area.pk, "label": label})
+    return JsonResponse({"results": results})
 
 
 def task_list(request: HttpRequest) -> HttpResponse:

@@ -97,4 +97,43 @@
     var share = parseFloat(bar.dataset.width);
     if (!isNaN(share)) { bar.style.width = Math.max(0, Math.min(100, share)) + "%"; }
   });
+  // A list's area filter (xicheng.filters.AreaSearchInput): typing asks the server for the areas
+  // of the user's own subtree whose name holds the text, offered as suggestions; picking one puts
+  // its id in the hidden input the form submits. Clearing the box clears the choice.
+  document.querySelectorAll("[data-area-search]").forEach(function (box) {
+    var text = box.querySelector("input[type=search]");
+    var chosen = box.querySelector("input[type=hidden]");
+    var list = box.querySelector("datalist");
+    var ids = {};
+    var timer = null;
+    function pick() {
+      var label = text.value.trim();
+      if (!label) { chosen.value = ""; return true; }
+      if (Object.prototype.hasOwnProperty.call(ids, label)) { chosen.value = ids[label]; return true; }
+      return false;
+    }
+    text.addEventListener("input", function () {
+      if (pick()) { return; }
+      chosen.value = "";
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        var url = box.dataset.areaSearch + "?q=" + encodeURIComponent(text.value.trim());
+        fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+          .then(function (data) {
+            ids = {};
+            list.replaceChildren();
+            data.results.forEach(function (area) {
+              ids[area.label] = area.id;
+              var option = document.createElement("option");
+              option.value = area.label;
+              list.appendChild(option);
+            });
+            // A name typed whole that only one area has is that area.
+            if (!pick() && data.results.length === 1) { chosen.value = data.results[0].id; }
+          });
+      }, 200);
+    });
+    text.addEventListener("change", pick);
+  });
 })();

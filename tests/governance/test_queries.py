@@ -38,19 +38,20 @@ def _migrants(house: RentalHouse, n: int, start: int) -> None:
 
 
 # Pinned (as Zulip does): equal at two sizes proves a page flat; the number also catches one query more.
+# The area filter is a search box (#13): no query for every area.
 MIGRANT_QUERIES = {
-    "/governance/migrants/": 10,
+    "/governance/migrants/": 9,
     "/api/v1/migrants/": 8,
-    "/governance/migrants/?area={area}&page=2": 11,
+    "/governance/migrants/?area={area}&page=2": 10,
     "/api/v1/migrants/?page_size=100": 8,
 }
 PAGE_QUERIES = {
     "/governance/": 9,
-    "/governance/houses/": 10,
-    "/governance/inspections/": 10,
-    "/governance/hazards/?overdue=true": 10,
-    "/governance/disputes/": 10,
-    "/governance/zero-reports/": 10,
+    "/governance/houses/": 9,
+    "/governance/inspections/": 9,
+    "/governance/hazards/?overdue=true": 9,
+    "/governance/disputes/": 9,
+    "/governance/zero-reports/": 9,
     "/governance/zero-reports/missing/": 8,
     "/governance/migrants/duplicates/": 8,
     "/my/": 15,

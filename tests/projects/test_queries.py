@@ -38,10 +38,11 @@ def _households(site: Site, n: int) -> None:
 
 
 # Pinned (as Zulip does): equal at two sizes proves a page flat; the number also catches one query more.
+# The area filter is a search box (#13): no query for every area.
 QUERIES = {
     "wang": {
-        "/projects/households/": 13,
-        "/projects/households/?problem=any&status=evaluated": 13,
+        "/projects/households/": 12,
+        "/projects/households/?problem=any&status=evaluated": 12,
         "/api/v1/households/?page_size=500": 8,
         "/projects/{project}/": 13,
         "/api/v1/projects/{project}/": 9,
@@ -49,8 +50,8 @@ QUERIES = {
         "/my/": 17,
     },
     "zhao": {
-        "/projects/households/": 13,
-        "/projects/households/?problem=any&status=evaluated": 13,
+        "/projects/households/": 12,
+        "/projects/households/?problem=any&status=evaluated": 12,
         "/api/v1/households/?page_size=500": 7,
         "/projects/{project}/": 12,
         "/api/v1/projects/{project}/": 8,

@@ -202,7 +202,9 @@ def test_saving_the_sheet_costs_the_same_for_3_villages_as_for_30(
     data = post_all()
     large = count_queries(lambda: client.post(_sheet(world), data))
     assert MealDelivery.objects.count() == 30
-    assert small == large == 25, (small, large)  # pinned
+    # Pinned: 25 for the sheet, and 10 to keep the metric facts of the day's deliveries, receipts
+    # and safety checks in the same transaction (xicheng.facts), whatever the number of villages.
+    assert small == large == 35, (small, large)
 
 
 def test_an_elder_living_alone_not_at_home_appears_on_the_village_cadre_s_my_work(
@@ -325,10 +327,11 @@ def test_who_may_un_enrol_an_elder(world: World, cast: Cast) -> None:
 
 
 # Pinned (as Zulip does): equal at two sizes proves a page flat; the number also catches one query more.
+# The area filter is a search box (#13): no query for every area.
 LIST_QUERIES = {
-    "/welfare/elders/": 10,
-    "/welfare/deliveries/": 10,
-    "/welfare/safety-checks/?open=": 11,
+    "/welfare/elders/": 9,
+    "/welfare/deliveries/": 9,
+    "/welfare/safety-checks/?open=": 10,
     "/welfare/centres/": 9,
 }
 

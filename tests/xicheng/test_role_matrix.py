@@ -92,6 +92,9 @@ WEB: dict[str, dict[str, dict[str, Any]]] = {
     "task_detail": {"GET": READ_IN_AREA},
     "task_add_update": {"POST": WRITE_IN_AREA},
     "target_list": {"GET": READ},
+    # The area filter's suggestions, for those who read the registers: each gets only their own
+    # subtree (tests/xicheng/test_lists_at_depth.py).
+    "area_search": {"GET": READ},
     "audit_trail": {"GET": AUDIT_ONLY},
     # One's own account: password, second factor, tokens — everyone signed in, role or not.
     "account": {"GET": OWN_ACCOUNT},
