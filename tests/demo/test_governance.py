@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import re
 
 import pytest
+from django.utils import timezone
 
+from governance.demo import _say_figures
 from governance.models import Hazard, Migrant, RentalHouse, ZeroReport
 from xicheng import metrics
 from xicheng.demo import DemoContext, seed
-from xicheng.models import Area
+from xicheng.models import Area, MetricFact
 from xicheng.periods import Period
 
 from .conftest import TODAY
@@ -44,3 +48,16 @@ def test_seed_demo_reproduces_the_published_h1_figures_and_is_idempotent(demo: D
     counts = (RentalHouse.objects.count(), Migrant.objects.count(), Hazard.objects.count())
     seed(today=TODAY, scale=1, out=io.StringIO())
     assert (RentalHouse.objects.count(), Migrant.objects.count(), Hazard.objects.count()) == counts
+
+
+def test_the_figures_seed_demo_prints_are_counted_before_they_are_read(demo: DemoContext, db: None) -> None:
+    # `make run` prints them as it seeds, as of today, when the bulk-written rows have no facts yet.
+    MetricFact.objects.all().delete()
+    ctx = dataclasses.replace(demo, out=io.StringIO(), today=timezone.localdate())
+    _say_figures(ctx)
+    h1 = re.search(r"Governance \d+年上半年 \(西城街道\): (.*)", ctx.out.getvalue())
+    assert h1, ctx.out.getvalue()
+    figures = dict(pair.split("=") for pair in h1.group(1).split(", "))
+    assert int(figures["migrants_registered"]) >= 30000
+    assert int(figures["fire_hazards_rectified"]) >= 2000
+    assert int(figures["disputes_resolved"]) >= 300
