@@ -10,7 +10,6 @@ checks of those elders.
 from __future__ import annotations
 
 from datetime import date, time
-from typing import TYPE_CHECKING, ClassVar, Self
 
 from django.conf import settings
 from django.db import models
@@ -22,7 +21,7 @@ from xicheng.history import audited_history
 from xicheng.models import Area
 from xicheng.people import entered_by_field, version_field
 from xicheng.personal import EncryptedCharField, Kind, PersonalCharField
-from xicheng.scope import ScopedQuerySet, ScopeRule, visible_q
+from xicheng.scope import ScopedQuerySet, ScopeRule
 from xicheng.validators import (
     EVENT_DATE,
     NOTE_LENGTH,
@@ -34,38 +33,14 @@ from xicheng.validators import (
     year_validators,
 )
 
-if TYPE_CHECKING:
-    from xicheng.roles import AnyUser
-
 
 def meal_on_time() -> time:
     """Meals delivered by this time of day count as on time (settings.MEAL_ON_TIME, 11:00)."""
     return getattr(settings, "MEAL_ON_TIME", time(11, 0))
 
 
-class ReadAlsoQuerySet(ScopedQuerySet):
-    """Scoped by `scope_rule` for changes; the cadres of the areas `read_also` names may read too.
-
-    Those extra paths may be many-valued, so they filter through a subquery and never duplicate rows.
-    """
-
-    read_also: ClassVar[tuple[str, ...]] = ()
-
-    def visible_to(self, user: AnyUser) -> Self:
-        q = visible_q(self.model, self.scope_rule, user)
-        if q is None:
-            return self
-        for path in self.read_also:
-            extra = visible_q(self.model, ScopeRule(area=path), user)
-            if extra is None:
-                return self
-            q |= Q(pk__in=self.model._default_manager.filter(extra).values("pk"))
-        return self.filter(q)
-
-
-class CareCenterQuerySet(ReadAlsoQuerySet):
-    scope_rule = ScopeRule(area="area")
-    read_also = ("served_villages__village",)
+class CareCenterQuerySet(ScopedQuerySet):
+    scope_rule = ScopeRule(area="area", read_also=("served_villages__village",))
 
 
 class CareCenter(models.Model):
@@ -100,9 +75,8 @@ def served_on(day: date, prefix: str = "") -> Q:
     )
 
 
-class ServedVillageQuerySet(ReadAlsoQuerySet):
-    scope_rule = ScopeRule(area="center__area")
-    read_also = ("village",)
+class ServedVillageQuerySet(ScopedQuerySet):
+    scope_rule = ScopeRule(area="center__area", read_also=("village",))
 
     def serving_on(self, day: date) -> ServedVillageQuerySet:
         return self.filter(served_on(day))
@@ -204,9 +178,8 @@ class Elder(models.Model):
         return self.enrolled_on <= day and (self.left_on is None or self.left_on > day)
 
 
-class MealDeliveryQuerySet(ReadAlsoQuerySet):
-    scope_rule = ScopeRule(area="center__area")
-    read_also = ("village",)
+class MealDeliveryQuerySet(ScopedQuerySet):
+    scope_rule = ScopeRule(area="center__area", read_also=("village",))
 
 
 class MealDelivery(models.Model):
@@ -247,9 +220,8 @@ class MealDelivery(models.Model):
         return self.delivered_at <= meal_on_time()
 
 
-class MealReceiptQuerySet(ReadAlsoQuerySet):
-    scope_rule = ScopeRule(area="delivery__center__area")
-    read_also = ("delivery__village",)
+class MealReceiptQuerySet(ScopedQuerySet):
+    scope_rule = ScopeRule(area="delivery__center__area", read_also=("delivery__village",))
 
 
 class MealReceipt(models.Model):

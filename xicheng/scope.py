@@ -37,6 +37,9 @@ class ScopeRule:
     area: str | None = None
     squad_members: str | None = None  # a many-valued path to users, e.g. "squad__members"
     responsible: tuple[str, ...] = ()  # single-valued paths to users, e.g. ("responsible",)
+    # More paths to an area whose cadres may read the rows but not change them: a delivery is
+    # changed by its centre's cadres and read by its village's too (("village",)).
+    read_also: tuple[str, ...] = ()
 
 
 NOTHING = Q(pk__in=[])
@@ -121,21 +124,32 @@ def _scope_areas_q(user: AnyUser, *, subdistrict_wide: bool) -> Q | None:
     return q
 
 
-def _through(model: type[models.Model], path: str, rows: Q) -> Q:
-    """`rows` (a filter on the model at the end of `path`) as a filter on the model's own column:
-    `house__area` in areas A becomes `house_id IN (SELECT id FROM house WHERE area_id IN (A))`.
-    Subqueries on indexed foreign keys instead of joins, so the outer query joins nothing and the
-    planner reaches the rows through the keys' indexes (a join's `OR` defeats them)."""
-    head, _, rest = path.partition("__")
-    field = model._meta.get_field(head)
-    related: Any = field.related_model
-    inner = rows if not rest else _through(related, rest, rows)
-    q = Q(**{f"{head}__in": related._base_manager.filter(inner).values("pk")})
-    if field.many_to_one or (field.one_to_one and field.concrete):
-        return q
-    # A many-valued relation (a reverse key, a many-to-many) joins: through a subquery on the
-    # model's own key, so that a row reached twice is still one row.
-    return Q(pk__in=model._base_manager.filter(q).values("pk"))
+def _through(model: type[models.Model], paths: list[str], rows: Q) -> list[Q]:
+    """`rows` (a filter on the model at the end of each path) as filters on the model's own
+    columns: `house__area` in areas A becomes `house_id IN (SELECT id FROM house WHERE area_id IN
+    (A))`. Subqueries on indexed foreign keys instead of joins, so the outer query joins nothing and
+    the planner reaches the rows through the keys' indexes (a join's `OR` defeats them). Paths that
+    start with the same key share its subquery: `delivery__center__area` and `delivery__village`
+    become one `delivery_id IN (SELECT id … UNION SELECT id …)`, one index probe per row."""
+    rests: dict[str, list[str]] = {}
+    for path in paths:
+        head, _, rest = path.partition("__")
+        rests.setdefault(head, []).append(rest)
+    branches = []
+    for head, tails in rests.items():
+        field = model._meta.get_field(head)
+        related: Any = field.related_model
+        inner = [rows] if "" in tails else []
+        deeper = [tail for tail in tails if tail]
+        if deeper:
+            inner += _through(related, deeper, rows)
+        q = Q(**{f"{head}__in": related._base_manager.filter(_one_of(related, inner)).values("pk")})
+        if not (field.many_to_one or (field.one_to_one and field.concrete)):
+            # A many-valued relation (a reverse key, a many-to-many) joins: through a subquery on
+            # the model's own key, so that a row reached twice is still one row.
+            q = Q(pk__in=model._base_manager.filter(q).values("pk"))
+        branches.append(q)
+    return branches
 
 
 def _one_of(model: type[models.Model], branches: list[Q]) -> Q:
@@ -151,21 +165,23 @@ def _one_of(model: type[models.Model], branches: list[Q]) -> Q:
     return Q(pk__in=arms[0].union(*arms[1:]))
 
 
-def _branches(model: type[models.Model], rule: ScopeRule, user: AnyUser, *, subdistrict_wide: bool) -> list[Q]:
+def _branches(model: type[models.Model], rule: ScopeRule, user: AnyUser, *, reading: bool) -> list[Q]:
     """Rows the user answers for (their areas' subtrees, their squads, their own assignments)
-    and, when `subdistrict_wide`, what is set for their whole subdistrict: one filter per fact."""
+    and, when `reading`, what is set for their whole subdistrict and the rows `read_also` lets
+    them read: one filter per fact."""
     branches = []
-    if rule.area:
-        areas = _scope_areas_q(user, subdistrict_wide=subdistrict_wide)
+    paths = [*([rule.area] if rule.area else []), *(rule.read_also if reading else ())]
+    if paths:
+        areas = _scope_areas_q(user, subdistrict_wide=reading)
         if areas is not None:
-            branches.append(_through(model, rule.area, areas))
+            branches += _through(model, paths, areas)
     if rule.squad_members:
         # A subquery, not a join, so that a user in two squads does not duplicate rows.
         branches.append(Q(pk__in=model._base_manager.filter(**{rule.squad_members: user}).values("pk")))
     for path in rule.responsible:
         head, _, rest = path.partition("__")
         if rest:
-            branches.append(_through(model, head, Q(**{rest: user})))
+            branches += _through(model, [head], Q(**{rest: user}))
         else:
             branches.append(Q(**{path: user}))
     return branches
@@ -179,7 +195,7 @@ def visible_q(model: type[models.Model], rule: ScopeRule, user: AnyUser) -> Q | 
         return None
     if not roles_of(user) & {Role.CADRE, Role.LEADER}:
         return NOTHING
-    return _one_of(model, _branches(model, rule, user, subdistrict_wide=True))
+    return _one_of(model, _branches(model, rule, user, reading=True))
 
 
 def changeable_q(model: type[models.Model], rule: ScopeRule, user: AnyUser) -> Q | None:
@@ -190,7 +206,7 @@ def changeable_q(model: type[models.Model], rule: ScopeRule, user: AnyUser) -> Q
         return None
     if not writes_in_field(user):
         return NOTHING
-    return _one_of(model, _branches(model, rule, user, subdistrict_wide=False))
+    return _one_of(model, _branches(model, rule, user, reading=False))
 
 
 _M = TypeVar("_M", bound=models.Model)

@@ -24,6 +24,7 @@ from tests.governance.factories import (
     MigrantFactory,
     RentalHouseFactory,
 )
+from welfare.models import MealDelivery, MealReceipt
 from xicheng.models import Area, Task
 from xicheng.roles import Role, roles_of
 from xicheng.scope import (
@@ -141,7 +142,7 @@ def _ors_outside_area_lookups(sql: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("model", [Inspection, Migrant, RentalHouse, Hazard, Dispute, Task])
+@pytest.mark.parametrize("model", [Inspection, Migrant, RentalHouse, Hazard, Dispute, Task, MealDelivery, MealReceipt])
 def test_a_cadres_scope_filter_joins_nothing_and_ors_only_among_areas(cast: Cast, model: type[models.Model]) -> None:
     rows: Any = model._default_manager
     for sql in (str(rows.visible_to(cast.li).order_by().query), str(rows.changeable_by(cast.li).order_by().query)):
@@ -154,6 +155,14 @@ def test_several_facts_become_a_union_of_indexed_selects(cast: Cast) -> None:
     assert " UNION " in sql
     assert '"inspector_id" = ' in sql
     assert '"area_id" IN (SELECT' in sql
+
+
+def test_paths_through_one_key_share_one_subquery_on_it(cast: Cast) -> None:
+    # A receipt is read by its centre's cadres and its village's: both through the delivery, so
+    # one `delivery_id IN (… UNION …)` probes the receipts' index once, not an OR of two scans.
+    sql = str(MealReceipt.objects.visible_to(cast.li).order_by().query)
+    assert sql.count('"delivery_id" IN (SELECT') == 1, sql
+    assert " UNION " in sql and '"center_id" IN (SELECT' in sql and '"village_id" IN (SELECT' in sql
 
 
 def test_the_area_filter_is_a_search_box_not_every_area(client: Client, cast: Cast, places: Places) -> None:
@@ -272,6 +281,30 @@ def test_the_api_keeps_count_and_says_it_is_an_estimate(
     assert first["next"] and len(first["results"]) == 10
     last = api_client.get("/api/v1/inspections/?page_size=10&page=3").json()
     assert len(last["results"]) == 5 and last["next"] is None
+
+
+@pytest.mark.parametrize("limit", [1000, 5])
+def test_the_pages_together_show_every_row_once_in_the_lists_order(
+    client: Client, cast: Cast, places: Places, settings: Any, limit: int
+) -> None:
+    # A page reads its rows' ids first, then the rows: with ties on the date, counted or
+    # estimated, the pages still split the list exactly, in its order.
+    settings.EXACT_COUNT_LIMIT = limit
+    settings.PAGE_SIZE = 10
+    _inspections(cast, places, 25)
+    client.force_login(cast.li)
+    expected = list(Inspection.objects.order_by("-inspected_on", "-pk").values_list("pk", flat=True))
+    pages = [client.get(f"/api/v1/inspections/?page_size=10&page={page}").json()["results"] for page in (1, 2, 3)]
+    assert [row["id"] for rows in pages for row in rows] == expected
+    rows_shown = [
+        len(
+            re.findall(
+                r"/governance/houses/\d+/\"", client.get(f"/governance/inspections/?page={page}").content.decode()
+            )
+        )
+        for page in (1, 2, 3)
+    ]
+    assert rows_shown == [10, 10, 5]
 
 
 @on_postgresql
