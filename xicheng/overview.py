@@ -57,6 +57,10 @@ class Overview:
     alerts: list[dashboard.Alert]
     trends: list[Trend]
     light_counts: dict[str, int] = field(default_factory=dict)
+    # Set when the overview came through the cache: its key and life, under which the page keeps
+    # its rendered HTML too (rendering a city's tables took longer than reading them).
+    cache_key: str = ""
+    cache_seconds: int = 0
 
     @property
     def rows(self) -> list[TargetProgress]:
@@ -308,14 +312,19 @@ def overview_as_dict(ov: Overview) -> dict[str, Any]:
             }
             for a in ov.alerts
         ],
-        "trends": [
-            {
-                "target": t.target.pk,
-                "indicator": t.target.indicator.name,
-                "weeks": [d.isoformat() for d, _v in t.points],
-                "actual": [v for _d, v in t.points],
-                "pace": t.pace,
-            }
-            for t in ov.trends
-        ],
+        "trends": trends_as_data(ov),
     }
+
+
+def trends_as_data(ov: Overview) -> list[dict[str, Any]]:
+    """The weekly trends as the charts read them."""
+    return [
+        {
+            "target": t.target.pk,
+            "indicator": t.target.indicator.name,
+            "weeks": [d.isoformat() for d, _v in t.points],
+            "actual": [v for _d, v in t.points],
+            "pace": t.pace,
+        }
+        for t in ov.trends
+    ]

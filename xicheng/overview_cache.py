@@ -242,10 +242,10 @@ def cached(user: AnyUser, period: Period, as_of: date, compute: Callable[[], Ove
     key = overview_key(user, period, as_of)
     found = cache.get(key)
     if isinstance(found, _Kept):
-        return found.restored()
+        return replace(found.restored(), cache_key=key, cache_seconds=seconds)
     overview = compute()
     cache.set(key, _Kept.of(overview), timeout=seconds)
-    return overview
+    return replace(overview, cache_key=key, cache_seconds=seconds)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from xicheng.exports import overview_workbook
 from xicheng.filters import ManualReadingFilter, TargetFilter, TaskFilter
 from xicheng.forms import ManualReadingForm, TaskUpdateForm, add_service_error, submit_form
 from xicheng.models import Area, AuditEvent, ManualReading, Target, Task
-from xicheng.overview import area_breakdown, build_overview, overview_as_dict, records_url
+from xicheng.overview import area_breakdown, build_overview, records_url, trends_as_data
 from xicheng.params import DateParams, ParamError, read_as_of, read_dates
 from xicheng.periods import Period
 from xicheng.registers import list_context, query_without_page, render_list
@@ -329,7 +329,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         context.update(errors=error.messages, asked=request.GET)
         return render(request, "xicheng/dashboard.html", context, status=400)
     overview = build_overview(request.user, asked.period, asked.as_of)
-    context.update(ov=overview, trend_data=overview_as_dict(overview)["trends"])
+    context.update(ov=overview, trend_data=trends_as_data(overview))
     return render(request, "xicheng/dashboard.html", context)
 
 
@@ -343,7 +343,7 @@ def dashboard_screen(request: HttpRequest) -> HttpResponse:
         "xicheng/dashboard_screen.html",
         {
             "ov": overview,
-            "trend_data": overview_as_dict(overview)["trends"],
+            "trend_data": trends_as_data(overview),
             "refresh_seconds": 300,
             "screen": True,
         },

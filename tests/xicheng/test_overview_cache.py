@@ -124,6 +124,12 @@ def test_two_users_with_different_scopes_never_get_each_others_overview(
     assert names(cast.li) == ["四方的指标", "西城的指标"]  # a cadre: her village's, and her subdistrict's
     assert names(cast.wang) == ["西城的指标"]
     assert names(cast.zhao) == ["四方的指标", "西城的指标"]
+    # The page keeps its HTML under the overview's key: never another scope's either.
+    for user, shown, hidden in [(cast.zhao, "西城的指标", "东城的指标"), (dong, "东城的指标", "西城的指标")]:
+        client.force_login(user)
+        for _ in range(2):
+            page = client.get(f"/dashboard/?{H2}").content.decode()
+            assert shown in page and hidden not in page
 
 
 def test_two_leaders_of_one_subdistrict_share_an_entry(client: Client, cast: Cast, places: Places) -> None:
