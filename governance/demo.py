@@ -13,10 +13,11 @@ from typing import Any
 from governance.models import FORCE_FIELDS, Dispute, Force, Hazard, Inspection, Migrant, RentalHouse, ZeroReport
 from governance.validators import id_check_digit
 from xicheng.bulk import insert_rows
-from xicheng.demo import DemoContext, DemoIndicator
+from xicheng.demo import DemoContext, DemoIndicator, ensure_user
 from xicheng.models import Area
 from xicheng.periods import Period
 from xicheng.personal import blind_index
+from xicheng.roles import Role
 
 BATCH = 2000
 
@@ -134,8 +135,14 @@ def _seed_subdistrict(ctx: DemoContext, subdistrict: Area, ids: IdNumbers) -> No
     rng = ctx.rng
     plans = []
     for village in ctx.villages(subdistrict):
-        base_code = village.code.split("-s")[0]
-        worker = ctx.users.get(CADRE_OF.get(base_code, ""), ctx.users["admin"])
+        base_code, _, copy = village.code.partition("-s")
+        cadre = CADRE_OF.get(base_code)
+        if cadre is None:
+            worker = ctx.users["admin"]
+        elif copy:
+            worker = _double(ctx, cadre, copy)
+        else:
+            worker = ctx.users[cadre]
         plans.append(VillagePlan(village, ctx.grids(village), rng.uniform(0.6, 1.4), worker, []))
     plans = [p for p in plans if p.grids]
     _houses(ctx, plans)
@@ -145,6 +152,15 @@ def _seed_subdistrict(ctx: DemoContext, subdistrict: Area, ids: IdNumbers) -> No
     _hazards(ctx, plans, h2_share)
     _disputes(ctx, plans, h2_share)
     _zero_reports(ctx, plans)
+
+
+def _double(ctx: DemoContext, username: str, copy: str) -> Any:
+    """The cadre who does `username`'s work in copy `copy` of `seed_demo --scale N` (li-s2 serves
+    四方 of 第2副本): each subdistrict's rows are its own cadres', so a cadre's lists hold her own
+    subdistrict's rows whatever the scale, as in a real city."""
+    original = ctx.users[username].cadre
+    codes = [f"{code}-s{copy}" for code in original.areas.values_list("code", flat=True)]
+    return ensure_user(ctx, f"{username}-s{copy}", f"{original.name}{copy}", original.position, Role.CADRE, codes)
 
 
 def _h2_share(ctx: DemoContext) -> float:

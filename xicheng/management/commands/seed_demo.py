@@ -52,8 +52,10 @@ class Command(BaseCommand):
                 continue
             group = user.groups.first()
             self.stdout.write(f"  {user.username:<8} {group.name if group else '':<12} {user.cadre.name}")
-        for names in numbered.values():
-            self.stdout.write(f"  {names[0]}…{names[-1]}: {len(names)} more cadres of the squads")
+        for prefix, names in numbered.items():
+            # li-s2…li-s14: the cadres doing li's work in the copies of `--scale N`.
+            whose = f"cadres doing {prefix[:-2]}'s work in the copies" if prefix.endswith("-s") else None
+            self.stdout.write(f"  {names[0]}…{names[-1]}: {len(names)} {whose or 'more cadres of the squads'}")
         self.stdout.write(
             "\nThe administrators (" + ", ".join(DEMO_ADMINS) + ") also need a second-factor code after the password.\n"
             f"  TOTP key (add it to an authenticator app, or run `oathtool --totp -b {DEMO_TOTP_KEY}`):\n"
