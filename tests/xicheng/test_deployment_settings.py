@@ -90,6 +90,8 @@ def test_a_replica_url_is_read_like_the_database_url_and_installs_the_router() -
         ),
         ({"REPLICA_STICKY_SECONDS": "-1"}, "REPLICA_STICKY_SECONDS must be 0 or more"),
         ({"DATABASE_POOLER": "pgpool"}, "DATABASE_POOLER must be none or pgbouncer"),
+        ({"DATABASE_RANDOM_PAGE_COST": "ssd"}, "DATABASE_RANDOM_PAGE_COST must be a number above 0"),
+        ({"DATABASE_RANDOM_PAGE_COST": "0"}, "DATABASE_RANDOM_PAGE_COST must be a number above 0"),
     ],
 )
 def test_a_bad_value_stops_the_start_with_its_name(env: dict[str, str], message: str) -> None:
@@ -108,6 +110,24 @@ def test_pgbouncer_turns_server_side_cursors_off_and_checks_kept_connections_on_
         assert database["CONN_HEALTH_CHECKS"] is True, alias
         assert database["CONN_MAX_AGE"] == 300, alias
     assert _read()["databases"]["default"].get("DISABLE_SERVER_SIDE_CURSORS", False) is False
+
+
+def test_every_postgresql_connection_plans_for_an_ssd_unless_told_otherwise() -> None:
+    for values in (_read(), _read(DATABASE_REPLICA_URL="postgres://xicheng_ro:pw@replica.internal:5433/xicheng")):
+        for database in values["databases"].values():
+            assert database["OPTIONS"]["options"] == "-c random_page_cost=1.1"
+    assert _read(DATABASE_RANDOM_PAGE_COST="2")["databases"]["default"]["OPTIONS"]["options"] == "-c random_page_cost=2"
+    assert "options" not in _read(DATABASE_RANDOM_PAGE_COST="server")["databases"]["default"].get("OPTIONS", {})
+    # pgbouncer passes no startup options: there it is the database's own setting.
+    assert "options" not in _read(DATABASE_POOLER="pgbouncer")["databases"]["default"].get("OPTIONS", {})
+    assert "options" not in _read(DATABASE_URL="sqlite:///x.sqlite3")["databases"]["default"].get("OPTIONS", {})
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL planner setting")
+def test_the_test_database_runs_with_that_setting(db: None) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone() == ("1.1",)
 
 
 @override_settings(DATABASE_ROUTERS=["xicheng.routers.ReplicaRouter"])
