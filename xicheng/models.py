@@ -441,9 +441,13 @@ class MetricFact(models.Model):
         verbose_name = _("metric fact")
         verbose_name_plural = _("metric facts")
         constraints = [models.UniqueConstraint(fields=["metric", "area", "day"], name="metric_fact_once_a_day")]
-        # Periods are read by metric and day range, then narrowed to subtrees through the area:
-        # everything a period's sum reads is in the index (on PostgreSQL an index-only scan).
-        indexes = [models.Index(fields=["metric", "day", "area"], include=["value"], name="metric_fact_by_day")]
+        # A period's sum reads an index alone (on PostgreSQL an index-only scan): by area for a
+        # subtree, whatever the number of other subdistricts (Xicheng's migrants at scale 14: 9 →
+        # 2 ms), and by day for the whole city, where every area counts (17 ms instead of 24).
+        indexes = [
+            models.Index(fields=["metric", "area", "day"], include=["value"], name="metric_fact_by_area"),
+            models.Index(fields=["metric", "day", "area"], include=["value"], name="metric_fact_by_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.metric} {self.area_id} {self.day:%Y-%m-%d} {self.value}"

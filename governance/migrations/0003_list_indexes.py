@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="inspection",
-            index=models.Index(fields=["inspected_on", "id"], name="governance__inspect_9e0635_idx"),
+            index=models.Index(fields=["inspected_on", "id"], include=("house",), name="inspection_by_day"),
         ),
         migrations.AddIndex(
             model_name="migrant",

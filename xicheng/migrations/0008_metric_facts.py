@@ -23,7 +23,10 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'metric fact',
                 'verbose_name_plural': 'metric facts',
-                'indexes': [models.Index(fields=['metric', 'day', 'area'], include=('value',), name='metric_fact_by_day')],
+                'indexes': [
+                    models.Index(fields=['metric', 'area', 'day'], include=('value',), name='metric_fact_by_area'),
+                    models.Index(fields=['metric', 'day', 'area'], include=('value',), name='metric_fact_by_day'),
+                ],
                 'constraints': [models.UniqueConstraint(fields=('metric', 'area', 'day'), name='metric_fact_once_a_day')],
             },
         ),
