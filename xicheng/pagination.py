@@ -123,11 +123,9 @@ class EstimatedPaginator(Paginator):
     def page(self, number: Any) -> EstimatedPage:
         number = self.validate_number(number)
         if not self.estimated:
-            bottom = (number - 1) * self.per_page
-            top = min(bottom + self.per_page, self.count)
-            if top + self.orphans >= self.count:
-                top = self.count
-            return EstimatedPage(self.rows(bottom, top), number, self)
+            page = super().page(number)  # Django's arithmetic; _get_page reads the rows
+            assert isinstance(page, EstimatedPage)
+            return page
         bottom = (number - 1) * self.per_page
         rows = self.rows(bottom, bottom + self.per_page + 1)
         page = EstimatedPage(rows[: self.per_page], number, self)
@@ -153,5 +151,8 @@ class EstimatedPaginator(Paginator):
         assert isinstance(page, EstimatedPage)
         return page
 
-    def _get_page(self, *args: Any, **kwargs: Any) -> EstimatedPage:
-        return EstimatedPage(*args, **kwargs)
+    def _get_page(self, object_list: Any, number: int, paginator: Paginator) -> EstimatedPage:
+        # Django hands over the page's slice of the list unread: read it as `rows` does.
+        if isinstance(object_list, QuerySet) and object_list.query.is_sliced and object_list.query.high_mark:
+            object_list = self.rows(object_list.query.low_mark, object_list.query.high_mark)
+        return EstimatedPage(object_list, number, paginator)
