@@ -158,9 +158,12 @@ def _double(ctx: DemoContext, username: str, copy: str) -> Any:
     """The cadre who does `username`'s work in copy `copy` of `seed_demo --scale N` (li-s2 serves
     四方 of 第2副本): each subdistrict's rows are its own cadres', so a cadre's lists hold her own
     subdistrict's rows whatever the scale, as in a real city."""
+    double = f"{username}-s{copy}"
+    if double in ctx.users:  # a cadre of two villages is made once
+        return ctx.users[double]
     original = ctx.users[username].cadre
     codes = [f"{code}-s{copy}" for code in original.areas.values_list("code", flat=True)]
-    return ensure_user(ctx, f"{username}-s{copy}", f"{original.name}{copy}", original.position, Role.CADRE, codes)
+    return ensure_user(ctx, double, f"{original.name}{copy}", original.position, Role.CADRE, codes)
 
 
 def _h2_share(ctx: DemoContext) -> float:
