@@ -95,6 +95,7 @@ def village_ranking(user: Any, period: Period, as_of: date, figures: Figures | N
         return None
     figures = figures if figures is not None else Figures(as_of)
     within = scope_paths(user, villages)
+    figures.prefetch((metrics.registry.get(key), [period], within) for key in RANKING_METRICS)
     values: dict[str, dict[str, float]] = {
         key: figures.rolled(metrics.registry.get(key), [period], within)[period] for key in RANKING_METRICS
     }

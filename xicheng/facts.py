@@ -2,10 +2,17 @@
 dashboard, targets, rankings and trends add up a few thousand facts instead of scanning the rows.
 The registers stay the truth; the facts are derived from them and can be rebuilt at any time.
 
-Which metrics are kept: the registered `count` and `sum` metrics without a `state` — a row adds to
-one cell, (its area, its day), and a period's value is the sum of its days. A `distinct` metric
-(houses inspected, villages served) cannot be added up across days, and a `state` metric (overdue,
-still enrolled) depends on the as-of day: both are still read from the rows (xicheng.metrics).
+Which metrics are kept: every registered metric without a `state` (a `state` metric — overdue,
+still enrolled — depends on the as-of day, and is read from the rows: xicheng.metrics).
+
+- A `count` or `sum` metric: a row adds to one cell, (its area, its day), and a period's value is
+  the sum of its days.
+- A `distinct` metric (houses inspected, villages served) cannot be added up across days: a house
+  inspected twice is one house. Its facts count each thing on its *first* day in the half-year
+  (in each area it is counted in), so the sum of a half-year's days up to any day is the number of
+  things seen by then. The facts answer periods that start on a half-year's first day and end
+  within it (the half-years the targets are set for, and their weekly trends); any other period is
+  read from the rows (`answers`). A write recounts the whole half-year of the areas it touches.
 
 When facts are read: for today's (or a later) as-of. A past as-of is read from the history, exactly
 as before (xicheng.asof), so that the figures for 30 June are the same whenever they are asked; the
@@ -24,6 +31,10 @@ How they are kept, in the same transaction as the write that changes them:
 A recount first takes the cells' rows in the facts table (an upsert), then counts: a concurrent
 write to the same cell waits for this transaction and then counts what it committed.
 
+The facts of each area are also added up by calendar month (`MetricMonth`), in the same
+transaction: a period from a month's first day reads its whole months from there and only the
+days of its last month from the facts (a city's half-year: 30,000 facts a metric become 5,000).
+
 `rebuild()` recounts everything (or some metrics, from a day on) from the rows; `differences()`
 compares the facts with a recount. `manage.py rebuild_facts` runs either; the worker runs
 `xicheng.tasks.rebuild_metric_facts`; `seed_demo` ends with a rebuild. After migrating an existing
@@ -36,31 +47,37 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models, transaction
-from django.db.models import Count, Q, Sum
+from django.db import connections, models, transaction
+from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from xicheng.metrics import Metric, registry
-
-if TYPE_CHECKING:
-    from xicheng.periods import Period
+from xicheng.periods import Period
 
 Cell = tuple[int, date]  # (area id, day)
 Cells = dict[str, set[Cell]]  # metric key → cells
 
 
 def kept(metric: Metric) -> bool:
-    """Whether the metric is kept as facts (a registered count or sum without a state)."""
-    return (
-        metric.how != "distinct"
-        and metric.state is None
-        and metric.key in registry
-        and registry.get(metric.key) == metric
+    """Whether the metric is kept as facts (a registered metric without a state)."""
+    return metric.state is None and metric.key in registry and registry.get(metric.key) == metric
+
+
+def answers(metric: Metric, periods: Iterable[Period]) -> bool:
+    """Whether the facts hold the metric's value for each period: a kept count or sum for any
+    period; a kept distinct metric for a period from a half-year's first day to a day within it."""
+    if not kept(metric):
+        return False
+    if metric.how != "distinct":
+        return True
+    return all(
+        p.start == Period.half_year_of(p.start).start and p.end <= Period.half_year_of(p.start).end for p in periods
     )
 
 
@@ -195,6 +212,73 @@ def _counted(metric: Metric, cells: Sequence[Cell]) -> dict[Cell, Any]:
     return {(r[metric.area], r[metric.date_field]): r["v"] for r in grouped}
 
 
+def _half_years(lo: date, hi: date) -> list[Period]:
+    """The half-years from the one holding `lo` to the one holding `hi`."""
+    found: list[Period] = []
+    day = lo
+    while day <= hi:
+        found.append(Period.half_year_of(day))
+        day = found[-1].end + timedelta(days=1)
+    return found
+
+
+def _firsts(metric: Metric, block: Period, areas: Iterable[int] | None = None) -> dict[Cell, int]:
+    """A distinct metric's facts for one half-year: how many things each area saw for the first
+    time in the half-year on each day (one query, counted by the database)."""
+    rows = metric.model._default_manager.all()
+    if metric.filter is not None:
+        rows = rows.filter(metric.filter)
+    rows = rows.filter(
+        **{
+            f"{metric.date_field}__gte": block.start,
+            f"{metric.date_field}__lte": block.end,
+            f"{metric.area}__isnull": False,
+            f"{metric.field}__isnull": False,
+        }
+    )
+    if areas is not None:
+        rows = rows.filter(**{f"{metric.area}__in": sorted(areas)})
+    firsts = (
+        rows.order_by()
+        .values(fact_area=F(metric.area), fact_thing=F(metric.field))
+        .annotate(fact_first=Min(metric.date_field))
+    )
+    sql, params = firsts.query.sql_with_params()
+    with connections[firsts.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT fact_area, fact_first, COUNT(*) FROM ({sql}) firsts GROUP BY fact_area, fact_first", params
+        )
+        return {(a, d if isinstance(d, date) else date.fromisoformat(d)): n for a, d, n in cursor.fetchall()}
+
+
+def _taken(metric: Metric, cells: Sequence[Cell]) -> list[Cell]:
+    """The cells a recount takes first: its own, or for a distinct metric each area's half-year
+    by its first day (every recount of that half-year takes the same one)."""
+    if metric.how != "distinct":
+        return list(cells)
+    return sorted({(a, Period.half_year_of(d).start) for a, d in cells})
+
+
+def _recounted(metric: Metric, cells: Sequence[Cell]) -> dict[Cell, Any]:
+    """The cells' values counted from the rows; for a distinct metric every day of the areas'
+    half-years (a thing's first day may move anywhere within it), stale days at 0."""
+    from xicheng.models import MetricFact
+
+    if metric.how != "distinct":
+        counted = _counted(metric, cells)
+        return {cell: counted.get(cell) or 0 for cell in cells}
+    blocks: dict[Period, set[int]] = defaultdict(set)
+    for a, d in cells:
+        blocks[Period.half_year_of(d)].add(a)
+    result: dict[Cell, Any] = {}
+    for block, areas in sorted(blocks.items()):
+        stored = MetricFact.objects.filter(
+            metric=metric.key, area__in=sorted(areas), day__gte=block.start, day__lte=block.end
+        ).values_list("area_id", "day")
+        result |= dict.fromkeys(stored, 0) | _firsts(metric, block, areas)
+    return result
+
+
 def _upsert(facts: list[Any]) -> None:
     from xicheng.models import MetricFact
 
@@ -205,8 +289,9 @@ def _upsert(facts: list[Any]) -> None:
 
 def recount(cells: Cells) -> None:
     """Recount the cells from the rows, in the current transaction: a fixed number of queries
-    (one to take the cells, one count per metric, one to write them)."""
-    from xicheng.models import MetricFact
+    (two to take the cells and their months, one or two counts per metric, one to add up the
+    months, two to write them)."""
+    from xicheng.models import MetricFact, MetricMonth
 
     _deleting.last = None
     wanted = {
@@ -217,19 +302,81 @@ def recount(cells: Cells) -> None:
     wanted = {k: v for k, v in sorted(wanted.items()) if v}
     if not wanted:
         return
-    facts = {
-        key: [MetricFact(metric=key, area_id=a, day=d, value=0) for a, d in found] for key, found in wanted.items()
-    }
     # Part of the caller's transaction (no savepoint of its own: a failed write rolls both back).
     with transaction.atomic(savepoint=False):
         # Take the cells first (inserting those not there yet): a concurrent write to one of them
         # waits until this transaction ends, and then counts the rows it committed.
-        _upsert([f for found in facts.values() for f in found])
-        for key, found in facts.items():
-            counted = _counted(registry.get(key), wanted[key])
-            for fact in found:
-                fact.value = counted.get((fact.area_id, fact.day)) or 0
-        _upsert([f for found in facts.values() for f in found])
+        _upsert(
+            [
+                MetricFact(metric=key, area_id=a, day=d, value=0)
+                for key, found in wanted.items()
+                for a, d in _taken(registry.get(key), found)
+            ]
+        )
+        recounted = {key: _recounted(registry.get(key), found) for key, found in wanted.items()}
+        months = {key: sorted({(a, d.replace(day=1)) for a, d in cells}) for key, cells in recounted.items()}
+        # Their months too, before reading the days they add up: a write to another day of the
+        # same month waits here, then adds up what it committed.
+        _upsert_months(
+            [MetricMonth(metric=key, area_id=a, month=m, value=0) for key, found in months.items() for a, m in found]
+        )
+        _upsert(
+            [
+                MetricFact(metric=key, area_id=a, day=d, value=v)
+                for key, cells in recounted.items()
+                for (a, d), v in sorted(cells.items())
+            ]
+        )
+        _upsert_months(
+            [
+                MetricMonth(metric=key, area_id=a, month=m, value=v)
+                for key, found in _added_up(months).items()
+                for (a, m), v in sorted(found.items())
+            ]
+        )
+
+
+def _month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _added_up(months: dict[str, list[tuple[int, date]]]) -> dict[str, dict[tuple[int, date], Any]]:
+    """Each metric's (area, month) facts added up: one query for all of them."""
+    from xicheng.models import MetricFact
+
+    cells = [cell for found in months.values() for cell in found]
+    sums = (
+        MetricFact.objects.filter(
+            metric__in=sorted(months),
+            area__in=sorted({a for a, _ in cells}),
+            day__gte=min(m for _, m in cells),
+            day__lte=_month_end(max(m for _, m in cells)),
+        )
+        .annotate(month=TruncMonth("day"))
+        .values("metric", "area", "month")
+        .annotate(v=Sum("value"))
+        .order_by()
+    )
+    found = {(r["metric"], r["area"], _as_date(r["month"])): r["v"] for r in sums}
+    return {key: {(a, m): found.get((key, a, m)) or 0 for a, m in cells} for key, cells in months.items()}
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _upsert_months(months: list[Any]) -> None:
+    from xicheng.models import MetricMonth
+
+    MetricMonth.objects.bulk_create(
+        months,
+        update_conflicts=True,
+        unique_fields=["metric", "area", "month"],
+        update_fields=["value"],
+        batch_size=2000,
+    )
 
 
 def refresh(queryset: models.QuerySet[Any]) -> None:
@@ -340,7 +487,20 @@ def connect() -> None:
 # -- rebuilding and verifying ----------------------------------------------------------------
 
 
+def _span(metric: Metric, since: date | None, until: date | None) -> tuple[date | None, date | None]:
+    """The days a rebuild from `since` to `until` rewrites: for a distinct metric, whole half-years."""
+    if metric.how != "distinct":
+        return since, until
+    return (
+        Period.half_year_of(since).start if since is not None else None,
+        Period.half_year_of(until).end if until is not None else None,
+    )
+
+
 def _grouped(metric: Metric, since: date | None, until: date | None) -> dict[Cell, Any]:
+    since, until = _span(metric, since, until)
+    if metric.how == "distinct":
+        return _grouped_firsts(metric, since, until)
     rows = metric.model._default_manager.all()
     if metric.filter is not None:
         rows = rows.filter(metric.filter)
@@ -353,9 +513,25 @@ def _grouped(metric: Metric, since: date | None, until: date | None) -> dict[Cel
     return {(r[metric.area], r[metric.date_field]): r["v"] for r in grouped if r["v"]}
 
 
+def _grouped_firsts(metric: Metric, since: date | None, until: date | None) -> dict[Cell, Any]:
+    if since is None or until is None:
+        rows = metric.model._default_manager.all()
+        if metric.filter is not None:
+            rows = rows.filter(metric.filter)
+        bounds = rows.aggregate(lo=Min(metric.date_field), hi=Max(metric.date_field))
+        if bounds["lo"] is None:
+            return {}
+        since, until = since or bounds["lo"], until or bounds["hi"]
+    counted: dict[Cell, Any] = {}
+    for block in _half_years(since, until):
+        counted |= _firsts(metric, block)
+    return counted
+
+
 def _stored(metric: Metric, since: date | None, until: date | None) -> models.QuerySet[Any]:
     from xicheng.models import MetricFact
 
+    since, until = _span(metric, since, until)
     facts = MetricFact.objects.filter(metric=metric.key)
     if since is not None:
         facts = facts.filter(day__gte=since)
@@ -367,27 +543,67 @@ def _stored(metric: Metric, since: date | None, until: date | None) -> models.Qu
 def rebuild(keys: Iterable[str] | None = None, since: date | None = None, until: date | None = None) -> int:
     """Recount the facts of the metrics (all kept ones by default) from the rows, for the days
     from `since` to `until` (all by default): each metric in one transaction. Returns the number
-    of facts written. Facts of metrics no longer kept are removed."""
-    from xicheng.models import MetricFact
+    of facts written (their months are added up again). Facts of metrics no longer kept are
+    removed."""
+    from xicheng.models import MetricFact, MetricMonth
 
     written = 0
     chosen = kept_metrics(keys)
     if keys is None:
         MetricFact.objects.exclude(metric__in=[m.key for m in chosen]).delete()
+        MetricMonth.objects.exclude(metric__in=[m.key for m in chosen]).delete()
     for metric in chosen:
         with transaction.atomic():
             _stored(metric, since, until).delete()
             counted = _grouped(metric, since, until)
             _upsert([MetricFact(metric=metric.key, area_id=a, day=d, value=v) for (a, d), v in counted.items()])
+            since_, until_ = _span(metric, since, until)
+            _rebuild_months(metric.key, since_, until_)
             written += len(counted)
     return written
+
+
+def _months_of(key: str, since: date | None, until: date | None) -> models.QuerySet[Any]:
+    """The months holding any day from `since` to `until` (all by default)."""
+    from xicheng.models import MetricMonth
+
+    months = MetricMonth.objects.filter(metric=key)
+    if since is not None:
+        months = months.filter(month__gte=since.replace(day=1))
+    if until is not None:
+        months = months.filter(month__lte=until.replace(day=1))
+    return months
+
+
+def _summed_months(key: str, since: date | None, until: date | None) -> dict[tuple[int, date], Any]:
+    """The facts of every month holding a day from `since` to `until`, added up."""
+    from xicheng.models import MetricFact
+
+    facts = MetricFact.objects.filter(metric=key)
+    if since is not None:
+        facts = facts.filter(day__gte=since.replace(day=1))
+    if until is not None:
+        facts = facts.filter(day__lte=_month_end(until.replace(day=1)))
+    sums = facts.annotate(month=TruncMonth("day")).values("area", "month").annotate(v=Sum("value")).order_by()
+    return {(r["area"], _as_date(r["month"])): r["v"] for r in sums if r["v"]}
+
+
+def _rebuild_months(key: str, since: date | None, until: date | None) -> int:
+    """Add the facts up again by month, for the months holding the days from `since` to `until`."""
+    from xicheng.models import MetricMonth
+
+    _months_of(key, since, until).delete()
+    summed = _summed_months(key, since, until)
+    _upsert_months([MetricMonth(metric=key, area_id=a, month=m, value=v) for (a, m), v in summed.items()])
+    return len(summed)
 
 
 def rebuild_missing(app_config: Any = None, using: str = "default", **kwargs: Any) -> list[str]:
     """After `migrate` (post_migrate): count the facts of every kept metric that has rows but no
     fact yet — an existing database that has just gained the facts table, or a metric an app has
-    just registered — so that an upgrade needs no manual step. Returns the metrics rebuilt."""
-    from xicheng.models import MetricFact
+    just registered — so that an upgrade needs no manual step; and adds up the months of those
+    that have facts but no months yet. Returns the metrics rebuilt."""
+    from xicheng.models import MetricFact, MetricMonth
 
     if app_config is not None and app_config.label != "xicheng":
         return []
@@ -399,6 +615,16 @@ def rebuild_missing(app_config: Any = None, using: str = "default", **kwargs: An
     ]
     if missing:
         rebuild(missing)
+    # A database that has its facts but not yet their months.
+    for metric in kept_metrics():
+        if (
+            metric.key not in missing
+            and not MetricMonth.objects.using(using).filter(metric=metric.key).exists()
+            and MetricFact.objects.using(using).filter(metric=metric.key).exists()
+        ):
+            with transaction.atomic():
+                _rebuild_months(metric.key, None, None)
+            missing.append(metric.key)
     return missing
 
 
@@ -423,6 +649,13 @@ def differences(
             fact, rows = stored.get(cell, Decimal(0)), counted.get(cell, Decimal(0))
             if abs(fact - rows) > Decimal("0.0001"):
                 found.append(Difference(metric.key, cell[0], cell[1], fact, rows))
+        # Each month equals its days added up.
+        summed = {cell: Decimal(str(v)) for cell, v in _summed_months(metric.key, since, until).items()}
+        months = {(m.area_id, m.month): m.value for m in _months_of(metric.key, since, until).exclude(value=0)}
+        for cell in sorted(summed.keys() | months.keys()):
+            month, days = months.get(cell, Decimal(0)), summed.get(cell, Decimal(0))
+            if abs(month - days) > Decimal("0.0001"):
+                found.append(Difference(f"{metric.key} (month)", cell[0], cell[1], month, days))
     return found
 
 
@@ -430,10 +663,17 @@ def differences(
 
 
 def _facts(metric: Metric, within: Iterable[str] | None) -> models.QuerySet[Any]:
-    from xicheng.metrics import outermost
-    from xicheng.models import MetricFact
+    return _facts_of([metric.key], within)
 
-    facts = MetricFact.objects.filter(metric=metric.key)
+
+def _facts_of(keys: Sequence[str], within: Iterable[str] | None, *, by_month: bool = False) -> models.QuerySet[Any]:
+    """The facts (or their months) of the metrics in the subtrees (everywhere: None)."""
+    from xicheng.metrics import outermost
+    from xicheng.models import MetricFact, MetricMonth
+
+    model: type[models.Model] = MetricMonth if by_month else MetricFact
+    manager = model._default_manager
+    facts = manager.filter(metric=keys[0]) if len(keys) == 1 else manager.filter(metric__in=keys)
     if within is not None:
         subtrees = Q(pk__in=[])
         for path in outermost(within):
@@ -446,17 +686,65 @@ def values_by_area(
     metric: Metric, periods: Sequence[Period], as_of: date, within: Iterable[str] | None
 ) -> dict[Period, dict[int, float]]:
     """xicheng.metrics.values_by_area from the facts: the periods all start on or before as_of."""
-    lo = min(p.start for p in periods)
-    hi = min(max(p.end for p in periods), as_of)
-    annotations = {
-        f"p{i}": Sum("value", filter=Q(day__gte=p.start, day__lte=min(p.end, as_of))) for i, p in enumerate(periods)
-    }
-    rows = _facts(metric, within).filter(day__gte=lo, day__lte=hi).values("area").annotate(**annotations).order_by()
-    result: dict[Period, dict[int, float]] = {p: {} for p in periods}
-    for row in rows:
-        for i, period in enumerate(periods):
-            if row[f"p{i}"]:
-                result[period][row["area"]] = float(row[f"p{i}"])
+    return values_by_area_of([metric], periods, as_of, within)[metric.key]
+
+
+Span = tuple[date, date]
+
+
+def split(period: Period, as_of: date) -> tuple[Span | None, Span | None]:
+    """A period up to as_of as the whole months its months' sums answer (their first days) and
+    the days left for the facts: 1 July to 29 November is July to October, then 1–29 November.
+    A period that does not start on a month's first day is all days."""
+    last = min(period.end, as_of)
+    if period.start.day != 1:
+        return None, (period.start, last)
+    final = last.replace(day=1)
+    if _month_end(final) != last:
+        final = (final - timedelta(days=1)).replace(day=1)
+    if final < period.start:
+        return None, (period.start, last)
+    rest = (_month_end(final) + timedelta(days=1), last)
+    return (period.start, final), rest if rest[0] <= rest[1] else None
+
+
+def values_by_area_of(
+    metrics: Sequence[Metric], periods: Sequence[Period], as_of: date, within: Iterable[str] | None
+) -> dict[str, dict[Period, dict[int, float]]]:
+    """`values_by_area` for several metrics over the same periods and subtrees: one query for
+    their whole months, one for the days left."""
+    keys = [m.key for m in metrics]
+    spans = [split(p, as_of) for p in periods]
+    result: dict[str, dict[Period, dict[int, float]]] = {key: {p: {} for p in periods} for key in keys}
+    for by_month, field in ((True, "month"), (False, "day")):
+        asked: dict[int, Span] = {}
+        for i, (months, days) in enumerate(spans):
+            span = months if by_month else days
+            if span is not None:
+                asked[i] = span
+        if not asked:
+            continue
+        annotations = {
+            f"p{i}": Sum("value", filter=Q(**{f"{field}__gte": lo, f"{field}__lte": hi}))
+            for i, (lo, hi) in asked.items()
+        }
+        rows = (
+            _facts_of(keys, within, by_month=by_month)
+            .filter(
+                **{
+                    f"{field}__gte": min(lo for lo, _ in asked.values()),
+                    f"{field}__lte": max(hi for _, hi in asked.values()),
+                }
+            )
+            .values("metric", "area")
+            .annotate(**annotations)
+            .order_by()
+        )
+        for row in rows:
+            for i in asked:
+                if row[f"p{i}"]:
+                    by_area = result[row["metric"]][periods[i]]
+                    by_area[row["area"]] = by_area.get(row["area"], 0.0) + float(row[f"p{i}"])
     return result
 
 
@@ -465,8 +753,28 @@ def total(metric: Metric, lo: date, hi: date, path: str) -> float:
     return float(value or 0)
 
 
-def cumulative(metric: Metric, lo: date, points: Sequence[date], path: str | None) -> list[float]:
+def cumulative(metrics: Sequence[Metric], lo: date, points: Sequence[date], path: str | None) -> dict[str, list[float]]:
+    """Each metric's value from `lo` to each of the days in `points`, in a subtree (or
+    everywhere): one query for all of them, a sum per metric and day, added up here."""
     within = [path] if path is not None else None
-    annotations = {f"w{i}": Sum("value", filter=Q(day__lte=day)) for i, day in enumerate(points)}
-    totals = _facts(metric, within).filter(day__gte=lo, day__lte=points[-1]).aggregate(**annotations)
-    return [float(totals[f"w{i}"] or 0) for i in range(len(points))]
+    daily = (
+        _facts_of([m.key for m in metrics], within)
+        .filter(day__gte=lo, day__lte=points[-1])
+        .values("metric", "day")
+        .annotate(v=Sum("value"))
+        .order_by("metric", "day")
+    )
+    by_metric: dict[str, list[tuple[date, float]]] = defaultdict(list)
+    for row in daily:
+        by_metric[row["metric"]].append((row["day"], float(row["v"] or 0)))
+    result: dict[str, list[float]] = {}
+    for metric in metrics:
+        days, running, values = iter(by_metric.get(metric.key, [])), 0.0, []
+        pending = next(days, None)
+        for point in points:
+            while pending is not None and pending[0] <= point:
+                running += pending[1]
+                pending = next(days, None)
+            values.append(running)
+        result[metric.key] = values
+    return result

@@ -15,6 +15,7 @@ are rolled up with are read once, and only for those subtrees (never every area 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -81,6 +82,31 @@ class Figures:
                 self._computed.setdefault((metric.key, period), []).append(_Computed(roots, by_area))
                 found[period] = by_area
         return found
+
+    def prefetch(self, asked: Iterable[tuple[metrics.Metric, Sequence[Period], Iterable[str]]]) -> None:
+        """Compute now what several metrics are about to be asked for (`by_area`): those read
+        from the facts over the same periods and subtrees in one query between them."""
+        from xicheng import facts
+
+        together: dict[tuple[tuple[str, ...], tuple[Period, ...]], list[metrics.Metric]] = defaultdict(list)
+        for metric, periods, within in asked:
+            roots = tuple(metrics.outermost(within))
+            missing = tuple(p for p in dict.fromkeys(periods) if self._find(metric.key, p, roots) is None)
+            if (
+                roots
+                and missing
+                and all(p.start <= self.as_of for p in missing)
+                and metrics.reads_facts(metric, self.as_of, missing)
+            ):
+                together[(roots, missing)].append(metric)
+        for (roots, periods), group in together.items():
+            if len(group) < 2:
+                continue  # by_area asks for it alone
+            self.queries += 1
+            computed = facts.values_by_area_of(group, periods, self.as_of, within=None if roots == ("",) else roots)
+            for metric in group:
+                for period, by_area in computed[metric.key].items():
+                    self._computed.setdefault((metric.key, period), []).append(_Computed(list(roots), by_area))
 
     def rolled(
         self, metric: metrics.Metric, periods: Sequence[Period], within: Iterable[str]

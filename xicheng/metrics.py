@@ -6,11 +6,13 @@ starts to count, which is what makes *as of* work. From one declaration the kern
 
 - `values_by_area`: the value for any number of periods, grouped by area, in one query;
 - `rolled_up`: those values added up the area tree, in memory;
-- `weekly_series`: the cumulative value at each week's end, in one query.
+- `weekly_series`: the cumulative value at each week's end, in one query (`weekly_series_of`:
+  several metrics' series from the facts in one).
 
-For today's as-of, the metrics the kernel keeps as daily facts (count and sum metrics without a
-state: xicheng.facts) are read from the facts rather than the rows, with the same result; a past
-as-of, a distinct metric and a state metric are read from the rows (and their history) as before.
+For today's as-of, the metrics the kernel keeps as daily facts (every metric without a state:
+xicheng.facts) are read from the facts rather than the rows, with the same result — a distinct
+metric for a half-year (or its start up to a day); a past as-of, a state metric and a distinct
+metric over any other period are read from the rows (and their history) as before.
 
 So a page that shows metrics costs a fixed number of queries whatever the data size.
 """
@@ -169,7 +171,7 @@ def values_by_area(
     live = [p for p in periods if p.start <= as_of]
     if not live:
         return result
-    if _from_facts(metric, as_of):
+    if reads_facts(metric, as_of, live):
         from xicheng import facts
 
         return {**result, **facts.values_by_area(metric, live, as_of, within)}
@@ -205,13 +207,14 @@ def values_from_rows(
     return result
 
 
-def _from_facts(metric: Metric, as_of: date) -> bool:
-    """Whether the figure is read from the kept facts: today's (or a later) as-of, a kept metric."""
+def reads_facts(metric: Metric, as_of: date, periods: Iterable[Period]) -> bool:
+    """Whether the figures are read from the kept facts: today's (or a later) as-of, a kept
+    metric, periods the facts answer (xicheng.facts.answers)."""
     if is_past(as_of):
         return False
     from xicheng import facts
 
-    return facts.kept(metric)
+    return facts.answers(metric, periods)
 
 
 def area_paths() -> dict[int, str]:
@@ -236,7 +239,7 @@ def value_for(metric: Metric, period: Period, area: Area, as_of: date) -> float:
     """One figure: the metric over the period for an area's subtree, as of a day."""
     if period.start > as_of:
         return 0.0
-    if _from_facts(metric, as_of):
+    if reads_facts(metric, as_of, [period]):
         from xicheng import facts
 
         return facts.total(metric, period.start, min(period.end, as_of), area.path)
@@ -267,19 +270,65 @@ def week_ends(period: Period, as_of: date) -> list[date]:
 
 def weekly_series(metric: Metric, period: Period, as_of: date, area: Area | None = None) -> list[tuple[date, float]]:
     """The cumulative value at each week's end over the period, up to as_of: one query."""
-    points = week_ends(period, as_of)
-    if not points:
-        return []
-    if _from_facts(metric, as_of):
+    return weekly_series_of([(metric, period, area)], as_of)[0]
+
+
+def weekly_series_of(
+    asked: Sequence[tuple[Metric, Period, Area | None]], as_of: date
+) -> list[list[tuple[date, float]]]:
+    """`weekly_series` for several (metric, period, area): the facts of every metric over the same
+    period and area in one query, each other series in one query of its own."""
+    result: list[list[tuple[date, float]]] = [[] for _ in asked]
+    from_facts: dict[tuple[Period, str | None], list[int]] = defaultdict(list)
+    for i, (metric, period, area) in enumerate(asked):
+        points = week_ends(period, as_of)
+        if not points:
+            continue
+        if reads_facts(metric, as_of, [period]):
+            from_facts[(period, area.path if area is not None else None)].append(i)
+        else:
+            result[i] = _weekly_from_rows(metric, period, as_of, area, points)
+    if from_facts:
         from xicheng import facts
 
-        values = facts.cumulative(metric, period.start, points, area.path if area is not None else None)
-        return list(zip(points, values, strict=True))
+        for (period, path), indexes in from_facts.items():
+            points = week_ends(period, as_of)
+            wanted = list({asked[i][0].key: asked[i][0] for i in indexes}.values())
+            values = facts.cumulative(wanted, period.start, points, path)
+            for i in indexes:
+                result[i] = list(zip(points, values[asked[i][0].key], strict=True))
+    return result
 
+
+def _weekly_from_rows(
+    metric: Metric, period: Period, as_of: date, area: Area | None, points: Sequence[date]
+) -> list[tuple[date, float]]:
     def narrow(qs: models.QuerySet[Any]) -> models.QuerySet[Any]:
         rows = metric.narrowed(qs, period.start, points[-1], as_of)
         return rows.filter(**{f"{metric.area}__path__startswith": area.path}) if area is not None else rows
 
-    annotations = {f"w{i}": metric.aggregate(Q(**{f"{metric.date_field}__lte": day})) for i, day in enumerate(points)}
-    totals = totals_as_of(metric.model._default_manager.all(), as_of, annotations, narrow=narrow)[0]
-    return [(day, float(totals[f"w{i}"] or 0)) for i, day in enumerate(points)]
+    if metric.how == "distinct":
+        # A thing seen in two weeks counts once: a distinct count up to each week's end.
+        annotations = {
+            f"w{i}": metric.aggregate(Q(**{f"{metric.date_field}__lte": day})) for i, day in enumerate(points)
+        }
+        totals = totals_as_of(metric.model._default_manager.all(), as_of, annotations, narrow=narrow)[0]
+        return [(day, float(totals[f"w{i}"] or 0)) for i, day in enumerate(points)]
+    # A count or a sum: the value of each day, added up to each week's end here.
+    daily = totals_as_of(
+        metric.model._default_manager.all(),
+        as_of,
+        {"v": metric.aggregate(Q())},
+        narrow=narrow,
+        group_by=[metric.date_field],
+    )
+    by_day = sorted(
+        (row[metric.date_field], float(row["v"] or 0)) for row in daily if row[metric.date_field] is not None
+    )
+    series, running, i = [], 0.0, 0
+    for point in points:
+        while i < len(by_day) and by_day[i][0] <= point:
+            running += by_day[i][1]
+            i += 1
+        series.append((point, running))
+    return series

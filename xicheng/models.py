@@ -453,5 +453,26 @@ class MetricFact(models.Model):
         return f"{self.metric} {self.area_id} {self.day:%Y-%m-%d} {self.value}"
 
 
+class MetricMonth(models.Model):
+    """A metric's facts for one area added up over a calendar month (xicheng.facts): a half-year's
+    sum for a whole city reads six months and this month's days, not a hundred and eighty days.
+    Kept with the facts in the same transaction, and rebuilt with them."""
+
+    metric = models.CharField(_("metric"), max_length=100)
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+", verbose_name=_("area"))
+    month = models.DateField(_("month"))  # its first day
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=4, default=0)
+
+    class Meta:
+        verbose_name = _("metric month")
+        verbose_name_plural = _("metric months")
+        # The constraint's index serves a subtree (by area); this one the whole city (by month).
+        constraints = [models.UniqueConstraint(fields=["metric", "area", "month"], name="metric_month_once")]
+        indexes = [models.Index(fields=["metric", "month", "area"], include=["value"], name="metric_month_by_month")]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.area_id} {self.month:%Y-%m} {self.value}"
+
+
 # Import and export jobs live beside their services (xicheng/jobs.py).
 from xicheng.jobs import ImportExportJob  # noqa: E402, F401

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -44,8 +45,13 @@ class Trend:
         return f"trend-{self.target.pk}"
 
     @property
-    def rows(self) -> list[tuple[tuple[date, float], float]]:
-        return list(zip(self.points, self.pace, strict=True))
+    def table(self) -> list[tuple[str, str, str]]:
+        """The chart's figures as its table shows them (week ending, actual, pace), formatted
+        here: a half-year of weeks for each chart is the most repeated cell of the page."""
+        return [
+            (f"{day:%m-%d}", localize(value), localize(pace))
+            for (day, value), pace in zip(self.points, self.pace, strict=True)
+        ]
 
 
 @dataclass
@@ -195,17 +201,20 @@ def compute_overview(user: AnyUser, period: Period, as_of: date) -> Overview:
         found += source.collect(user, as_of)
     found.sort(key=lambda a: (-a.severity, a.due or date.max, a.title))
 
+    charted = [
+        (row.target, metric)
+        for row in rows
+        if row.target.indicator.headline and (metric := _metric_for(row.target.indicator)) is not None
+    ]
+    series = metrics.weekly_series_of(
+        [(metric, Period(t.period_start, t.period_end), t.area) for t, metric in charted], as_of
+    )
     trends = []
-    for row in rows:
-        indicator = row.target.indicator
-        metric = _metric_for(indicator)
-        if not indicator.headline or metric is None:
-            continue
-        own = Period(row.target.period_start, row.target.period_end)
-        points = metrics.weekly_series(metric, own, as_of, area=row.target.area)
-        total = float(row.target.value)
+    for (target, _metric), points in zip(charted, series, strict=True):
+        own = Period(target.period_start, target.period_end)
+        total = float(target.value)
         pace = [round(total * min(max(((d - own.start).days + 1) / own.days, 0), 1), 2) for d, _v in points]
-        trends.append(Trend(target=row.target, points=points, pace=pace))
+        trends.append(Trend(target=target, points=points, pace=pace))
 
     counts = {light.value: 0 for light in Light}
     for row in rows:

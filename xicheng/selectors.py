@@ -56,6 +56,10 @@ def actuals(targets: Sequence[Target], as_of: date, figures: Figures | None = No
         else:
             result[target.pk] = 0.0
 
+    figures.prefetch(
+        (metrics.registry.get(key), [period_of(t) for t in group], [t.area.path for t in group])
+        for key, group in by_metric.items()
+    )
     for key, group in by_metric.items():
         metric = metrics.registry.get(key)
         rolled = figures.rolled(metric, [period_of(t) for t in group], within=[t.area.path for t in group])

@@ -13,7 +13,8 @@ from governance.models import Inspection
 from tests.conftest import Cast, Places
 from tests.governance.factories import InspectionFactory, RentalHouseFactory
 from xicheng import facts, metrics, tasks
-from xicheng.models import MetricFact
+from xicheng.models import MetricFact, MetricMonth
+from xicheng.periods import Period
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +34,37 @@ def test_a_house_moved_to_another_grid_takes_its_inspections_facts_along(places:
     house.save()
     assert _facts() == {(places.feifeng_grid.pk, date(2026, 3, 10)): 2.0}
     assert facts.differences() == []
+
+
+def test_a_month_keeps_its_days_added_up_and_a_period_reads_whole_months_from_it(places: Places, cast: Cast) -> None:
+    house = RentalHouseFactory(area=places.sifang_grid)
+    for day in (date(2026, 7, 3), date(2026, 7, 30), date(2026, 8, 1), date(2026, 11, 2)):
+        InspectionFactory(house=house, inspected_on=day, inspector=cast.li)
+    months = {(m.month, float(m.value)) for m in MetricMonth.objects.filter(metric=KEY).exclude(value=0)}
+    assert months == {(date(2026, 7, 1), 2.0), (date(2026, 8, 1), 1.0), (date(2026, 11, 1), 1.0)}
+    # Moved back a month: both months follow.
+    moved = Inspection.objects.get(inspected_on=date(2026, 8, 1))
+    moved.inspected_on = date(2026, 7, 31)
+    moved.save()
+    months = {(m.month, float(m.value)) for m in MetricMonth.objects.filter(metric=KEY).exclude(value=0)}
+    assert months == {(date(2026, 7, 1), 3.0), (date(2026, 11, 1), 1.0)}
+    assert facts.differences() == []
+
+    h2 = Period.half_year(2026, 2)
+    # July to October from the months, 1–29 November from the days.
+    assert facts.split(h2, date(2026, 11, 29)) == (
+        (date(2026, 7, 1), date(2026, 10, 1)),
+        (date(2026, 11, 1), date(2026, 11, 29)),
+    )
+    assert facts.split(h2, date(2026, 11, 30)) == ((date(2026, 7, 1), date(2026, 11, 1)), None)
+    assert facts.split(h2, date(2026, 7, 20)) == (None, (date(2026, 7, 1), date(2026, 7, 20)))
+    assert facts.split(Period(date(2026, 7, 15), date(2026, 9, 30)), date(2026, 11, 29)) == (
+        None,
+        (date(2026, 7, 15), date(2026, 9, 30)),
+    )
+    metric = metrics.registry.get(KEY)
+    for as_of in (date(2026, 7, 30), date(2026, 11, 1), date(2026, 11, 29)):
+        assert facts.values_by_area(metric, [h2], as_of, None) == metrics.values_from_rows(metric, [h2], as_of)
 
 
 def test_the_command_reports_facts_that_drifted_and_rebuilds_them(places: Places, cast: Cast) -> None:
@@ -76,8 +108,11 @@ def test_today_s_figures_come_from_the_facts_and_equal_the_rows(places: Places, 
     today = timezone.localdate()
     periods = [Period.half_year(2026, 1), Period.half_year(2026, 2)]
     assert metrics.values_by_area(metric, periods, today) == metrics.values_from_rows(metric, periods, today)
-    MetricFact.objects.filter(metric=KEY).delete()  # without facts, today's figure is nothing
+    # A past half-year is read from its months: without them, it is nothing.
+    MetricMonth.objects.filter(metric=KEY).delete()
     assert metrics.values_by_area(metric, periods, today)[periods[0]] == {}
+    MetricFact.objects.filter(metric=KEY).delete()  # without facts, today's figure is nothing
+    assert metrics.values_by_area(metric, periods, today)[periods[1]] == {}
 
 
 def test_migrate_counts_the_facts_a_database_has_rows_for_but_no_facts_yet(places: Places, cast: Cast) -> None:

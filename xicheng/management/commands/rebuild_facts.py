@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from xicheng import facts
 
@@ -38,6 +39,11 @@ class Command(BaseCommand):
         if not verify:
             written = facts.rebuild(metrics, since, until)
             self.stdout.write(f"{written} facts written for {len(metrics or kept)} metrics.")
+            if connection.vendor == "postgresql" and not connection.in_atomic_block:
+                # A rebuild rewrites the table: without this its sums read the heap, not the index
+                # alone, until autovacuum comes by (a dashboard's 3 ms query took 45 ms).
+                with connection.cursor() as cursor:
+                    cursor.execute("VACUUM (ANALYZE) xicheng_metricfact, xicheng_metricmonth")
         found = facts.differences(metrics, since, until)
         for d in found[:50]:
             self.stdout.write(f"  {d.metric} area {d.area_id} {d.day:%Y-%m-%d}: facts {d.fact}, rows {d.rows}")
