@@ -286,7 +286,7 @@ def audit_tables(table_names: list[str]) -> list[str]:
     updates (the time of sign-out); the trail of sign-ins is AuditEvent."""
     from xicheng import plugins
 
-    prefixes = tuple(f"{label}_historical" for label in ["xicheng", *plugins.labels()])
+    prefixes = tuple(f"{label}_historical" for label in plugins.app_labels())
     return sorted(name for name in table_names if name.startswith(prefixes) or name == "xicheng_auditevent")
 
 

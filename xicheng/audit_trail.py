@@ -43,7 +43,7 @@ def history_models() -> dict[str, type[models.Model]]:
     """The tracked models of the kernel and the domain apps, by "app_label.model_name"."""
     from xicheng import plugins
 
-    labels = ("xicheng", *plugins.labels())
+    labels = plugins.app_labels()
     return {
         f"{model._meta.app_label}.{model._meta.model_name}": model
         for model in registered_models.values()
@@ -191,7 +191,7 @@ def _registers() -> dict[str, type[models.Model]]:
 
     from xicheng import plugins
 
-    labels = ("xicheng", *plugins.labels())
+    labels = plugins.app_labels()
     found: dict[str, type[models.Model]] = {}
     with translation.override("en"):
         for model in apps.get_models():

@@ -43,11 +43,18 @@ from django.utils.module_loading import import_string
 
 @dataclass(frozen=True)
 class Supervisable:
-    """A kind of record a supervision case (督办) can be attached to."""
+    """A kind of record a supervision case (督办) can be attached to. The case lies in the record's
+    area (its model's ScopeRule), so it is seen by whoever sees the record's area."""
 
     kind: str  # unique across domains, e.g. "governance.hazard"
     model: str  # "app_label.ModelName"
     label: Any  # a lazy translation, e.g. _("Hazard")
+    # Optional: the dotted path of a function (record) → User | None naming the head of the unit
+    # that answers for the record (a household's squad head), the ladder's first rung.
+    head: str = ""
+    # The kinds of red-light item (`Alert.kind`) that name a record of this kind: a leader opens a
+    # case from them (the record is the one the alert's link names, by `pk` or `?id=`).
+    alerts: tuple[str, ...] = ()
 
     def model_class(self) -> type[models.Model]:
         return apps.get_model(self.model)
@@ -76,6 +83,16 @@ class DomainConfig(AppConfig):
         """The list a dotted-path declaration names; empty when the app declares none."""
         path = getattr(self, name)
         return list(import_string(path)) if path else []
+
+
+# The kernel's apps: xicheng, and its sub-packages that keep models and migrations of their own
+# (the 督办 engine, xicheng.supervision).
+KERNEL_APPS = ("xicheng", "supervision")
+
+
+def app_labels() -> list[str]:
+    """The kernel's apps, then the domains': whose models get roles, history and the audit trail."""
+    return [*KERNEL_APPS, *labels()]
 
 
 def domains() -> list[DomainConfig]:

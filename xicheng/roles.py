@@ -56,16 +56,33 @@ ADMIN_SITE_ROLES = frozenset({Role.DATA_ADMIN, Role.SYSTEM_ADMIN})
 KERNEL_FIELD_MODELS = ["task", "taskupdate", "manualreading"]
 
 
+# Supervision cases (督办): a leader opens one, its owner acknowledges and replies (the services
+# say who may take which step).
+SUPERVISION_FIELD_MODELS = ["case", "casestep"]
+# The supervision engine's records that are not domain data: the chat robots and the delivery log
+# are the system admin's; notifications and preferences are each user's own, read on their pages.
+SYSTEM_MODELS = {"supervision": {"robotgroup": ("view", "add", "change"), "delivery": ("view",)}}
+PRIVATE_MODELS = {"supervision": {"notification", "notificationpreference"}}
+
+
 def _app_labels() -> list[str]:
     from xicheng import plugins
 
-    return ["xicheng", *plugins.labels()]
+    return plugins.app_labels()
 
 
 def _field_models() -> dict[str, list[str]]:
     from xicheng import plugins
 
-    return {"xicheng": KERNEL_FIELD_MODELS} | {domain.label: list(domain.field_models) for domain in plugins.domains()}
+    return {"xicheng": KERNEL_FIELD_MODELS, "supervision": SUPERVISION_FIELD_MODELS} | {
+        domain.label: list(domain.field_models) for domain in plugins.domains()
+    }
+
+
+def _not_domain_data(app: str, codename: str) -> bool:
+    """A right on a model that is no domain data (a robot, a delivery, someone's notifications)."""
+    model = codename.split("_", 1)[-1]
+    return model in SYSTEM_MODELS.get(app, {}) or model in PRIVATE_MODELS.get(app, set())
 
 
 def role_permissions() -> dict[str, set[tuple[str, str]]]:
@@ -75,7 +92,14 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
     labels = _app_labels()
     perms = list(Permission.objects.filter(content_type__app_label__in=labels).select_related("content_type"))
     everything = {(p.content_type.app_label, p.codename) for p in perms}
-    views = {(app, code) for app, code in everything if code.startswith("view_") and "historical" not in code}
+    system = {
+        (app, f"{verb}_{model}")
+        for app, models_ in SYSTEM_MODELS.items()
+        for model, verbs in models_.items()
+        for verb in verbs
+    }
+    everything_else = {pair for pair in everything if not _not_domain_data(*pair)}
+    views = {(app, code) for app, code in everything_else if code.startswith("view_") and "historical" not in code}
     views.discard(("xicheng", "view_auditevent"))
     views.discard(("xicheng", "view_audit_trail"))
     views.discard(("xicheng", "view_personal_data"))
@@ -92,7 +116,7 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
         # its events, not the history tables (a change right would also let the admin show them).
         Role.DATA_ADMIN: {
             (app, code)
-            for app, code in everything
+            for app, code in everything_else
             if code != "view_audit_trail" and not code.endswith("_auditevent") and "historical" not in code
         },
         # Accounts, roles and tokens, but no domain data.
@@ -103,6 +127,8 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
             ("auth", "view_group"),
             ("knox", "view_authtoken"),
             ("knox", "delete_authtoken"),
+            # The chat robots notifications go out through, and the log of what went out.
+            *(system & everything),
         },
         Role.AUDITOR: {("xicheng", "view_audit_trail"), ("xicheng", "view_auditevent")},
         Role.API_CLIENT: views,

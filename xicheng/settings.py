@@ -54,6 +54,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_int_list(name: str, default: list[int]) -> list[int]:
+    """A comma-separated list of whole numbers (0,48,96)."""
+    try:
+        return [int(item) for item in env_list(name, [str(value) for value in default])]
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be whole numbers separated by commas, like 0,48,96.") from None
+
+
 def env_date(name: str, default: date) -> date:
     value = os.environ.get(name, "").strip()
     if value == "":
@@ -134,6 +142,8 @@ INSTALLED_APPS = [
     "treebeard",
     "django_htmx",
     "xicheng",
+    # The kernel's 督办 engine: cases, the escalation ladder, notifications (its own migrations).
+    "xicheng.supervision",
     *DOMAIN_APPS,
 ]
 
@@ -378,6 +388,8 @@ SPECTACULAR_SETTINGS = {
         # Choice sets shared by a field name across apps ("status") need a name of their own; the
         # domains add theirs from their DomainConfig's `enum_names`.
         "TaskStatusEnum": "xicheng.models.Task.Status",
+        # A target's light; a supervision case's is CaseLightEnum (xicheng/supervision/apps.py).
+        "LightEnum": "xicheng.progress.Light",
     },
 }
 
@@ -431,7 +443,43 @@ CELERY_BEAT_SCHEDULE = {
         "task": "xicheng.tasks.purge_expired_jobs",
         "schedule": crontab(minute=17),
     },
+    # The 督办 ladder: reminders and escalations that have come due (idempotent, so a missed or a
+    # doubled run does no harm).
+    "supervision-escalate-due": {
+        "task": "supervision.tasks.escalate_due",
+        "schedule": crontab(minute="*/10"),
+    },
 }
+
+# Supervision (督办, xicheng/supervision/). A case not acknowledged within SUPERVISION_ACK_HOURS of
+# being opened is chased once (催办); a case past its due day climbs the ladder — the owner's squad
+# or unit head, the responsible leader, the secretary (书记) — each rung this many hours after the
+# end of the due day. A case is "due soon" this many days before its due day.
+SUPERVISION_ACK_HOURS = env_int("SUPERVISION_ACK_HOURS", 24)
+SUPERVISION_ESCALATION_DELAYS_HOURS = env_int_list("SUPERVISION_ESCALATION_DELAYS_HOURS", [0, 48, 96])
+if len(SUPERVISION_ESCALATION_DELAYS_HOURS) != 3 or SUPERVISION_ESCALATION_DELAYS_HOURS != sorted(
+    SUPERVISION_ESCALATION_DELAYS_HOURS
+):
+    raise ImproperlyConfigured(
+        "SUPERVISION_ESCALATION_DELAYS_HOURS must be three hours after the due day, one per rung, in order (0,48,96)."
+    )
+SUPERVISION_DUE_SOON_DAYS = env_int("SUPERVISION_DUE_SOON_DAYS", 2)
+# The login name of the secretary (书记), the ladder's last rung; empty: the ladder stops at the leader.
+SUPERVISION_SECRETARY_USERNAME = env_str("SUPERVISION_SECRETARY_USERNAME", "")
+# Outbound notifications (robots, e-mail, SMS) are tried this many times, waiting twice as long
+# after each failure, starting from SUPERVISION_RETRY_SECONDS; a robot answers within the timeout.
+SUPERVISION_DELIVERY_ATTEMPTS = env_int("SUPERVISION_DELIVERY_ATTEMPTS", 4)
+SUPERVISION_RETRY_SECONDS = env_int("SUPERVISION_RETRY_SECONDS", 60)
+SUPERVISION_ROBOT_TIMEOUT_SECONDS = env_int("SUPERVISION_ROBOT_TIMEOUT_SECONDS", 5)
+if SUPERVISION_DELIVERY_ATTEMPTS < 1:
+    raise ImproperlyConfigured(
+        f"SUPERVISION_DELIVERY_ATTEMPTS must be at least 1, not {SUPERVISION_DELIVERY_ATTEMPTS}."
+    )
+# The SMS gateway: the dotted path of a class with send(phone, text) (xicheng.supervision.channels.
+# SmsGateway). None is configured by default, and then no one is sent an SMS.
+SUPERVISION_SMS_GATEWAY = env_str("SUPERVISION_SMS_GATEWAY", "")
+# Who the e-mails come from.
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "xicheng-progress@localhost")
 
 # Imports and exports (xicheng/jobs.py): up to this many rows run in the request; more go to the
 # worker with a progress bar. The files are kept this many hours for their owner, then removed.

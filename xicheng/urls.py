@@ -11,6 +11,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from xicheng import authentication, plugins, tokens_api, views  # noqa: F401  (tokens_api registers /api/v1/tokens/)
 from xicheng.api import DashboardAPIView, router
+from xicheng.supervision import api as supervision_api  # noqa: F401  (registers /api/v1/cases/, /notifications/)
+from xicheng.supervision.urls import notification_patterns
 
 # Domain apps register their viewsets on the kernel's router from the API module they declare.
 for domain in plugins.domains():
@@ -53,6 +55,9 @@ urlpatterns = [
     path("dashboard/screen/", views.dashboard_screen, name="dashboard_screen"),
     path("dashboard/export.xlsx", views.dashboard_export, name="dashboard_export"),
     path("dashboard/targets/<int:pk>/areas/", views.dashboard_areas, name="dashboard_areas"),
+    # 督办: cases and the notification centre (xicheng/supervision/).
+    path("supervision/", include("xicheng.supervision.urls")),
+    path("notifications/", include((notification_patterns, "notifications"))),
     path("api/v1/dashboard/", DashboardAPIView.as_view(), name="api_dashboard"),
     # One way in: the admin's own login page would skip the lock-out message and the second factor.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),

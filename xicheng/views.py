@@ -30,6 +30,7 @@ from xicheng.roles import Role, roles_of
 from xicheng.scope import areas_offered_to, can_change
 from xicheng.selectors import reading_cards, target_progress
 from xicheng.services import audit_log, manual_reading_add, task_add_update
+from xicheng.supervision.selectors import my_work_cases
 
 if TYPE_CHECKING:
     from xicheng.roles import AuthenticatedHttpRequest
@@ -124,6 +125,8 @@ def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         "xicheng/my_work.html",
         {
+            # 督办 first: the cases waiting for her 签收, then those in hand.
+            "cases": my_work_cases(request.user),
             "tasks": _my_open_tasks(request),
             "panels": _workbench_panels(request),
             "today": timezone.localdate(),

@@ -38,30 +38,31 @@ def _migrants(house: RentalHouse, n: int, start: int) -> None:
 
 
 # Pinned (as Zulip does): equal at two sizes proves a page flat; the number also catches one query more.
-# The area filter is a search box (#13): no query for every area.
+# The area filter is a search box (#13): no query for every area. Each page's header counts the
+# user's unread notifications (督办): one query; *my work* also lists the cases to acknowledge.
 MIGRANT_QUERIES = {
-    "/governance/migrants/": 10,
+    "/governance/migrants/": 11,
     "/api/v1/migrants/": 9,
-    "/governance/migrants/?area={area}&page=2": 11,
+    "/governance/migrants/?area={area}&page=2": 12,
     "/api/v1/migrants/?page_size=100": 9,
 }
 PAGE_QUERIES = {
-    "/governance/": 9,
-    "/governance/houses/": 10,
-    "/governance/inspections/": 10,
-    "/governance/hazards/?overdue=true": 10,
-    "/governance/disputes/": 10,
-    "/governance/zero-reports/": 10,
-    "/governance/zero-reports/missing/": 8,
-    "/governance/migrants/duplicates/": 8,
-    "/my/": 15,
+    "/governance/": 10,
+    "/governance/houses/": 11,
+    "/governance/inspections/": 11,
+    "/governance/hazards/?overdue=true": 11,
+    "/governance/disputes/": 11,
+    "/governance/zero-reports/": 11,
+    "/governance/zero-reports/missing/": 9,
+    "/governance/migrants/duplicates/": 9,
+    "/my/": 17,
     "/api/v1/rental-houses/": 9,
     "/api/v1/inspections/": 9,
     "/api/v1/hazards/": 9,
     "/api/v1/disputes/": 9,
     "/api/v1/zero-reports/": 9,
 }
-PART_QUERIES = {"village_ranking": 9, "collect_alerts": 3}
+PART_QUERIES = {"village_ranking": 6, "collect_alerts": 3}
 
 
 @pytest.mark.parametrize(

@@ -38,25 +38,26 @@ def _households(site: Site, n: int) -> None:
 
 
 # Pinned (as Zulip does): equal at two sizes proves a page flat; the number also catches one query more.
-# The area filter is a search box (#13): no query for every area.
+# The area filter is a search box (#13): no query for every area. Each page's header counts the
+# user's unread notifications (督办): one query; *my work* also lists the cases to acknowledge.
 QUERIES = {
     "wang": {
-        "/projects/households/": 13,
-        "/projects/households/?problem=any&status=evaluated": 13,
+        "/projects/households/": 14,
+        "/projects/households/?problem=any&status=evaluated": 14,
         "/api/v1/households/?page_size=500": 9,
-        "/projects/{project}/": 13,
+        "/projects/{project}/": 14,
         "/api/v1/projects/{project}/": 9,
         "/api/v1/squads/": 12,
-        "/my/": 17,
+        "/my/": 19,
     },
     "zhao": {
-        "/projects/households/": 13,
-        "/projects/households/?problem=any&status=evaluated": 13,
+        "/projects/households/": 14,
+        "/projects/households/?problem=any&status=evaluated": 14,
         "/api/v1/households/?page_size=500": 8,
-        "/projects/{project}/": 12,
+        "/projects/{project}/": 13,
         "/api/v1/projects/{project}/": 8,
         "/api/v1/squads/": 11,
-        "/my/": 13,
+        "/my/": 15,
     },
 }
 

@@ -32,7 +32,7 @@ PAST = f"{H2}&as_of=2026-09-30"
 # A warm dashboard reads no figure at all: the session, the user, their roles, their permissions
 # (two) and the areas they serve (the key of their scope); the page adds the name in the top bar.
 WARM_QUERIES = 6
-WARM_PAGE_QUERIES = 7
+WARM_PAGE_QUERIES = 8  # with the header's unread-notification count (督办)
 
 
 @pytest.fixture(autouse=True)

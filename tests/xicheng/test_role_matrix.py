@@ -61,6 +61,11 @@ READ_IN_AREA = {**READ, "li": (OK, HIDDEN), "wang": (HIDDEN, OK)}
 # Writing the domain: cadres in their own areas, leaders, the data admin; API clients only read.
 WRITE = _policy(li=OK, wang=OK, zhao=OK, admin=OK)
 WRITE_IN_AREA = {**WRITE, "li": (OK, HIDDEN), "wang": (HIDDEN, OK)}
+# Leaders only: opening a supervision case.
+LEADER_ONLY = _policy(zhao=OK)
+# A notification is its recipient's alone (李's in 四方, 王's in 飞凤): anyone else who reads the
+# domain finds none.
+OWN_NOTIFICATION = {**READ, "li": (OK, HIDDEN), "wang": (HIDDEN, OK), "zhao": HIDDEN, "admin": HIDDEN, "api": HIDDEN}
 # Leaders and the data admin only (the dashboard's drill-down and workbook are for everyone who
 # reads, but a cadre's dashboard is scoped like every page).
 AUDIT_ONLY = _policy(auditor=OK)
@@ -168,6 +173,21 @@ WEB: dict[str, dict[str, dict[str, Any]]] = {
     "welfare:served_village_list": {"GET": READ},
     "welfare:safety_check_list": {"GET": READ},
     "welfare:safety_check_resolve": {"POST": WRITE_IN_AREA},
+    # 督办: the lists and a case's page are read like a register; a case is opened by a leader only
+    # (赵, opening it without naming a record, meets the page that says so).
+    "supervision:case_list": {"GET": READ},
+    "supervision:case_detail": {"GET": READ_IN_AREA},
+    "supervision:case_new": {"GET": LEADER_ONLY, "POST": LEADER_ONLY},
+    # Each step is a change of the case: whoever may change it meets the form (or the service's
+    # refusal: only the owner acknowledges, only the issuer accepts); the rest of 四方 is hidden from 王.
+    **{
+        f"supervision:case_{step}": {"POST": WRITE_IN_AREA}
+        for step in ("acknowledge", "reply", "extension", "report", "decide", "send_back", "accept")
+    },
+    # One's own notifications: someone else's do not exist.
+    "notifications:list": {"GET": READ},
+    "notifications:read": {"POST": OWN_NOTIFICATION},
+    "notifications:read_all": {"POST": READ},
     # The toy register (tests/toyregister), installed for the tests only: the same rules as the real ones.
     "toyregister:lamp_list": {"GET": READ},
     "toyregister:lamp_next_step": {"POST": WRITE_IN_AREA},
@@ -196,6 +216,27 @@ API: dict[str, dict[str, dict[str, Any]]] = {
     "/api/v1/tasks/": {"GET": READ, "POST": WRITE},
     "/api/v1/tasks/{id}/": {"GET": READ_IN_AREA, "PATCH": WRITE_IN_AREA},
     "/api/v1/tasks/{id}/updates/": {"GET": READ_IN_AREA, "POST": WRITE_IN_AREA},
+    # 督办: cases with their steps; each step an action for whoever may change the case (the
+    # service refuses the wrong actor with a 400); API clients read only.
+    "/api/v1/cases/": {"GET": READ},
+    "/api/v1/cases/{id}/": {"GET": READ_IN_AREA},
+    **{
+        f"/api/v1/cases/{{id}}/{step}/": {"POST": WRITE_IN_AREA}
+        for step in (
+            "acknowledge",
+            "reply",
+            "request-extension",
+            "report-done",
+            "decide-extension",
+            "send-back",
+            "accept",
+        )
+    },
+    # One's own notifications.
+    "/api/v1/notifications/": {"GET": READ},
+    "/api/v1/notifications/read-all/": {"POST": READ},
+    "/api/v1/notifications/{id}/": {"GET": OWN_NOTIFICATION},
+    "/api/v1/notifications/{id}/read/": {"POST": OWN_NOTIFICATION},
     "/api/v1/projects/": {"GET": READ},
     "/api/v1/projects/{id}/": {"GET": READ_IN_AREA},
     "/api/v1/milestones/": {"GET": READ},
@@ -332,6 +373,35 @@ ADMIN_MODELS: dict[str, dict[str, dict[str, dict[str, Any]]]] = {
     "xicheng.cadre": DATA_PAGES_NO_ADD,
     "welfare.mealdelivery": DATA_PAGES_NO_ADD,
     "welfare.safetycheck": DATA_PAGES_NO_ADD,
+    # Supervision cases are read here: every step goes through the services.
+    "supervision.case": {
+        "changelist": {"GET": DATA_ADMIN},
+        "add": {"GET": NO_ONE, "POST": NO_ONE},
+        "change": {"GET": DATA_ADMIN, "POST": NO_ONE},
+        "object": {"GET": ADMIN_REDIRECT},
+        "history": {"GET": DATA_ADMIN},
+        "revert": {"GET": DATA_ADMIN, "POST": NO_ONE},
+        "delete": {"GET": NO_ONE, "POST": NO_ONE},
+    },
+    # The chat robots notifications go out through, and the log of what went out: the system
+    # admin's (how notifications travel, not what they say).
+    "supervision.robotgroup": {
+        "changelist": {"GET": ACCOUNTS_ADMIN},
+        "add": {"GET": ACCOUNTS_ADMIN, "POST": ACCOUNTS_ADMIN},
+        "change": {"GET": ACCOUNTS_ADMIN, "POST": ACCOUNTS_ADMIN},
+        "object": {"GET": ADMIN_REDIRECT},
+        "history": {"GET": ACCOUNTS_ADMIN},
+        "revert": {"GET": ACCOUNTS_ADMIN, "POST": NO_ONE},
+        "delete": {"GET": NO_ONE, "POST": NO_ONE},
+    },
+    "supervision.delivery": {
+        "changelist": {"GET": ACCOUNTS_ADMIN},
+        "add": {"GET": NO_ONE, "POST": NO_ONE},
+        "change": {"GET": ACCOUNTS_ADMIN, "POST": NO_ONE},
+        "object": {"GET": ADMIN_REDIRECT},
+        "history": {"GET": ACCOUNTS_ADMIN},
+        "delete": {"GET": NO_ONE, "POST": NO_ONE},
+    },
 }
 DATA_APPS = ("xicheng", "projects", "governance", "welfare", "toyregister")
 
@@ -353,6 +423,8 @@ ADMIN_SITE_PAGES: dict[str, dict[str, dict[str, Any]]] = {
     "admin:app_list:knox": {"GET": {**ACCOUNTS_ADMIN, "admin": HIDDEN}},
     "admin:app_list:axes": {"GET": {**NO_ONE, "admin": HIDDEN, "sysadmin": HIDDEN}},
     **{f"admin:app_list:{app}": {"GET": {**DATA_ADMIN, "sysadmin": HIDDEN}} for app in DATA_APPS},
+    # Cases for the data admin, robots and deliveries for the system admin.
+    "admin:app_list:supervision": {"GET": ADMIN_SITE},
 }
 
 
@@ -461,6 +533,15 @@ WEB_MODELS = {
     "welfare:safety_check_resolve": "welfare.safetycheck",
     "toyregister:lamp_next_step": "toyregister.lamprepair",
     "toyregister:lamp_undo_step": "toyregister.lamprepair",
+    "supervision:case_detail": "supervision.case",
+    "supervision:case_acknowledge": "supervision.case",
+    "supervision:case_reply": "supervision.case",
+    "supervision:case_extension": "supervision.case",
+    "supervision:case_report": "supervision.case",
+    "supervision:case_decide": "supervision.case",
+    "supervision:case_send_back": "supervision.case",
+    "supervision:case_accept": "supervision.case",
+    "notifications:read": "supervision.notification",
 }
 
 
@@ -558,6 +639,7 @@ class World:
         )
         from welfare.models import MealReceipt
         from xicheng.models import Cadre
+        from xicheng.supervision.models import Case, Delivery, Notification, RobotGroup
 
         self.cast = cast
         self.records: dict[str, tuple[models.Model, models.Model]] = {}
@@ -596,6 +678,22 @@ class World:
                 self._add(key, record)
             self._add(key, check)
             self._add(key, lamp)
+            case = Case.objects.create(
+                kind="xicheng.task",
+                object_id=task.pk,
+                area=village,
+                title="督办事项",
+                instruction="限期整改。",
+                issuer=cast.zhao,
+                owner=cadre,
+                leader=cast.zhao,
+                due_on=date(2026, 3, 31),
+                ack_due_at=timezone.now(),
+            )
+            self._add(key, case)
+            self._add(
+                key, Notification.objects.create(recipient=cadre, kind="case_opened", case=case, title="督办事项")
+            )
             self._add(key, village)
             self._add(key, Cadre.objects.get(user=cadre))
             self._add(key, cadre)
@@ -627,6 +725,9 @@ class World:
             file_format="csv",
         )
         job.file.save("migrants.csv", ContentFile(b"id\n1\n"))
+        RobotGroup.objects.create(name="督办群", kind="dingtalk", webhook_url="https://example.cn/robot?access_token=t")
+        notification = Notification.objects.create(recipient=cast.li, kind="case_opened", title="督办事项")
+        Delivery.objects.create(notification=notification, channel="email")
 
     def _add(self, key: str, record: models.Model) -> None:
         label = record._meta.label_lower

@@ -1,0 +1,31 @@
+"""The worker's side of supervision: each outbound delivery, retried with back-off, and the ladder
+on celery beat (settings.CELERY_BEAT_SCHEDULE). Thin calls into the services, so a test or
+`make run` runs them in the process exactly as the worker does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+
+from xicheng.supervision.notifications import Outcome, delivery_send, retry_delay
+from xicheng.supervision.services import cases_escalate_due
+
+
+# No retry limit of Celery's own: the delivery counts its attempts (SUPERVISION_DELIVERY_ATTEMPTS)
+# and, at the last, is marked failed and ends, so nothing is raised into whoever queued it.
+@shared_task(bind=True, name="supervision.tasks.deliver", max_retries=None, acks_late=True)
+def deliver(self: Any, delivery_id: int) -> str:
+    outcome = delivery_send(delivery_id)
+    while outcome == Outcome.RETRY and self.request.is_eager:
+        # Without a worker (development, tests) there is no later to retry at: try again now.
+        outcome = delivery_send(delivery_id)
+    if outcome == Outcome.RETRY:
+        raise self.retry(countdown=retry_delay(self.request.retries))
+    return str(outcome)
+
+
+@shared_task(name="supervision.tasks.escalate_due")
+def escalate_due() -> int:
+    """Reminders and escalations that have come due; idempotent. Returns the steps taken."""
+    return len(cases_escalate_due())
