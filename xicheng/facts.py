@@ -248,7 +248,7 @@ def _firsts(metric: Metric, block: Period, areas: Iterable[int] | None = None) -
         cursor.execute(
             f"SELECT fact_area, fact_first, COUNT(*) FROM ({sql}) firsts GROUP BY fact_area, fact_first", params
         )
-        return {(a, d if isinstance(d, date) else date.fromisoformat(d)): n for a, d, n in cursor.fetchall()}
+        return {(a, _as_date(d)): n for a, d, n in cursor.fetchall()}
 
 
 def _taken(metric: Metric, cells: Sequence[Cell]) -> list[Cell]:
@@ -337,7 +337,13 @@ def recount(cells: Cells) -> None:
 
 
 def _month_end(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return Period.month(month.year, month.month).end
+
+
+def _by_month(facts: models.QuerySet[Any]) -> dict[tuple[str, int, date], Any]:
+    """The facts added up by metric, area and month: one query."""
+    sums = facts.annotate(month=TruncMonth("day")).values("metric", "area", "month").annotate(v=Sum("value"))
+    return {(r["metric"], r["area"], _as_date(r["month"])): r["v"] for r in sums.order_by()}
 
 
 def _added_up(months: dict[str, list[tuple[int, date]]]) -> dict[str, dict[tuple[int, date], Any]]:
@@ -345,19 +351,14 @@ def _added_up(months: dict[str, list[tuple[int, date]]]) -> dict[str, dict[tuple
     from xicheng.models import MetricFact
 
     cells = [cell for found in months.values() for cell in found]
-    sums = (
+    found = _by_month(
         MetricFact.objects.filter(
             metric__in=sorted(months),
             area__in=sorted({a for a, _ in cells}),
             day__gte=min(m for _, m in cells),
             day__lte=_month_end(max(m for _, m in cells)),
         )
-        .annotate(month=TruncMonth("day"))
-        .values("metric", "area", "month")
-        .annotate(v=Sum("value"))
-        .order_by()
     )
-    found = {(r["metric"], r["area"], _as_date(r["month"])): r["v"] for r in sums}
     return {key: {(a, m): found.get((key, a, m)) or 0 for a, m in cells} for key, cells in months.items()}
 
 
@@ -584,8 +585,7 @@ def _summed_months(key: str, since: date | None, until: date | None) -> dict[tup
         facts = facts.filter(day__gte=since.replace(day=1))
     if until is not None:
         facts = facts.filter(day__lte=_month_end(until.replace(day=1)))
-    sums = facts.annotate(month=TruncMonth("day")).values("area", "month").annotate(v=Sum("value")).order_by()
-    return {(r["area"], _as_date(r["month"])): r["v"] for r in sums if r["v"]}
+    return {(area, month): v for (_key, area, month), v in _by_month(facts).items() if v}
 
 
 def _rebuild_months(key: str, since: date | None, until: date | None) -> int:
