@@ -40,6 +40,23 @@ def pytest_configure(config: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Import and export job files go to a folder of this run, never into the project.
     settings.MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="xicheng-test-media-"))
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        _serve_one_request_at_a_time()
+
+
+def _serve_one_request_at_a_time() -> None:
+    """On SQLite the live server's request threads would share the test's one in-memory
+    connection, which sqlite3 does not make safe: two requests at once (a browser's, or the load
+    mode's clients) hung a CI run until its time ran out. Its own thread answers them in turn."""
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class OneAtATime(WSGIServer):
+        def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+            # LiveServerThread.run has given its own thread the test's connections already.
+            super().__init__(*args, **kwargs)
+
+    LiveServerThread.server_class = OneAtATime
 
 
 def pytest_unconfigure(config: Any) -> None:

@@ -14,6 +14,7 @@ from governance.dashboard import collect_alerts, village_ranking
 from governance.models import Dispute, Hazard, Inspection, Migrant, RentalHouse, ZeroReport
 from tests.conftest import Cast, Places, count_queries
 from tests.governance.factories import id_number
+from xicheng import facts
 from xicheng.periods import Period
 from xicheng.personal import blind_index
 
@@ -62,6 +63,8 @@ PAGE_QUERIES = {
     "/api/v1/disputes/": 9,
     "/api/v1/zero-reports/": 9,
 }
+# The ranking reads its metrics' whole months in one query and the days of the month under way in
+# another; on a month's last day the half-year so far is whole months, and the second is not needed.
 PART_QUERIES = {"village_ranking": 6, "collect_alerts": 3}
 
 
@@ -163,4 +166,7 @@ def test_the_dashboard_parts_cost_the_same_for_5_and_60_rows(
     small = count_queries(lambda: build(*args))
     _grow(places, cast, 55)
     large = count_queries(lambda: build(*args))
-    assert small == large == PART_QUERIES[build.__name__], (small, large)
+    expected = PART_QUERIES[build.__name__]
+    if build is village_ranking and facts.split(args[1], today)[1] is None:
+        expected -= 1  # a month's last day: no days to read
+    assert small == large == expected, (small, large)
