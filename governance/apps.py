@@ -19,8 +19,12 @@ class GovernanceConfig(plugins.DomainConfig):
     sections = "governance.dashboard.SECTIONS"
     alerts = "governance.dashboard.ALERTS"
     nav = "governance.dashboard.NAV"
-    # Supervision cases (督办) attach to none of its records yet.
-    supervisable = ()
+    # Records a leader opens a supervision case (督办) on, from their red items on the dashboard.
+    supervisable = [
+        plugins.Supervisable("governance.hazard", "governance.Hazard", _("Hazard"), alerts=("hazard_overdue",)),
+        plugins.Supervisable("governance.dispute", "governance.Dispute", _("Dispute"), alerts=("dispute_long_open",)),
+    ]
+    reminders = "governance.reminders.REMINDERS"
     demo = "governance.demo.seed"
     demo_indicators = "governance.demo.INDICATORS"
     enum_names = {"DisputeStatusEnum": "governance.models.Dispute.Status"}

@@ -22,6 +22,7 @@ from governance.models import (
     check_zero_report_day,
 )
 from governance.validators import normalise_id_number, validate_id_number
+from xicheng import events
 from xicheng.history import require_own_recent_change
 from xicheng.locking import locked_for_change
 from xicheng.models import Area
@@ -245,6 +246,10 @@ def hazard_rectify(*, hazard: Hazard, rectified_on: date | None, acting_user: Us
         if rectified_on is not None and rectified_on < locked.found_on:
             raise ValidationError({"rectified_on": _("A hazard cannot be rectified before it was found.")})
         locked.rectified_on = rectified_on
+    if rectified_on is not None:
+        events.emit(
+            events.HAZARD_RECTIFIED, events.record_payload(locked, state="rectified", rectified_on=rectified_on)
+        )
     return locked
 
 

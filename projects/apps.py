@@ -19,8 +19,28 @@ class ProjectsConfig(plugins.DomainConfig):
     sections = "projects.dashboard.SECTIONS"
     alerts = "projects.dashboard.ALERTS"
     nav = "projects.dashboard.NAV"
-    # Supervision cases (督办) attach to none of its records yet.
-    supervisable = ()
+    # Records a leader opens a supervision case (督办) on, from their red items on the dashboard; a
+    # household's case (and an issue's on a household) climbs first to the squad's group head.
+    supervisable = [
+        plugins.Supervisable(
+            "projects.household",
+            "projects.Household",
+            _("Household"),
+            head="projects.supervision.household_head",
+            alerts=("household_stalled",),
+        ),
+        plugins.Supervisable(
+            "projects.milestone", "projects.Milestone", _("Project stage"), alerts=("milestone_overdue",)
+        ),
+        plugins.Supervisable(
+            "projects.issue",
+            "projects.ProjectIssue",
+            _("Project issue"),
+            head="projects.supervision.issue_head",
+            alerts=("project_issue_overdue",),
+        ),
+    ]
+    reminders = "projects.reminders.REMINDERS"
     demo = "projects.demo.seed"
     enum_names = {
         "ProjectStatusEnum": "projects.models.Project.Status",

@@ -186,6 +186,7 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
                 due=m.planned_end,
                 url=reverse("projects:project_detail", args=[m.project_id]) + f"#milestone-{m.pk}",
                 severity=2,
+                record_id=m.pk,
             )
         )
     issues = rows_as_of(

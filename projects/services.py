@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from projects.models import Household, InvestmentLead, Milestone, Project, ProjectIssue, Squad
-from xicheng import clock
+from xicheng import clock, events
 from xicheng.locking import locked_for_change, require_assigner
 from xicheng.models import Area
 from xicheng.scope import areas_changeable_by, may_file
@@ -25,7 +25,11 @@ if TYPE_CHECKING:
 
 def household_advance(*, household: Household, on: date, version: int | None, acting_user: User) -> Household:
     """Move a household exactly one step along 未入户 → 已评估 → 已签约 → 已腾空 → 已拆除."""
-    return stage_advance(household, on=on, version=version, acting_user=acting_user)
+    moved = stage_advance(household, on=on, version=version, acting_user=acting_user)
+    events.emit(
+        events.HOUSEHOLD_ADVANCED, events.record_payload(moved, state=moved.status, project=moved.project_id, on=on)
+    )
+    return moved
 
 
 def check_squad_people(leader: User | None, head: User | None, members: list[User]) -> None:

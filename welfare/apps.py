@@ -19,8 +19,13 @@ class WelfareConfig(plugins.DomainConfig):
     sections = "welfare.dashboard.SECTIONS"
     alerts = "welfare.dashboard.ALERTS"
     nav = "welfare.dashboard.NAV"
-    # Supervision cases (督办) attach to none of its records yet.
-    supervisable = ()
+    # Records a leader opens a supervision case (督办) on, from their red items on the dashboard.
+    supervisable = [
+        plugins.Supervisable(
+            "welfare.safety_check", "welfare.SafetyCheck", _("Safety check"), alerts=("safety_check",)
+        ),
+    ]
+    reminders = "welfare.reminders.REMINDERS"
     demo = "welfare.demo.seed"
     demo_indicators = "welfare.demo.INDICATORS"
     schedule = "welfare.tasks.SCHEDULE"

@@ -13,6 +13,9 @@ DomainConfig names (xicheng.plugins):
   limits what it asks to the user's dashboard scope (`xicheng.scope.dashboard_paths`).
 - `alerts`: sources of the red-light list. Each returns the items that need a leader now.
 - `nav`: links in the top bar.
+- `screen_panels`: panels of the big screen (大屏) beside the red-light list. A panel's
+  `context(overview)` reads what the overview holds already (a section's `extra`), never the
+  database, and returns its template's context, or None when it has nothing to show.
 
 Every callable here must cost a fixed number of queries whatever the data size, and must start
 from the user's scope (`Model.objects.visible_to(user)`).
@@ -148,12 +151,23 @@ class Alert:
     due: date | None  # the deadline that passed, or the day it happened; urgency counts from it
     url: str
     severity: int = 1  # 1 needs attention, 2 is urgent; 3 is kept for red targets, which lead the list
+    # The record the item is about, when its link names another (a stage's link is its project's
+    # page): a leader opens a supervision case on it. Otherwise the link's `pk` or `?id=` names it.
+    record_id: int | None = None
 
 
 @dataclass(frozen=True)
 class AlertSource:
     key: str
     collect: Callable[[Any, date], list[Alert]]
+
+
+@dataclass(frozen=True)
+class ScreenPanel:
+    key: str
+    template: str
+    context: Callable[[Any], dict[str, Any] | None]  # (overview) → context; no query
+    order: int = 100
 
 
 @dataclass(frozen=True)
@@ -187,3 +201,4 @@ workbench: Registry[Panel] = Registry()
 sections: Registry[Section] = Registry()
 alerts: Registry[AlertSource] = Registry()
 nav: Registry[NavLink] = Registry()
+screen_panels: Registry[ScreenPanel] = Registry()

@@ -1,7 +1,8 @@
 """Demo data of the kernel: the Xicheng area tree, one user per role, work lines, the second-half
 tasks, the manual indicators and their H1 / H2 targets. Deterministic and idempotent. Domain apps
 declare (in their DomainConfig) the indicators their metrics feed, created here with the kernel's,
-and a `seed(ctx)` for their records, called after this in app order."""
+and a `seed(ctx)` for their records, called after this in app order; the month of 督办 cases on
+their red items comes last (xicheng/supervision/demo.py)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from xicheng.models import (
 from xicheng.overview_cache import forget_all
 from xicheng.periods import Period
 from xicheng.roles import Role
+from xicheng.supervision import demo as supervision_demo
 
 DEMO_PASSWORD = "xicheng2026"
 
@@ -464,6 +466,8 @@ def seed(*, today: date, scale: int, out: Any) -> DemoContext:
             import_string(domain.demo)(ctx)
     # The demo's rows are written in bulk, without signals: its facts are counted once, at the end.
     facts.rebuild()
+    # The month of 督办: cases on the red items of the domains' records, so after them and their facts.
+    supervision_demo.seed(ctx)
     # Bulk-written rows send no signals: the overviews cached before the seed are forgotten.
     forget_all()
     return ctx

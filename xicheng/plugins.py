@@ -15,6 +15,7 @@ order) and reads their declarations.
         alerts = "governance.dashboard.ALERTS"               # list[AlertSource]: the red-light list
         nav = "governance.dashboard.NAV"                     # list[NavLink]: the top bar
         supervisable = [Supervisable("governance.hazard", "governance.Hazard", _("Hazard"))]
+        reminders = "governance.reminders.REMINDERS"        # list[Reminder]: reminders of dates
         demo = "governance.demo.seed"                        # seed(ctx), after the kernel's demo
         demo_indicators = "governance.demo.INDICATORS"       # list[DemoIndicator]
         schedule = "welfare.tasks.SCHEDULE"                  # celery beat entries, by name
@@ -32,13 +33,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils.module_loading import import_string
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,33 @@ class Supervisable:
         return apps.get_model(self.model)
 
 
+@dataclass(frozen=True)
+class Reminded:
+    """One reminder to one person, as a reminder source yields it. The kernel sends it once per
+    (recipient, kind, key) a day: the key names the thing (`"hazard:12"`), the kernel adds the day."""
+
+    recipient: User
+    title: str
+    key: str
+    body: str = ""
+    link: str = ""  # the path of the thing's page, e.g. "/tasks/12/"
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A kind of reminder of something that has a date (a task due, a hazard past its deadline).
+    Each person chooses per kind whether to get it and over which channels
+    (/notifications/preferences/); celery beat runs every source every quarter of an hour, and the
+    source decides whether it is due (a zero report is missing only after 10:00)."""
+
+    kind: str  # unique across the kernel and the domains, e.g. "governance.hazard_overdue"
+    label: Any  # a lazy translation: the kind's name on the preferences page
+    # The dotted path of a function (now: aware datetime) → Iterable[Reminded].
+    source: str
+    # The outbound channels of someone who has not chosen (xicheng.supervision.models.Channel values).
+    channels: tuple[str, ...] = ("dingtalk", "wecom")
+
+
 class DomainConfig(AppConfig):
     """The AppConfig of a domain app: what it hands the kernel. See the module docstring."""
 
@@ -72,6 +103,7 @@ class DomainConfig(AppConfig):
     alerts: str = ""
     nav: str = ""
     supervisable: Sequence[Supervisable] = ()
+    reminders: str = ""
     demo: str = ""
     demo_indicators: str = ""
     schedule: str = ""
@@ -86,8 +118,8 @@ class DomainConfig(AppConfig):
 
 
 # The kernel's apps: xicheng, and its sub-packages that keep models and migrations of their own
-# (the 督办 engine, xicheng.supervision).
-KERNEL_APPS = ("xicheng", "supervision")
+# (the 督办 engine, xicheng.supervision; webhooks for REST clients, xicheng.webhooks).
+KERNEL_APPS = ("xicheng", "supervision", "webhooks")
 
 
 def app_labels() -> list[str]:
@@ -108,6 +140,11 @@ def labels() -> list[str]:
 def supervisable_kinds() -> dict[str, Supervisable]:
     """Every kind of record the domains declare supervisable, by kind."""
     return {kind.kind: kind for config in domains() for kind in config.supervisable}
+
+
+def reminders() -> list[Reminder]:
+    """Every kind of reminder the domains declare (the kernel's own are xicheng/reminders.py)."""
+    return [reminder for config in domains() for reminder in config.declared("reminders")]
 
 
 def beat_schedule() -> dict[str, Any]:

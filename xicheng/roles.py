@@ -61,7 +61,12 @@ KERNEL_FIELD_MODELS = ["task", "taskupdate", "manualreading"]
 SUPERVISION_FIELD_MODELS = ["case", "casestep"]
 # The supervision engine's records that are not domain data: the chat robots and the delivery log
 # are the system admin's; notifications and preferences are each user's own, read on their pages.
-SYSTEM_MODELS = {"supervision": {"robotgroup": ("view", "add", "change"), "delivery": ("view",)}}
+# Webhooks for REST clients likewise: the system admin registers them (deleting one archives it)
+# and reads their delivery log; the lights last seen (for target.light_changed) are nobody's.
+SYSTEM_MODELS: dict[str, dict[str, tuple[str, ...]]] = {
+    "supervision": {"robotgroup": ("view", "add", "change"), "delivery": ("view",)},
+    "webhooks": {"webhook": ("view", "add", "change", "delete"), "webhookdelivery": ("view",), "targetlight": ()},
+}
 PRIVATE_MODELS = {"supervision": {"notification", "notificationpreference"}}
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from xicheng import events
 from xicheng.history import client_ip, current_request
 from xicheng.locking import Conflict, locked_for_change, may_assign, require_assigner
 from xicheng.models import Area, AuditEvent, Indicator, ManualReading, Target, Task, TaskUpdate
@@ -42,12 +43,13 @@ def task_add_update(*, task: Task, note: str, status: str, acting_user: User, ve
         update = TaskUpdate(task=current, author=acting_user, note=note, status=status)
         update.full_clean(exclude=["task", "author"])
         update.save()
-        return update
-    with locked_for_change(task, version=version, by=acting_user) as locked:
-        update = TaskUpdate(task=locked, author=acting_user, note=note, status=status)
-        update.full_clean(exclude=["task", "author"])
-        update.save()
-        locked.status = status
+    else:
+        with locked_for_change(task, version=version, by=acting_user) as locked:
+            update = TaskUpdate(task=locked, author=acting_user, note=note, status=status)
+            update.full_clean(exclude=["task", "author"])
+            update.save()
+            locked.status = status
+    events.emit(events.TASK_UPDATED, events.record_payload(update.task, state=status, update=update.pk))
     return update
 
 
@@ -128,6 +130,7 @@ def task_edit(*, task: Task, acting_user: User, version: int | None, **fields: A
         _check_task_scope(acting_user, {name: fields[name] for name in reassigned})
         for name, value in fields.items():
             setattr(locked, name, value)
+    events.emit(events.TASK_UPDATED, events.record_payload(locked, state=locked.status))
     return locked
 
 

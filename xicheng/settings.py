@@ -144,6 +144,8 @@ INSTALLED_APPS = [
     "xicheng",
     # The kernel's 督办 engine: cases, the escalation ladder, notifications (its own migrations).
     "xicheng.supervision",
+    # Webhooks for REST clients: signed events, their deliveries (its own migrations).
+    "xicheng.webhooks",
     *DOMAIN_APPS,
 ]
 
@@ -435,6 +437,13 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
 
 
+# Reminders (xicheng/supervision/reminders.py): none goes out before REMINDERS_FROM (local time);
+# a village's zero report is chased from ZERO_REPORT_DEADLINE on, a lone elder not reached from
+# MEAL_CUTOFF on; the daily digest of unread notifications goes out at DIGEST_AT.
+REMINDERS_FROM = env_time("REMINDERS_FROM", time(8, 0))
+ZERO_REPORT_DEADLINE = env_time("ZERO_REPORT_DEADLINE", time(10, 0))
+DIGEST_AT = env_time("DIGEST_AT", time(8, 0))
+
 # Periodic tasks (`celery -A xicheng beat`), celery's own schedule: a fixed list reviewed with
 # the code, with no database tables and no admin page that could change it. The domains add
 # theirs from their DomainConfig's `schedule` (xicheng/celery.py).
@@ -448,6 +457,32 @@ CELERY_BEAT_SCHEDULE = {
     "supervision-escalate-due": {
         "task": "supervision.tasks.escalate_due",
         "schedule": crontab(minute="*/10"),
+    },
+    # Reminders of everything that has a date (xicheng/supervision/reminders.py): each source
+    # decides whether it is due; each person is told once per thing a day, so a doubled run is harmless.
+    "supervision-reminders": {
+        "task": "supervision.tasks.send_reminders",
+        "schedule": crontab(minute="*/15"),
+    },
+    # The daily digest of unread notifications, once per person a day.
+    "supervision-digest": {
+        "task": "supervision.tasks.send_digests",
+        "schedule": crontab(hour=DIGEST_AT.hour, minute=DIGEST_AT.minute),
+    },
+    # Webhooks: the targets whose light changed since the last look (target.light_changed).
+    "webhooks-target-lights": {
+        "task": "webhooks.tasks.check_target_lights",
+        "schedule": crontab(minute="*/10"),
+    },
+    # Notifications and webhook posts left pending well past their due try (the broker was down
+    # when they were queued, or a worker died holding one) are queued again.
+    "supervision-requeue-lost": {
+        "task": "supervision.tasks.requeue_lost",
+        "schedule": crontab(minute="7-59/15"),
+    },
+    "webhooks-requeue-lost": {
+        "task": "webhooks.tasks.requeue_lost",
+        "schedule": crontab(minute="7-59/15"),
     },
 }
 
@@ -480,6 +515,19 @@ if SUPERVISION_DELIVERY_ATTEMPTS < 1:
 SUPERVISION_SMS_GATEWAY = env_str("SUPERVISION_SMS_GATEWAY", "")
 # Who the e-mails come from.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "xicheng-progress@localhost")
+
+# Webhooks for REST clients (xicheng/webhooks/): each delivery is tried WEBHOOK_ATTEMPTS times,
+# waiting WEBHOOK_RETRY_SECONDS, then twice as long after each failure; a receiver answers within
+# WEBHOOK_TIMEOUT_SECONDS. A payload's `url` starts with WEBHOOK_SITE_URL (the address clients
+# reach the site at, e.g. https://progress.example.gov.cn); empty, it is a path (/api/v1/…).
+WEBHOOK_ATTEMPTS = env_int("WEBHOOK_ATTEMPTS", 5)
+WEBHOOK_RETRY_SECONDS = env_int("WEBHOOK_RETRY_SECONDS", 60)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+WEBHOOK_SITE_URL = env_url("WEBHOOK_SITE_URL", "", ("http", "https")).rstrip("/")
+if WEBHOOK_ATTEMPTS < 1 or WEBHOOK_TIMEOUT_SECONDS < 1 or WEBHOOK_RETRY_SECONDS < 0:
+    raise ImproperlyConfigured(
+        "WEBHOOK_ATTEMPTS and WEBHOOK_TIMEOUT_SECONDS must be at least 1, WEBHOOK_RETRY_SECONDS at least 0."
+    )
 
 # Imports and exports (xicheng/jobs.py): up to this many rows run in the request; more go to the
 # worker with a progress bar. The files are kept this many hours for their owner, then removed.

@@ -13,6 +13,7 @@ from xicheng import authentication, plugins, tokens_api, views  # noqa: F401  (t
 from xicheng.api import DashboardAPIView, router
 from xicheng.supervision import api as supervision_api  # noqa: F401  (registers /api/v1/cases/, /notifications/)
 from xicheng.supervision.urls import notification_patterns
+from xicheng.webhooks import api as webhooks_api  # noqa: F401  (registers /api/v1/webhooks/, /webhook-deliveries/)
 
 # Domain apps register their viewsets on the kernel's router from the API module they declare.
 for domain in plugins.domains():

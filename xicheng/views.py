@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from xicheng import health
 from xicheng.audit_trail import AuditSearchForm, events_page, history_models, history_page
-from xicheng.dashboard import workbench
+from xicheng.dashboard import screen_panels, workbench
 from xicheng.exports import overview_workbook
 from xicheng.filters import ManualReadingFilter, TargetFilter, TaskFilter
 from xicheng.forms import ManualReadingForm, TaskUpdateForm, add_service_error, submit_form
@@ -341,6 +341,8 @@ def dashboard_screen(request: HttpRequest) -> HttpResponse:
     """大屏: the overview full-screen for a meeting-room display; it reloads itself."""
     asked = _overview_request(request)
     overview = build_overview(request.user, asked.period, asked.as_of)
+    # The panels registered for the wall (xicheng.dashboard.screen_panels), each read from the overview.
+    panels = [(panel.template, panel.context(overview)) for panel in screen_panels]
     return render(
         request,
         "xicheng/dashboard_screen.html",
@@ -349,6 +351,7 @@ def dashboard_screen(request: HttpRequest) -> HttpResponse:
             "trend_data": trends_as_data(overview),
             "refresh_seconds": 300,
             "screen": True,
+            "screen_panels": [(template, data) for template, data in panels if data is not None],
         },
     )
 

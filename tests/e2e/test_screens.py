@@ -66,22 +66,25 @@ def test_the_big_screen_fills_the_wall_without_scrolling_and_every_text_reads(
     desktop: Any, live_server: Any, demo: None
 ) -> None:
     login(desktop, live_server, "zhao")
-    desktop.goto(f"{live_server.url}/dashboard/screen/?period=h2&year=2026&as_of={TODAY}")
-    size = desktop.evaluate(
-        "() => ({w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight,"
-        " iw: innerWidth, ih: innerHeight})"
-    )
-    assert size["w"] <= size["iw"] and size["h"] <= size["ih"], size
-    assert desktop.locator(".tile").count() == 4
-    assert desktop.locator(".wall-target").count() > 0
-    overflowing = desktop.evaluate(
-        "() => [...document.querySelectorAll('.tile, .wall-targets, .wall-alerts')]"
-        ".filter(el => el.getBoundingClientRect().bottom > innerHeight + 1 || el.getBoundingClientRect().right > innerWidth + 1)"
-        ".map(el => el.className)"
-    )
-    assert overflowing == []
-    assert desktop.evaluate(CONTRAST) == []
-    screenshot(desktop, "big-screen")
+    # The demo's day, and today: the 督办 panel of escalated cases shows only today (cases keep no past).
+    for query, escalated in ((f"?period=h2&year=2026&as_of={TODAY}", 0), ("", 2)):
+        desktop.goto(f"{live_server.url}/dashboard/screen/{query}")
+        size = desktop.evaluate(
+            "() => ({w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight,"
+            " iw: innerWidth, ih: innerHeight})"
+        )
+        assert size["w"] <= size["iw"] and size["h"] <= size["ih"], size
+        assert desktop.locator(".tile").count() == 4
+        assert desktop.locator(".wall-target").count() > 0
+        assert desktop.locator('.wall-case[data-kind="case_escalated"]').count() == escalated
+        overflowing = desktop.evaluate(
+            "() => [...document.querySelectorAll('.tile, .wall-targets, .wall-panel, .wall-alerts, .wall-alert:not([hidden])')]"
+            ".filter(el => el.getBoundingClientRect().bottom > innerHeight + 1 || el.getBoundingClientRect().right > innerWidth + 1)"
+            ".map(el => el.className)"
+        )
+        assert overflowing == []
+        assert desktop.evaluate(CONTRAST) == []
+        screenshot(desktop, "big-screen" if escalated else "big-screen-as-of")
 
 
 CADRE_PAGES = [

@@ -9,17 +9,18 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from tests.conftest import Cast, Places, make_user
 from tests.factories import TargetFactory
-from tests.supervision.conftest import People, fresh
+from tests.supervision.conftest import People, Robot, fresh
 from xicheng import plugins
 from xicheng.locking import Conflict
 from xicheng.models import Task
 from xicheng.roles import Role, role_permissions
 from xicheng.supervision import services as s
-from xicheng.supervision.models import Case, Channel, Light, Notification, RobotGroup
-from xicheng.supervision.notifications import channels_for, notification_preference_set
+from xicheng.supervision.models import Case, Channel, Delivery, Light, Notification, RobotGroup
+from xicheng.supervision.notifications import channels_for, deliveries_requeue, notification_preference_set, notify
 
 pytestmark = pytest.mark.django_db
 
@@ -297,3 +298,23 @@ def test_the_history_of_cases_and_steps_is_part_of_the_append_only_audit_trail(d
         "supervision_historicalrobotgroup",
     } <= tables
     assert {"supervision.case", "supervision.casestep"} <= set(history_models())
+
+
+def test_a_delivery_the_broker_never_took_is_queued_again_by_the_sweep(people: People, robot: Robot) -> None:
+    li = fresh(people.li)
+    group = RobotGroup.objects.create(
+        name="四方群", kind=RobotGroup.Kind.DINGTALK, webhook_url=robot.url, secret=robot.secret
+    )
+    group.members.set([li])
+    now = timezone.now()
+    # Written, but never handed to a worker (the broker was down after the commit).
+    lost = notify(recipient=li, kind=Notification.Kind.CASE_OPENED, title="督办：楼道照明整改")
+    fresh_one = notify(recipient=li, kind=Notification.Kind.CASE_OPENED, title="督办：外立面整治")
+    assert lost is not None and fresh_one is not None
+    Delivery.objects.filter(notification=lost).update(created_at=now - timedelta(minutes=20))
+
+    queued = deliveries_requeue(now)
+    assert queued == [Delivery.objects.get(notification=lost, channel=Channel.DINGTALK).pk]
+    assert ["楼道照明整改" in post["body"]["text"]["content"] for post in robot.posts] == [True]
+    assert Delivery.objects.get(notification=fresh_one, channel=Channel.DINGTALK).status == Delivery.Status.PENDING
+    assert deliveries_requeue(now) == []  # sent: never again

@@ -447,7 +447,8 @@ def test_a_red_target_and_an_overdue_task_each_offer_a_leader_their_case() -> No
     assert supervise_url(leader, target) == "/supervision/cases/new/?kind=xicheng.target&id=5"
     assert supervise_url(leader, task) == "/supervision/cases/new/?kind=xicheng.task&id=7"
     assert supervise_url({"user_roles": frozenset({Role.CADRE})}, task) == ""
-    assert supervise_url(leader, alert("hazard_overdue", "/governance/hazards/?id=3#hazard-3")) == ""  # not declared
+    # A village's missing zero report names no record a case can be opened on.
+    assert supervise_url(leader, alert("zero_report_missing", "/governance/zero-reports/missing/")) == ""
 
 
 def test_a_domain_declares_which_red_items_name_its_supervisable_records(monkeypatch: pytest.MonkeyPatch) -> None:

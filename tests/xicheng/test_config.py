@@ -122,7 +122,16 @@ def test_the_safety_checks_run_five_minutes_after_the_meal_cut_off() -> None:
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [
         "<crontab: 3 12 * * * (m/h/dM/MY/d)>",
         "welfare.tasks.raise_safety_checks",
-        ["purge-expired-job-files", "raise-safety-checks", "supervision-escalate-due"],
+        [
+            "purge-expired-job-files",
+            "raise-safety-checks",
+            "supervision-digest",
+            "supervision-escalate-due",
+            "supervision-reminders",
+            "supervision-requeue-lost",
+            "webhooks-requeue-lost",
+            "webhooks-target-lights",
+        ],
     ]
 
 

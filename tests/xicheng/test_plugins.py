@@ -28,6 +28,7 @@ def test_every_declaration_resolves_to_what_the_kernel_expects() -> None:
         "alerts": dashboard.AlertSource,
         "nav": dashboard.NavLink,
         "demo_indicators": DemoIndicator,
+        "reminders": plugins.Reminder,
     }
     for domain in plugins.domains():
         for name, kind in kinds.items():
@@ -48,8 +49,28 @@ def test_the_registries_hold_what_the_domains_declare() -> None:
     ]
 
 
-def test_no_domain_declares_a_supervisable_kind_yet() -> None:
-    assert plugins.supervisable_kinds() == {}
+def test_the_domains_declare_what_a_case_can_be_opened_on_each_in_an_area_and_from_its_red_items() -> None:
+    from django.utils.module_loading import import_string
+
+    from xicheng.scope import ScopedQuerySet
+
+    kinds = plugins.supervisable_kinds()
+    assert set(kinds) == {
+        "projects.household",
+        "projects.milestone",
+        "projects.issue",
+        "governance.hazard",
+        "governance.dispute",
+        "welfare.safety_check",
+    }
+    for kind in kinds.values():
+        rows = kind.model_class()._default_manager.get_queryset()
+        # A case lies in its record's area, read by the model's scope rule.
+        assert isinstance(rows, ScopedQuerySet) and rows.scope_rule.area, kind.kind
+        assert kind.alerts, kind.kind
+        if kind.head:
+            assert callable(import_string(kind.head)), kind.kind
+    assert kinds["projects.household"].head == "projects.supervision.household_head"
 
 
 def test_a_supervisable_kind_names_its_model() -> None:

@@ -26,6 +26,7 @@ READERS = [
     ("/audit/", "audit"),
     ("/accounts/tokens/", "api"),
     ("/api/v1/tokens/", "api"),
+    ("/api/v1/webhook", "sysadmin"),  # webhooks and their deliveries are the system admin's
     ("/welfare/", "yang"),
     ("/healthz", None),
 ]

@@ -188,6 +188,8 @@ WEB: dict[str, dict[str, dict[str, Any]]] = {
     "notifications:list": {"GET": READ},
     "notifications:read": {"POST": OWN_NOTIFICATION},
     "notifications:read_all": {"POST": READ},
+    # One's own notification preferences (the page names no one else's): whoever reads the domain.
+    "notifications:preferences": {"GET": READ, "POST": READ},
     # The toy register (tests/toyregister), installed for the tests only: the same rules as the real ones.
     "toyregister:lamp_list": {"GET": READ},
     "toyregister:lamp_next_step": {"POST": WRITE_IN_AREA},
@@ -286,6 +288,12 @@ API: dict[str, dict[str, dict[str, Any]]] = {
     "/api/v1/safety-checks/": {"GET": READ},
     "/api/v1/safety-checks/{id}/": {"GET": READ_IN_AREA},
     "/api/v1/safety-checks/{id}/resolve/": {"POST": WRITE_IN_AREA},
+    # Webhooks for REST clients and their delivery log: the system admin's, like the robots and
+    # tokens (a webhook lies in no area: the role decides).
+    "/api/v1/webhooks/": {"GET": ACCOUNTS_ADMIN, "POST": ACCOUNTS_ADMIN},
+    "/api/v1/webhooks/{id}/": {"GET": ACCOUNTS_ADMIN, "PATCH": ACCOUNTS_ADMIN, "DELETE": ACCOUNTS_ADMIN},
+    "/api/v1/webhook-deliveries/": {"GET": ACCOUNTS_ADMIN},
+    "/api/v1/webhook-deliveries/{id}/": {"GET": ACCOUNTS_ADMIN},
     "/api/v1/lamp-repairs/": {"GET": READ},
     "/api/v1/lamp-repairs/{id}/": {"GET": READ_IN_AREA},
     "/api/v1/lamp-repairs/{id}/advance/": {"POST": WRITE_IN_AREA},
@@ -402,6 +410,24 @@ ADMIN_MODELS: dict[str, dict[str, dict[str, dict[str, Any]]]] = {
         "history": {"GET": ACCOUNTS_ADMIN},
         "delete": {"GET": NO_ONE, "POST": NO_ONE},
     },
+    # Webhooks and their delivery log: the system admin's, like the robots (deleting archives, through the API).
+    "webhooks.webhook": {
+        "changelist": {"GET": ACCOUNTS_ADMIN},
+        "add": {"GET": ACCOUNTS_ADMIN, "POST": ACCOUNTS_ADMIN},
+        "change": {"GET": ACCOUNTS_ADMIN, "POST": ACCOUNTS_ADMIN},
+        "object": {"GET": ADMIN_REDIRECT},
+        "history": {"GET": ACCOUNTS_ADMIN},
+        "revert": {"GET": ACCOUNTS_ADMIN, "POST": NO_ONE},
+        "delete": {"GET": NO_ONE, "POST": NO_ONE},
+    },
+    "webhooks.webhookdelivery": {
+        "changelist": {"GET": ACCOUNTS_ADMIN},
+        "add": {"GET": NO_ONE, "POST": NO_ONE},
+        "change": {"GET": ACCOUNTS_ADMIN, "POST": NO_ONE},
+        "object": {"GET": ADMIN_REDIRECT},
+        "history": {"GET": ACCOUNTS_ADMIN},
+        "delete": {"GET": NO_ONE, "POST": NO_ONE},
+    },
 }
 DATA_APPS = ("xicheng", "projects", "governance", "welfare", "toyregister")
 
@@ -425,6 +451,7 @@ ADMIN_SITE_PAGES: dict[str, dict[str, dict[str, Any]]] = {
     **{f"admin:app_list:{app}": {"GET": {**DATA_ADMIN, "sysadmin": HIDDEN}} for app in DATA_APPS},
     # Cases for the data admin, robots and deliveries for the system admin.
     "admin:app_list:supervision": {"GET": ADMIN_SITE},
+    "admin:app_list:webhooks": {"GET": {**ACCOUNTS_ADMIN, "admin": HIDDEN}},
 }
 
 
@@ -728,6 +755,14 @@ class World:
         RobotGroup.objects.create(name="督办群", kind="dingtalk", webhook_url="https://example.cn/robot?access_token=t")
         notification = Notification.objects.create(recipient=cast.li, kind="case_opened", title="督办事项")
         Delivery.objects.create(notification=notification, channel="email")
+        from xicheng.webhooks.models import Webhook, WebhookDelivery
+
+        hook = Webhook.objects.create(
+            name="数据平台", url="https://example.cn/hooks", secret="s" * 16, events=["case.closed"]
+        )
+        WebhookDelivery.objects.create(
+            webhook=hook, event="case.closed", event_id="6f1c7a2e-3b5d-4c8e-9a0b-1d2e3f405162", payload={}
+        )
 
     def _add(self, key: str, record: models.Model) -> None:
         label = record._meta.label_lower

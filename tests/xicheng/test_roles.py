@@ -33,13 +33,23 @@ def test_migrate_creates_the_five_roles_with_their_permissions() -> None:
     assert not {p for p in perms["data_admin"] if p.startswith(("auth.", "knox."))}
     # Besides accounts and tokens, the system admin keeps the supervision's chat robots and reads
     # its delivery log: settings, not domain data (no case, no notification).
-    assert {p.split(".")[0] for p in perms["system_admin"]} == {"auth", "knox", "supervision"}
+    assert {p.split(".")[0] for p in perms["system_admin"]} == {"auth", "knox", "supervision", "webhooks"}
     assert {p for p in perms["system_admin"] if p.startswith("supervision.")} == {
         "supervision.view_robotgroup",
         "supervision.add_robotgroup",
         "supervision.change_robotgroup",
         "supervision.view_delivery",
     }
+    # And the webhooks for REST clients: registered, changed, deleted (archived), their log read;
+    # no other role sees them, nor anyone the lights kept for target.light_changed.
+    assert {p for p in perms["system_admin"] if p.startswith("webhooks.")} == {
+        "webhooks.view_webhook",
+        "webhooks.add_webhook",
+        "webhooks.change_webhook",
+        "webhooks.delete_webhook",
+        "webhooks.view_webhookdelivery",
+    }
+    assert not [p for role in Role.values if role != "system_admin" for p in perms[role] if p.startswith("webhooks.")]
     assert not any(p.split(".")[1].startswith(("add_", "change_", "delete_")) for p in perms["api_client"])
     assert "xicheng.view_personal_data" in perms["data_admin"]
     assert "xicheng.view_personal_data" not in perms["leader"]

@@ -14,7 +14,8 @@ ENUM_NAMES = {
     "CaseRungEnum": "xicheng.supervision.models.Case.Rung",
     "CaseLightEnum": "xicheng.supervision.models.Light",
     "CaseStepKindEnum": "xicheng.supervision.models.CaseStep.Kind",
-    "NotificationKindEnum": "xicheng.supervision.models.Notification.Kind",
+    # A case's kinds, every kind of reminder, the digest: a function (the kinds of reminder are declared).
+    "NotificationKindEnum": "xicheng.supervision.models.notification_kinds",
 }
 
 

@@ -1,6 +1,7 @@
 """督办 on the leaders' dashboard: open cases by level (overdue, escalated), each owner's on-time
 rate ranked (晾晒), and the escalated cases. A section of the kernel's dashboard registry, added by
 this app's ready(); three queries whatever the number of cases, within the user's dashboard scope.
+The big screen's panel of escalated cases is read from the section (its `extra`): no query.
 
 Cases are read as they are today: a past day's dashboard has no 督办 section (cases keep no
 dated facts to read a past day from)."""
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from xicheng.audit_trail import person_name
-from xicheng.dashboard import Section, SectionData, Table
+from xicheng.dashboard import ScreenPanel, Section, SectionData, Table
 from xicheng.supervision.models import Case, CaseStep
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from xicheng.roles import AnyUser
 
 ESCALATED_SHOWN = 20
+# The big screen has room for this many escalated cases beside its red-light list.
+SCREEN_SHOWN = 3
 # The on-time rate's lights: at or above GREEN per cent is green, at or above YELLOW yellow, else red.
 GREEN, YELLOW = 90, 70
 
@@ -95,23 +98,45 @@ def build(user: AnyUser, period: Period, as_of: date, figures: Figures) -> Secti
         title=gettext_lazy("Escalated cases"),
         columns=[_("Case"), _("Owner"), _("Escalated to"), _("Due date")],
     )
+    # The big screen's panel: the same cases, as a wall reads them (plain strings: kept in the cache).
+    screen: list[dict[str, Any]] = []
     for case in (
         rows.filter(escalated).select_related("owner__cadre").order_by("-escalation", "due_on", "pk")[:ESCALATED_SHOWN]
     ):
+        owner, rung = person_name(case.owner), str(Case.Rung(case.escalation).label)
         escalated_table.add(
-            [
-                case.title,
-                person_name(case.owner),
-                str(Case.Rung(case.escalation).label),
-                case.due_on.isoformat(),
-            ],
+            [case.title, owner, rung, case.due_on.isoformat()],
             link=reverse("supervision:case_detail", args=[case.pk]),
             light="red",
         )
-    return SectionData(tables=[by_level, ranking, escalated_table])
+        screen.append(
+            {
+                "title": case.title,
+                "unit": case.owner_unit or owner,
+                "rung": rung,
+                "days_overdue": max((as_of - case.due_on).days, 0),
+            }
+        )
+    return SectionData(
+        tables=[by_level, ranking, escalated_table], extra={"escalated": screen, "escalated_total": totals[2]}
+    )
 
 
 SECTION = Section(key="supervision", title=gettext_lazy("Supervision"), build=build, order=60)
+
+
+def screen_panel(overview: Any) -> dict[str, Any] | None:
+    """The big screen's escalated cases, from the overview's 督办 section; None when there are none
+    (or the section is not shown: a past day)."""
+    for section, data in overview.sections:
+        if section.key == SECTION.key and data.extra.get("escalated"):
+            return {"cases": data.extra["escalated"][:SCREEN_SHOWN], "total": data.extra["escalated_total"]}
+    return None
+
+
+SCREEN_PANEL = ScreenPanel(
+    key="supervision_escalated", template="supervision/_screen_escalated.html", context=screen_panel, order=10
+)
 
 
 def _forget_todays_overviews(sender: Any, **kwargs: Any) -> None:
@@ -129,6 +154,7 @@ def connect() -> None:
     from xicheng import dashboard
 
     dashboard.sections.register(SECTION)
+    dashboard.screen_panels.register(SCREEN_PANEL)
     for model in (Case, CaseStep):
         post_save.connect(
             _forget_todays_overviews, sender=model, dispatch_uid=f"supervision.dashboard.{model.__name__}"

@@ -1,8 +1,10 @@
-"""The forms of a case's pages: opening one, and each step its owner or issuer takes. They read
-what was typed; every rule (who, when, which dates) is the services'."""
+"""The forms of a case's pages: opening one, and each step its owner or issuer takes; and one's
+notification preferences. They read what was typed; every rule (who, when, which dates) is the
+services'."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from xicheng.forms import DATE, PersonChoice
 from xicheng.models import Area
 from xicheng.roles import Role
-from xicheng.supervision.models import ATTACHMENT_EXTENSIONS, Case
+from xicheng.supervision.models import ATTACHMENT_EXTENSIONS, Case, Channel
+from xicheng.supervision.notifications import OUTBOUND, REQUIRED_KINDS
 from xicheng.validators import NOTE_LENGTH
 
 TEXT = {"rows": 3}
@@ -122,3 +125,50 @@ class SendBackForm(VersionedForm):
 
 class AcceptForm(VersionedForm):
     text = forms.CharField(label=_("Note"), max_length=NOTE_LENGTH, required=False, widget=forms.Textarea(attrs=TEXT))
+
+
+@dataclass(frozen=True)
+class PreferenceRow:
+    kind: str
+    label: Any
+    required: bool
+    wanted: forms.BoundField
+    channels: forms.BoundField
+
+    def checked(self) -> list[tuple[str, Any, bool]]:
+        """(channel, its name, ticked) in the page's column order, as sent back or as it stands."""
+        ticked = set(self.channels.value() or [])
+        return [(key, Channel(key).label, key in ticked) for key in OUTBOUND]
+
+
+class PreferencesForm(forms.Form):
+    """A person's choices for every kind of notification, one row a kind: wanted or not (a case
+    given to them always is) and the outbound channels beside the in-app centre."""
+
+    def __init__(
+        self, *args: Any, current: dict[str, tuple[bool, list[str]]], labels: dict[str, Any], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        channel_choices = [(key, Channel(key).label) for key in OUTBOUND]
+        self.kinds = list(current)
+        for kind, (enabled, channels) in current.items():
+            self.fields[f"{kind}-wanted"] = forms.BooleanField(
+                label=labels[kind], required=False, initial=enabled, disabled=kind in REQUIRED_KINDS
+            )
+            self.fields[f"{kind}-channels"] = forms.MultipleChoiceField(
+                label=labels[kind],
+                choices=channel_choices,
+                required=False,
+                initial=channels,
+                widget=forms.CheckboxSelectMultiple,
+            )
+        self.rows = [
+            PreferenceRow(kind, labels[kind], kind in REQUIRED_KINDS, self[f"{kind}-wanted"], self[f"{kind}-channels"])
+            for kind in self.kinds
+        ]
+
+    def choices(self) -> dict[str, tuple[bool, list[str]]]:
+        return {
+            kind: (bool(self.cleaned_data[f"{kind}-wanted"]), list(self.cleaned_data[f"{kind}-channels"]))
+            for kind in self.kinds
+        }

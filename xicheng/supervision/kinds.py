@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.db import models
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
 
 from xicheng import plugins
@@ -38,3 +40,27 @@ def kind_of_alert(alert_kind: str) -> str | None:
         if alert_kind in kind.alerts:
             return kind.kind
     return None
+
+
+def alert_record(alert: Any) -> tuple[str, int] | None:
+    """The kind and id of the record a red-light item names, if cases can be opened on it: the
+    item's `record_id`, else the record its link names."""
+    kind = kind_of_alert(getattr(alert, "kind", ""))
+    if kind is None:
+        return None
+    object_id = getattr(alert, "record_id", None) or _pk_from(alert.url)
+    return (kind, object_id) if object_id is not None else None
+
+
+def _pk_from(url: str) -> int | None:
+    """The record a link names: the page's `pk` (/tasks/7/) or a list narrowed to one row
+    (`?id=7`, `xicheng.registers.row_url`)."""
+    parts = urlsplit(url)
+    named = parse_qs(parts.query).get("id", [])
+    if named and named[0].isdigit():
+        return int(named[0])
+    try:
+        pk = resolve(parts.path).kwargs.get("pk")
+    except Resolver404:
+        return None
+    return int(pk) if pk is not None and str(pk).isdigit() else None

@@ -266,24 +266,45 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
 
 
+def notification_kinds() -> list[tuple[str, Any]]:
+    """Every kind of notification with its name: a case's own, every kind of reminder the kernel
+    and the domains declare (xicheng.supervision.reminders), the daily digest. The fields' choices
+    are this function, so a domain's new kind of reminder needs no migration of the kernel."""
+    from xicheng.supervision.reminders import reminder_kinds
+
+    Kind = Notification.Kind
+    cases = [(value, label) for value, label in Kind.choices if value != Kind.DIGEST]
+    reminders = [(reminder.kind, reminder.label) for reminder in reminder_kinds().values()]
+    return [*cases, *reminders, (Kind.DIGEST.value, Kind.DIGEST.label)]
+
+
+KIND_LENGTH = 60
+
+
 class Notification(models.Model):
     """A message to one person (in the in-app centre), delivered over each channel they chose."""
 
+    # The kernel's own kinds; the kinds of reminder are declared (xicheng.plugins.Reminder).
     class Kind(models.TextChoices):
         CASE_OPENED = "case_opened", _("A case given to me")
         CASE_REMINDER = "case_reminder", _("A reminder to acknowledge a case")
         CASE_ESCALATED = "case_escalated", _("A case escalated")
         CASE_UPDATE = "case_update", _("A step on a case I follow")
+        DIGEST = "digest", _("Daily digest of unread notifications")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
     )
-    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=KIND_LENGTH, choices=notification_kinds)
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
     )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"), blank=True)
+    # Where it leads when it names no case: the page of the thing a reminder is about.
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    # A reminder's thing and day ("hazard:12@2026-03-02"): a person is told of it once.
+    key = models.CharField(_("key"), max_length=120, blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -292,6 +313,14 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["recipient", "read_at", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "key"],
+                condition=~Q(key=""),
+                name="supervision_notification_once_per_key",
+                violation_error_message=_("This person was already told of this."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -372,7 +401,7 @@ class NotificationPreference(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
     )
-    kind = models.CharField(_("kind"), max_length=30, choices=Notification.Kind.choices)
+    kind = models.CharField(_("kind"), max_length=KIND_LENGTH, choices=notification_kinds)
     enabled = models.BooleanField(_("wanted"), default=True)
     channels = models.JSONField(_("channels"), default=list, blank=True)
 

@@ -9,17 +9,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xicheng.supervision.channels import CHANNELS, DeliveryError
-from xicheng.supervision.models import Case, Channel, Delivery, Notification, NotificationPreference
+from xicheng.supervision.models import (
+    Case,
+    Channel,
+    Delivery,
+    Notification,
+    NotificationPreference,
+    notification_kinds,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -35,10 +43,23 @@ DEFAULT_CHANNELS: dict[str, list[str]] = {
     Kind.CASE_REMINDER: [Channel.DINGTALK, Channel.WECOM, Channel.EMAIL, Channel.SMS],
     Kind.CASE_ESCALATED: [Channel.DINGTALK, Channel.WECOM, Channel.EMAIL, Channel.SMS],
     Kind.CASE_UPDATE: [],
+    # The digest is read at one's desk: by e-mail (and in the centre, already read).
+    Kind.DIGEST: [Channel.EMAIL],
 }
 # A case given to someone, its reminder and its escalation cannot be turned off: only how they come.
 REQUIRED_KINDS = frozenset({Kind.CASE_OPENED, Kind.CASE_REMINDER, Kind.CASE_ESCALATED})
 OUTBOUND = [channel for channel in Channel.values if channel != Channel.IN_APP]
+
+
+def default_channels(kind: str) -> list[str]:
+    """The outbound channels of someone who has not chosen: the kernel's kinds above, a kind of
+    reminder's own (`Reminder.channels`)."""
+    if kind in DEFAULT_CHANNELS:
+        return DEFAULT_CHANNELS[kind]
+    from xicheng.supervision.reminders import reminder_kinds
+
+    reminder = reminder_kinds().get(kind)
+    return [key for key in OUTBOUND if reminder is not None and key in reminder.channels]
 
 
 def channels_for(user: User, kind: str) -> list[str]:
@@ -47,7 +68,7 @@ def channels_for(user: User, kind: str) -> list[str]:
     preference = NotificationPreference.objects.filter(user=user, kind=kind).first()
     if preference is not None and not preference.enabled and kind not in REQUIRED_KINDS:
         return []
-    chosen = preference.channels if preference is not None else DEFAULT_CHANNELS.get(kind, [])
+    chosen = preference.channels if preference is not None else default_channels(kind)
     outbound = [key for key in OUTBOUND if key in chosen and CHANNELS[key].reaches(user)]
     return [Channel.IN_APP, *outbound]
 
@@ -55,7 +76,7 @@ def channels_for(user: User, kind: str) -> list[str]:
 @transaction.atomic
 def notification_preference_set(*, user: User, kind: str, enabled: bool, channels: list[str]) -> NotificationPreference:
     """A person's own choice for one kind of notification."""
-    if kind not in Kind.values:
+    if kind not in dict(notification_kinds()):
         raise ValidationError({"kind": _("Choose a kind of notification.")})
     unknown = sorted(set(channels) - set(OUTBOUND))
     if unknown:
@@ -68,16 +89,41 @@ def notification_preference_set(*, user: User, kind: str, enabled: bool, channel
     return preference
 
 
-def notify(*, recipient: User, kind: str, title: str, body: str = "", case: Case | None = None) -> Notification | None:
+def notify(
+    *,
+    recipient: User,
+    kind: str,
+    title: str,
+    body: str = "",
+    case: Case | None = None,
+    link: str = "",
+    key: str = "",
+) -> Notification | None:
     """Tell one person: the in-app notification now, in the caller's transaction; each outbound
-    channel once, by the worker, after the commit. None when they turned this kind off."""
+    channel once, by the worker, after the commit. None when they turned this kind off, or when a
+    `key` is given and they were already told of it (a reminder: once per thing a day)."""
     channels = channels_for(recipient, kind)
     if not channels:
         return None
     now = timezone.now()
-    notification = Notification.objects.create(
-        recipient=recipient, kind=kind, case=case, title=title[:200], body=body, created_at=now
-    )
+    try:
+        # A savepoint: a reminder told twice at once is refused by the table, not by the caller's
+        # transaction.
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                recipient=recipient,
+                kind=kind,
+                case=case,
+                title=title[:200],
+                body=body,
+                link=link[:300],
+                key=key,
+                created_at=now,
+            )
+    except IntegrityError:
+        if not key:
+            raise
+        return None
     for key in channels:
         if key == Channel.IN_APP:
             Delivery.objects.create(
@@ -155,6 +201,33 @@ def retry_delay(retries: int) -> int:
     return int(settings.SUPERVISION_RETRY_SECONDS * 2**retries)
 
 
+# How long past its due try a pending delivery waits before it is taken as lost.
+STALE_AFTER = timedelta(minutes=15)
+
+
+def deliveries_requeue(now: datetime | None = None) -> list[int]:
+    """Queue again each outbound delivery left pending well past its due try: the broker was down
+    when it was queued, or a worker died holding it. Sending stays at most once (delivery_send
+    locks the row and leaves a sent one alone). The ids queued."""
+    from xicheng.supervision.tasks import deliver
+
+    now = now or timezone.now()
+    pending = Delivery.objects.filter(status=Delivery.Status.PENDING).exclude(channel=Channel.IN_APP)
+    lost = [
+        pk
+        for pk, attempts, created_at, last_attempt_at in pending.values_list(
+            "pk", "attempts", "created_at", "last_attempt_at"
+        ).order_by("pk")
+        if (last_attempt_at or created_at) + timedelta(seconds=retry_delay(max(attempts - 1, 0))) + STALE_AFTER < now
+    ]
+    for pk in lost:
+        try:
+            deliver.delay(pk)
+        except Exception:  # the broker still down: the next sweep tries again
+            logger.exception("Delivery %s could not be queued again", pk)
+    return lost
+
+
 @transaction.atomic
 def notification_mark_read(*, notification: Notification, acting_user: User) -> Notification:
     """Mark one's own notification read (someone else's does not exist for them)."""
@@ -171,3 +244,39 @@ def notifications_mark_all_read(*, acting_user: User) -> int:
     """Mark every unread notification of one's own read; how many there were. (Notifications keep
     no history: a bulk update loses nothing.)"""
     return Notification.objects.filter(recipient=acting_user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+@transaction.atomic
+def notification_preferences_save(
+    *, user: User, choices: dict[str, tuple[bool, list[str]]]
+) -> list[NotificationPreference]:
+    """A person's choices for several kinds at once (the preferences page): every one saved, or
+    none, with every refusal named by its kind."""
+    labels = dict(notification_kinds())
+    problems: list[str] = []
+    saved: list[NotificationPreference] = []
+    for kind, (enabled, channels) in choices.items():
+        try:
+            saved.append(notification_preference_set(user=user, kind=kind, enabled=enabled, channels=channels))
+        except ValidationError as error:
+            problems += [
+                _("%(kind)s: %(problem)s") % {"kind": labels.get(kind, kind), "problem": message}
+                for message in error.messages
+            ]
+    if problems:
+        raise ValidationError(problems)
+    return saved
+
+
+def preferences_of(user: User) -> dict[str, tuple[bool, list[str]]]:
+    """Every kind's (wanted, outbound channels) as it stands for `user`: their own choice, or the
+    defaults where they made none. One query."""
+    own = {preference.kind: preference for preference in NotificationPreference.objects.filter(user=user)}
+    current: dict[str, tuple[bool, list[str]]] = {}
+    for kind, _label in notification_kinds():
+        preference = own.get(kind)
+        if preference is None:
+            current[kind] = (True, default_channels(kind))
+        else:
+            current[kind] = (preference.enabled or kind in REQUIRED_KINDS, list(preference.channels))
+    return current

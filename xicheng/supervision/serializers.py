@@ -103,7 +103,7 @@ class NotificationSerializer(serializers.ModelSerializer[Notification]):
 
     class Meta:
         model = Notification
-        fields = ["id", "kind", "case", "title", "body", "created_at", "read_at", "read"]
+        fields = ["id", "kind", "case", "title", "body", "link", "created_at", "read_at", "read"]
         read_only_fields = fields
 
     def get_read(self, notification: Notification) -> bool:

@@ -29,7 +29,7 @@ from django.utils import formats, timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from xicheng import clock
+from xicheng import clock, events
 from xicheng.locking import locked_for_change
 from xicheng.models import Area, Cadre
 from xicheng.roles import Role, roles_of
@@ -88,13 +88,20 @@ def _required_text(text: str, field: str, message: str) -> str:
     return text
 
 
-def _step(case: Case, kind: str, actor: User | None, **fields: Any) -> CaseStep:
-    step = CaseStep(case=case, kind=kind, actor=actor, at=timezone.now(), **fields)
+def _step(case: Case, kind: str, actor: User | None, *, at: datetime, **fields: Any) -> CaseStep:
+    step = CaseStep(case=case, kind=kind, actor=actor, at=at, **fields)
     step.full_clean(exclude=["case", "actor", "to_user"])
-    # django-simple-history records who took the step, also outside a request (the ladder: nobody).
+    # django-simple-history records who took the step, also outside a request (the ladder: nobody),
+    # and when: the moment the step was taken.
     setattr(step, "_history_user", actor)  # noqa: B010
+    setattr(step, "_history_date", at)  # noqa: B010
     step.save()
     return step
+
+
+def _dated(case: Case, now: datetime) -> None:
+    """The case's next history record is dated `now`, the moment its step was taken."""
+    setattr(case, "_history_date", now)  # noqa: B010
 
 
 def _day(value: date | datetime) -> str:
@@ -180,10 +187,14 @@ def case_open(
     level: str = Case.Level.GENERAL,
     owner_unit: str = "",
     head: User | None = None,
+    now: datetime | None = None,
 ) -> Case:
     """A leader's case on a record she can see: the instruction (批示), the owner, the due day, the
     level. The ladder's rungs are named now: the head given (or the record kind's, or the
-    owner's superior), the leader who issues it, the secretary."""
+    owner's superior), the leader who issues it, the secretary.
+
+    `now`, here and in every step below, is when the step was taken (the present by default): a
+    case written down afterwards, such as the demo's month of cases, keeps its own dates."""
     if Role.LEADER not in roles_of(acting_user) or not acting_user.has_perm("supervision.add_case"):
         raise ValidationError(_("Only a leader opens a supervision case."), code="not_leader")
     declared = supervisable_kinds().get(kind)
@@ -197,7 +208,7 @@ def case_open(
         raise ValidationError({"object_id": _("This record lies in no area, so no one can be chased about it.")})
     if owner.pk == acting_user.pk:
         raise ValidationError({"owner": _("Give the case to someone else: you will accept their work.")})
-    if due_on < clock.today():
+    if due_on < (clock.today() if now is None else timezone.localdate(now)):
         raise ValidationError({"due_on": _("The due date cannot be in the past.")})
     if head is not None:
         try:
@@ -209,7 +220,7 @@ def case_open(
     if head is None:
         head = superior_of(owner, area)
     rung_head, rung_leader, rung_secretary = _chain([head, acting_user, secretary()], owner)
-    now = timezone.now()
+    now = now or timezone.now()
     case = Case(
         kind=kind,
         object_id=object_id,
@@ -229,8 +240,9 @@ def case_open(
     )
     case.full_clean()
     setattr(case, "_history_user", acting_user)  # noqa: B010  (see _step)
+    _dated(case, now)
     case.save()
-    _step(case, Step.OPENED, acting_user, text=case.instruction, due_on=due_on)
+    _step(case, Step.OPENED, acting_user, at=now, text=case.instruction, due_on=due_on)
     notify(
         recipient=owner,
         kind=Kind.CASE_OPENED,
@@ -239,6 +251,7 @@ def case_open(
         body=_("%(instruction)s\nDue %(date)s; acknowledge it by %(ack)s.")
         % {"instruction": case.instruction, "date": _day(due_on), "ack": _day(case.ack_due_at)},
     )
+    events.emit(events.CASE_OPENED, events.case_payload(case))
     return case
 
 
@@ -246,20 +259,26 @@ def case_open(
 
 
 @transaction.atomic
-def case_acknowledge(*, case: Case, version: int | None, acting_user: User, text: str = "") -> Case:
+def case_acknowledge(
+    *, case: Case, version: int | None, acting_user: User, text: str = "", now: datetime | None = None
+) -> Case:
     """The owner signs for the case (签收): from now on it is in hand."""
     _require_owner(case, acting_user)
+    now = now or timezone.now()
     with locked_for_change(case, version=version, by=acting_user) as locked:
         _require_status(locked, Status.OPENED)
         locked.status = Status.ACKNOWLEDGED
-        locked.acknowledged_at = timezone.now()
-        step = _step(locked, Step.ACKNOWLEDGED, acting_user, text=text.strip())
+        locked.acknowledged_at = now
+        _dated(locked, now)
+        step = _step(locked, Step.ACKNOWLEDGED, acting_user, at=now, text=text.strip())
         _tell_update(locked, locked.issuer, step)
     return locked
 
 
 @transaction.atomic
-def case_reply(*, case: Case, text: str, acting_user: User, attachment: File[Any] | None = None) -> CaseStep:
+def case_reply(
+    *, case: Case, text: str, acting_user: User, attachment: File[Any] | None = None, now: datetime | None = None
+) -> CaseStep:
     """The owner says how the work stands (办理情况), with a file if she has one. A reply is added,
     never an edit of the case: it needs no version and never conflicts."""
     _require_owner(case, acting_user)
@@ -268,13 +287,22 @@ def case_reply(*, case: Case, text: str, acting_user: User, attachment: File[Any
         raise PermissionDenied(_("You may not change this %(thing)s.") % {"thing": Case._meta.verbose_name})
     locked = Case.objects.select_for_update().get(pk=case.pk)
     _require_status(locked, Status.ACKNOWLEDGED)
-    step = _step(locked, Step.REPLIED, acting_user, text=text, **({"attachment": attachment} if attachment else {}))
+    step = _step(
+        locked,
+        Step.REPLIED,
+        acting_user,
+        at=now or timezone.now(),
+        text=text,
+        **({"attachment": attachment} if attachment else {}),
+    )
     _tell_update(locked, locked.issuer, step)
     return step
 
 
 @transaction.atomic
-def case_request_extension(*, case: Case, due_on: date, reason: str, version: int | None, acting_user: User) -> Case:
+def case_request_extension(
+    *, case: Case, due_on: date, reason: str, version: int | None, acting_user: User, now: datetime | None = None
+) -> Case:
     """The owner asks for a later due day (延期申请), saying why; the issuer decides."""
     _require_owner(case, acting_user)
     reason = _required_text(reason, "reason", _("Say why more time is needed."))
@@ -290,24 +318,34 @@ def case_request_extension(*, case: Case, due_on: date, reason: str, version: in
         if due_on <= locked.due_on:
             raise ValidationError({"due_on": _("Ask for a day after the present due date.")})
         locked.extension_requested_to = due_on
-        step = _step(locked, Step.EXTENSION_REQUESTED, acting_user, text=reason, due_on=due_on)
+        now = now or timezone.now()
+        _dated(locked, now)
+        step = _step(locked, Step.EXTENSION_REQUESTED, acting_user, at=now, text=reason, due_on=due_on)
         _tell_update(locked, locked.issuer, step)
     return locked
 
 
 @transaction.atomic
 def case_report_done(
-    *, case: Case, text: str, version: int | None, acting_user: User, attachment: File[Any] | None = None
+    *,
+    case: Case,
+    text: str,
+    version: int | None,
+    acting_user: User,
+    attachment: File[Any] | None = None,
+    now: datetime | None = None,
 ) -> Case:
     """The owner reports the work done (办结); the issuer accepts it or sends it back."""
     _require_owner(case, acting_user)
     text = _required_text(text, "text", _("Say what was done."))
     with locked_for_change(case, version=version, by=acting_user) as locked:
         _require_status(locked, Status.ACKNOWLEDGED)
+        now = now or timezone.now()
         locked.status = Status.REPORTED
-        locked.reported_at = timezone.now()
+        locked.reported_at = now
+        _dated(locked, now)
         step = _step(
-            locked, Step.REPORTED, acting_user, text=text, **({"attachment": attachment} if attachment else {})
+            locked, Step.REPORTED, acting_user, at=now, text=text, **({"attachment": attachment} if attachment else {})
         )
         _tell_update(locked, locked.issuer, step)
     return locked
@@ -317,7 +355,9 @@ def case_report_done(
 
 
 @transaction.atomic
-def case_decide_extension(*, case: Case, approve: bool, version: int | None, acting_user: User, text: str = "") -> Case:
+def case_decide_extension(
+    *, case: Case, approve: bool, version: int | None, acting_user: User, text: str = "", now: datetime | None = None
+) -> Case:
     """The issuer grants the extension asked for (the due day moves, the ladder starts again from
     the new one) or refuses it."""
     _require_issuer(case, acting_user)
@@ -327,18 +367,22 @@ def case_decide_extension(*, case: Case, approve: bool, version: int | None, act
         if asked is None:
             raise ValidationError(_("No extension has been asked for."), code="no_request")
         locked.extension_requested_to = None
+        now = now or timezone.now()
+        _dated(locked, now)
         if approve:
             locked.due_on = asked
             locked.escalation = Case.Rung.NONE
-            step = _step(locked, Step.EXTENSION_APPROVED, acting_user, text=text.strip(), due_on=asked)
+            step = _step(locked, Step.EXTENSION_APPROVED, acting_user, at=now, text=text.strip(), due_on=asked)
         else:
-            step = _step(locked, Step.EXTENSION_REFUSED, acting_user, text=text.strip(), due_on=asked)
+            step = _step(locked, Step.EXTENSION_REFUSED, acting_user, at=now, text=text.strip(), due_on=asked)
         _tell_update(locked, locked.owner, step)
     return locked
 
 
 @transaction.atomic
-def case_send_back(*, case: Case, text: str, version: int | None, acting_user: User) -> Case:
+def case_send_back(
+    *, case: Case, text: str, version: int | None, acting_user: User, now: datetime | None = None
+) -> Case:
     """The issuer sends the report back (退回重办), saying what is still missing."""
     _require_issuer(case, acting_user)
     text = _required_text(text, "text", _("Say what is still to be done."))
@@ -346,22 +390,29 @@ def case_send_back(*, case: Case, text: str, version: int | None, acting_user: U
         _require_status(locked, Status.REPORTED)
         locked.status = Status.ACKNOWLEDGED
         locked.reported_at = None
-        step = _step(locked, Step.SENT_BACK, acting_user, text=text)
+        now = now or timezone.now()
+        _dated(locked, now)
+        step = _step(locked, Step.SENT_BACK, acting_user, at=now, text=text)
         _tell_update(locked, locked.owner, step)
     return locked
 
 
 @transaction.atomic
-def case_accept(*, case: Case, version: int | None, acting_user: User, text: str = "") -> Case:
+def case_accept(
+    *, case: Case, version: int | None, acting_user: User, text: str = "", now: datetime | None = None
+) -> Case:
     """The issuer accepts the work as done: the only way a case closes."""
     _require_issuer(case, acting_user)
     with locked_for_change(case, version=version, by=acting_user) as locked:
         _require_status(locked, Status.REPORTED)
+        now = now or timezone.now()
         locked.status = Status.CLOSED
-        locked.closed_at = timezone.now()
+        locked.closed_at = now
         locked.extension_requested_to = None
-        step = _step(locked, Step.ACCEPTED, acting_user, text=text.strip())
+        _dated(locked, now)
+        step = _step(locked, Step.ACCEPTED, acting_user, at=now, text=text.strip())
         _tell_update(locked, locked.owner, step)
+    events.emit(events.CASE_CLOSED, events.case_payload(locked))
     return locked
 
 
@@ -395,13 +446,14 @@ LADDER_FIELDS = ["reminded_at", "escalation", "escalated_at"]
 
 
 @contextmanager
-def _system_write(pk: int) -> Iterator[Case]:
+def _system_write(pk: int, now: datetime) -> Iterator[Case]:
     """The ladder's write on one case, by nobody (the system): the row locked, and only the
     ladder's own fields saved. The version stays: a reminder or an escalation does not make the
     owner's open form stale, and no one's change can be overwritten by fields only the ladder sets."""
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=pk)
         setattr(case, "_history_user", None)  # noqa: B010  (see _step)
+        _dated(case, now)
         before = [getattr(case, name) for name in LADDER_FIELDS]
         yield case
         if [getattr(case, name) for name in LADDER_FIELDS] != before:
@@ -409,11 +461,11 @@ def _system_write(pk: int) -> Iterator[Case]:
 
 
 def _remind(pk: int, now: datetime) -> list[CaseStep]:
-    with _system_write(pk) as case:
+    with _system_write(pk, now) as case:
         if case.status != Status.OPENED or case.reminded_at is not None or case.ack_due_at > now:
             return []
         case.reminded_at = now
-        step = _step(case, Step.REMINDED, None, to_user=case.owner)
+        step = _step(case, Step.REMINDED, None, at=now, to_user=case.owner)
         notify(
             recipient=case.owner,
             kind=Kind.CASE_REMINDER,
@@ -428,7 +480,7 @@ def _remind(pk: int, now: datetime) -> list[CaseStep]:
 def _escalate(pk: int, now: datetime) -> list[CaseStep]:
     delays = settings.SUPERVISION_ESCALATION_DELAYS_HOURS
     steps = []
-    with _system_write(pk) as case:
+    with _system_write(pk, now) as case:
         if case.status not in (Status.OPENED, Status.ACKNOWLEDGED):
             return []
         for rung, holder in case.escalation_chain:
@@ -437,7 +489,8 @@ def _escalate(pk: int, now: datetime) -> list[CaseStep]:
             case.escalation = rung
             case.escalated_at = now
             rung_name = Case.Rung(rung).label
-            steps.append(_step(case, Step.ESCALATED, None, rung=rung, to_user=holder))
+            steps.append(_step(case, Step.ESCALATED, None, at=now, rung=rung, to_user=holder))
+            events.emit(events.CASE_ESCALATED, events.case_payload(case))
             title = _("Escalated: %(title)s") % {"title": case.title}
             body = _("Overdue since %(date)s; escalated to the %(rung)s.") % {
                 "date": _day(case.due_at),

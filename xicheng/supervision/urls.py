@@ -26,5 +26,6 @@ urlpatterns = [
 notification_patterns = [
     path("", views.notification_list, name="list"),
     path("read-all/", views.notifications_read_all, name="read_all"),
+    path("preferences/", views.notification_preferences, name="preferences"),
     path("<int:pk>/read/", views.notification_read, name="read"),
 ]

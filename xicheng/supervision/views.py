@@ -27,10 +27,17 @@ from xicheng.roles import Role, roles_of
 from xicheng.scope import area_of, can_change
 from xicheng.supervision import forms as f
 from xicheng.supervision import services
+from xicheng.supervision.channels import CHANNELS
 from xicheng.supervision.filters import CaseFilter
 from xicheng.supervision.kinds import record_for, supervisable_kinds
-from xicheng.supervision.models import Case, Notification
-from xicheng.supervision.notifications import notification_mark_read, notifications_mark_all_read
+from xicheng.supervision.models import Case, Channel, Notification, notification_kinds
+from xicheng.supervision.notifications import (
+    OUTBOUND,
+    notification_mark_read,
+    notification_preferences_save,
+    notifications_mark_all_read,
+    preferences_of,
+)
 from xicheng.supervision.selectors import cases_for, kind_label, record_of
 from xicheng.views import bad_params_page
 
@@ -305,11 +312,12 @@ def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def notification_read(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(Notification.objects.filter(recipient=request.user), pk=pk)
     notification_mark_read(notification=notification, acting_user=request.user)
-    default = (
-        reverse("supervision:case_detail", args=[notification.case_id])
-        if notification.case_id
-        else reverse("notifications:list")
-    )
+    if notification.case_id:
+        default = reverse("supervision:case_detail", args=[notification.case_id])
+    elif notification.link.startswith("/"):
+        default = notification.link
+    else:
+        default = reverse("notifications:list")
     return redirect(_next_url(request, default))
 
 
@@ -319,3 +327,32 @@ def notifications_read_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     if count:
         messages.success(request, _("All notifications were marked read."))
     return redirect(_next_url(request, reverse("notifications:list")))
+
+
+UNREACHABLE: dict[str, Any] = {
+    Channel.DINGTALK: gettext_lazy("you are in no DingTalk group the system administrator keeps"),
+    Channel.WECOM: gettext_lazy("you are in no WeCom group the system administrator keeps"),
+    Channel.EMAIL: gettext_lazy("your account has no e-mail address"),
+    Channel.SMS: gettext_lazy("no SMS gateway is set up, or your phone number is missing"),
+}
+
+
+def notification_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """One's own choice, kind by kind: whether to be told (a case given to one always is) and over
+    which channels beside the in-app centre. Saved all at once, or not at all."""
+    form = f.PreferencesForm(
+        request.POST if request.method == "POST" else None,
+        current=preferences_of(request.user),
+        labels=dict(notification_kinds()),
+    )
+    if request.method == "POST":
+        saved = save_form(form, lambda **data: notification_preferences_save(user=request.user, choices=form.choices()))
+        if saved is not None:
+            messages.success(request, _("Your notification preferences were saved."))
+            return redirect("notifications:preferences")
+    # The channels that cannot reach the user now, and why: said under the table.
+    unreachable = [
+        (Channel(key).label, UNREACHABLE[key]) for key in OUTBOUND if not CHANNELS[key].reaches(request.user)
+    ]
+    context = {"form": form, "channels": [Channel(key).label for key in OUTBOUND], "unreachable": unreachable}
+    return render(request, "supervision/notification_preferences.html", context, status=400 if form.errors else 200)
