@@ -119,6 +119,10 @@ CADRE_PAGES = [
     "/welfare/meals/",
     "/welfare/served-villages/",
     "/welfare/safety-checks/",
+    "/supervision/",
+    "/supervision/cases/{case}/",
+    "/notifications/",
+    "/notifications/preferences/",
 ]
 
 
@@ -128,6 +132,7 @@ def test_a_cadres_pages_fit_a_phone_with_tap_targets_a_finger_can_hit(
     from governance.models import RentalHouse
     from welfare.models import CareCenter, Elder
     from xicheng.models import Task
+    from xicheng.supervision.models import Case
 
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
     page = context.new_page()
@@ -137,10 +142,11 @@ def test_a_cadres_pages_fit_a_phone_with_tap_targets_a_finger_can_hit(
     centre = CareCenter.objects.visible_to(li).first()
     house = RentalHouse.objects.visible_to(li).first()
     elder = Elder.objects.visible_to(li).first()
-    assert task and centre and house and elder
+    case = Case.objects.filter(owner=li).first()
+    assert task and centre and house and elder and case
     problems = {}
     for path in CADRE_PAGES:
-        url = path.format(task=task.pk, centre=centre.pk, house=house.pk, elder=elder.pk)
+        url = path.format(task=task.pk, centre=centre.pk, house=house.pk, elder=elder.pk, case=case.pk)
         response = page.goto(f"{live_server.url}{url}")
         assert response.status == 200, url
         wide = page.evaluate("document.documentElement.scrollWidth")

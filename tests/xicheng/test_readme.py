@@ -1,21 +1,14 @@
-"""The README works from a fresh clone: every site path it names answers the user it is meant for
-on the demo data, every file it links is in the repository (as is every file docs/ links), and
-every command it gives runs from the project folder (`.venv/bin/python manage.py …` or `make`)."""
+"""The README works from a fresh clone: every file it links is in the repository (as is every file
+docs/ links), and every command it gives runs from the project folder (`.venv/bin/python
+manage.py …` or `make`). Its site paths and logins are tried on the demo data in
+tests/demo/test_readme.py, which shares the demo package's one seed."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
-from django.test import Client
-
-from tests.conftest import login
-from tests.demo.conftest import seeded_demo
-from xicheng.demo import DemoContext
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -53,24 +46,6 @@ def test_the_readme_names_the_pages_of_every_part() -> None:
         assert page in paths
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[DemoContext]:
-    with seeded_demo(django_db_blocker) as ctx:
-        yield ctx
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("path", site_paths(README))
-def test_every_path_in_the_readme_answers_its_user_on_the_demo(demo: DemoContext, path: str) -> None:
-    client = Client()
-    username = reader(path)
-    if username is not None:
-        login(client, User.objects.get(username=username))
-    response = client.get(path, follow=True)  # `/` takes each user to their start page
-    assert response.status_code == 200, (path, username, response.status_code)
-    assert not response.redirect_chain or "/accounts/login/" not in response.redirect_chain[-1][0], (path, username)
-
-
 def _links(text: str) -> list[str]:
     return [link for link in re.findall(r"\]\(([^)\s]+)\)", text) if not re.match(r"[a-z]+:", link)]
 
@@ -90,16 +65,3 @@ def test_every_command_runs_from_the_project_folder() -> None:
     for line in README.splitlines():
         for match in re.finditer(r"manage\.py", line):
             assert line[: match.start()].endswith(runner), line
-
-
-def test_seed_demo_prints_every_login_the_readme_lists(demo: DemoContext) -> None:
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    out = StringIO()
-    call_command("seed_demo", today=demo.today, allow_demo_accounts=True, stdout=out)
-    printed = out.getvalue()
-    table = README[README.index("| user | role | who |") :].split("\n\n")[0]
-    for username in re.findall(r"`([a-z]+)`", table):
-        assert re.search(rf"^\s+{username}\b", printed, re.M), username
