@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xicheng import clock
 from xicheng.history import audited_history
@@ -72,7 +73,7 @@ class Case(models.Model):
 
     class Level(models.TextChoices):
         GENERAL = "general", _("General")
-        KEY = "key", _("Key")
+        KEY = "key", pgettext_lazy("level of a supervision case", "Key")  # 重点, not a key (密钥)
         SPECIAL = "special", _("Special")
 
     class Status(models.TextChoices):
@@ -379,7 +380,10 @@ class RobotGroup(models.Model):
     # DingTalk's 加签 secret (SEC…); WeCom's robots sign nothing.
     secret = EncryptedCharField(_("signing secret"), blank=True)
     members: models.ManyToManyField[Any, Any] = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("members"), related_name="+", blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=pgettext_lazy("people in a chat group", "members"),
+        related_name="+",
+        blank=True,
     )
     active = models.BooleanField(_("active"), default=True)
 
