@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -157,6 +157,20 @@ class Outcome(StrEnum):
     RETRY = "retry"  # failed, to be tried again after a while
     FAILED = "failed"  # failed for the last time
     SKIPPED = "skipped"  # already sent or given up (a duplicate task)
+
+
+def delivery_task_run(task: Any, send: Callable[[int], Outcome], delay: Callable[[int], int], delivery_id: int) -> str:
+    """The body of a worker's task for one delivery (a notification's here, a webhook post's in
+    xicheng.webhooks): one try; on a failure that may be tried again, a Celery retry after
+    `delay(retries)`. The delivery counts its attempts and at the last is marked failed, so nothing
+    is raised into whoever queued it."""
+    outcome = send(delivery_id)
+    while outcome == Outcome.RETRY and task.request.is_eager:
+        # Without a worker (development, tests) there is no later to retry at: try again now.
+        outcome = send(delivery_id)
+    if outcome == Outcome.RETRY:
+        raise task.retry(countdown=delay(task.request.retries))
+    return str(outcome)
 
 
 def delivery_send(delivery_id: int) -> Outcome:

@@ -8,22 +8,20 @@ from typing import Any
 
 from celery import shared_task
 
-from xicheng.supervision.notifications import Outcome, deliveries_requeue, delivery_send, retry_delay
+from xicheng.supervision.notifications import (
+    deliveries_requeue,
+    delivery_send,
+    delivery_task_run,
+    retry_delay,
+)
 from xicheng.supervision.reminders import digests_send, reminders_send
 from xicheng.supervision.services import cases_escalate_due
 
 
-# No retry limit of Celery's own: the delivery counts its attempts (SUPERVISION_DELIVERY_ATTEMPTS)
-# and, at the last, is marked failed and ends, so nothing is raised into whoever queued it.
+# No retry limit of Celery's own: the delivery counts its attempts (SUPERVISION_DELIVERY_ATTEMPTS).
 @shared_task(bind=True, name="supervision.tasks.deliver", max_retries=None, acks_late=True)
 def deliver(self: Any, delivery_id: int) -> str:
-    outcome = delivery_send(delivery_id)
-    while outcome == Outcome.RETRY and self.request.is_eager:
-        # Without a worker (development, tests) there is no later to retry at: try again now.
-        outcome = delivery_send(delivery_id)
-    if outcome == Outcome.RETRY:
-        raise self.retry(countdown=retry_delay(self.request.retries))
-    return str(outcome)
+    return delivery_task_run(self, delivery_send, retry_delay, delivery_id)
 
 
 @shared_task(name="supervision.tasks.escalate_due")

@@ -8,21 +8,15 @@ from typing import Any
 
 from celery import shared_task
 
-from xicheng.webhooks.delivery import Outcome, deliveries_requeue, delivery_send, retry_delay
+from xicheng.supervision.notifications import delivery_task_run
+from xicheng.webhooks.delivery import deliveries_requeue, delivery_send, retry_delay
 from xicheng.webhooks.services import target_lights_check
 
 
-# No retry limit of Celery's own: the delivery counts its attempts (WEBHOOK_ATTEMPTS) and, at the
-# last, is marked failed and ends, so nothing is raised into whoever queued it.
+# No retry limit of Celery's own: the delivery counts its attempts (WEBHOOK_ATTEMPTS).
 @shared_task(bind=True, name="webhooks.tasks.deliver", max_retries=None, acks_late=True)
 def deliver(self: Any, delivery_id: int) -> str:
-    outcome = delivery_send(delivery_id)
-    while outcome == Outcome.RETRY and self.request.is_eager:
-        # Without a worker (development, tests) there is no later to retry at: try again now.
-        outcome = delivery_send(delivery_id)
-    if outcome == Outcome.RETRY:
-        raise self.retry(countdown=retry_delay(self.request.retries))
-    return str(outcome)
+    return delivery_task_run(self, delivery_send, retry_delay, delivery_id)
 
 
 @shared_task(name="webhooks.tasks.check_target_lights")
