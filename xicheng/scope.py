@@ -143,7 +143,7 @@ def _through(model: type[models.Model], paths: list[str], rows: Q) -> list[Q]:
         deeper = [tail for tail in tails if tail]
         if deeper:
             inner += _through(related, deeper, rows)
-        q = Q(**{f"{head}__in": related._base_manager.filter(_one_of(related, inner)).values("pk")})
+        q = Q(**{f"{head}__in": _ids_of(related, inner)})
         if not (field.many_to_one or (field.one_to_one and field.concrete)):
             # A many-valued relation (a reverse key, a many-to-many) joins: through a subquery on
             # the model's own key, so that a row reached twice is still one row.
@@ -160,9 +160,18 @@ def _one_of(model: type[models.Model], branches: list[Q]) -> Q:
         return NOTHING
     if len(branches) == 1:
         return branches[0]
+    return Q(pk__in=_ids_of(model, branches))
+
+
+def _ids_of(model: type[models.Model], branches: list[Q]) -> models.QuerySet[Any]:
+    """The ids of the rows meeting any of the branches, as a subquery: `SELECT id … WHERE …`, or
+    for several `SELECT id … UNION SELECT id …` itself, never wrapped in `SELECT id … WHERE id IN
+    (…)`, which made the planner read every row's id to join them with the union."""
     manager: Any = model._base_manager
+    if len(branches) <= 1:
+        return manager.filter(*(branches or [NOTHING])).order_by().values("pk")
     arms = [manager.filter(branch).order_by().values("pk") for branch in branches]
-    return Q(pk__in=arms[0].union(*arms[1:]))
+    return arms[0].union(*arms[1:])
 
 
 def _branches(model: type[models.Model], rule: ScopeRule, user: AnyUser, *, reading: bool) -> list[Q]:
