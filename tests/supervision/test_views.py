@@ -451,6 +451,33 @@ def test_a_red_target_and_an_overdue_task_each_offer_a_leader_their_case() -> No
     assert supervise_url(leader, alert("zero_report_missing", "/governance/zero-reports/missing/")) == ""
 
 
+def test_the_red_light_items_escape_what_they_show_and_offer_cases_to_leaders_only() -> None:
+    from datetime import date
+
+    from django.urls import reverse
+
+    from xicheng.dashboard import Alert
+    from xicheng.roles import Role
+    from xicheng.supervision.templatetags.supervision import alert_items
+
+    task = Alert(
+        kind="task_overdue",
+        kind_label="<i>Overdue</i>",
+        title='<script>alert("x")</script>',
+        area="四方 & 飞凤",
+        due=date(2026, 7, 3),
+        url=reverse("task_detail", args=[7]),
+        severity=2,
+    )
+    html = alert_items({"user_roles": frozenset({Role.LEADER})}, [task])
+    assert html.startswith('<li class="alert severity-2" data-kind="task_overdue">')
+    assert "<script>" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "&lt;i&gt;Overdue&lt;/i&gt;" in html and "四方 &amp; 飞凤 · 2026-07-03" in html
+    assert 'href="/supervision/cases/new/?kind=xicheng.task&amp;id=7" data-supervise="task_overdue"' in html
+    assert "data-supervise" not in alert_items({"user_roles": frozenset({Role.CADRE})}, [task])
+    assert alert_items({"user_roles": frozenset({Role.LEADER})}, []) == ""
+
+
 def test_a_domain_declares_which_red_items_name_its_supervisable_records(monkeypatch: pytest.MonkeyPatch) -> None:
     from xicheng import plugins
     from xicheng.dashboard import Alert
