@@ -75,8 +75,7 @@ def alert_items(context: Any, alerts: list[Any]) -> SafeString:
         supervise = _supervise_url(alert, case_new) if case_new else ""
         if supervise:
             item += (
-                f' <a class="button supervise" href="{escape(supervise)}" data-supervise="{kind}">'
-                f"{supervise_label}</a>"
+                f' <a class="button supervise" href="{escape(supervise)}" data-supervise="{kind}">{supervise_label}</a>'
             )
         items.append(item + "</li>")
     return mark_safe("".join(items))  # every value is escaped above
