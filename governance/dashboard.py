@@ -147,7 +147,15 @@ def village_ranking(user: Any, period: Period, as_of: date, figures: Figures | N
     return SectionData(tables=[table])
 
 
-SECTIONS = [Section("village_ranking", _("Village ranking: grassroots governance"), village_ranking, order=40)]
+SECTIONS = [
+    Section(
+        "village_ranking",
+        _("Village ranking: grassroots governance"),
+        village_ranking,
+        order=40,
+        reads=("governance",),
+    )
+]
 
 
 # Red lights ---------------------------------------------------------------------------------------
@@ -222,7 +230,7 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
     return (hazards + missing + long_open)[:MAX_ALERTS]
 
 
-ALERTS = [AlertSource("governance", collect_alerts)]
+ALERTS = [AlertSource("governance", collect_alerts, reads=("governance",))]
 
 
 # Top bar ----------------------------------------------------------------------------------------

@@ -244,10 +244,11 @@ SECTIONS = [
         build=key_projects,
         template="projects/_dashboard_key_projects.html",
         order=20,
+        reads=("projects",),
     ),
-    Section(key="squad_ranking", title=_("Squad ranking"), build=squad_ranking_section, order=30),
+    Section(key="squad_ranking", title=_("Squad ranking"), build=squad_ranking_section, order=30, reads=("projects",)),
 ]
-ALERTS = [AlertSource(key="projects", collect=collect_alerts)]
+ALERTS = [AlertSource(key="projects", collect=collect_alerts, reads=("projects",))]
 NAV = [
     NavLink(
         label=_("Key projects"),

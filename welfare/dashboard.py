@@ -202,8 +202,8 @@ PANELS = [
     ),
     Panel(key="welfare_sheets", template="welfare/_panel_sheets.html", context=sheets_panel, order=11),
 ]
-SECTIONS = [Section(key="meal_service", title=_("Meal service"), build=meal_service, order=50)]
-ALERTS = [AlertSource(key="welfare", collect=safety_check_alerts)]
+SECTIONS = [Section(key="meal_service", title=_("Meal service"), build=meal_service, order=50, reads=("welfare",))]
+ALERTS = [AlertSource(key="welfare", collect=safety_check_alerts, reads=("welfare",))]
 NAV = [
     NavLink(label=_("Meals"), url_name="welfare:center_list", roles=FIELD_ROLES, order=50),
     NavLink(label=_("Safety checks"), url_name="welfare:safety_check_list", roles=FIELD_ROLES, order=51),

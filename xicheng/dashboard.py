@@ -138,6 +138,10 @@ class Section:
     build: Callable[[Any, Period, date, Figures], SectionData | None]
     template: str = "xicheng/_dashboard_section.html"
     order: int = 100
+    # The apps ("projects") or models ("projects.household") whose rows it reads, the metrics'
+    # facts included; None: any. Cached on its own, it is counted again only after a write to one
+    # of them (xicheng.overview_cache.Parts).
+    reads: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,7 @@ class Alert:
 class AlertSource:
     key: str
     collect: Callable[[Any, date], list[Alert]]
+    reads: tuple[str, ...] | None = None  # as a Section's
 
 
 @dataclass(frozen=True)

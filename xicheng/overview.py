@@ -18,6 +18,7 @@ from xicheng import dashboard, metrics, overview_cache
 from xicheng.asof import is_past, rows_as_of
 from xicheng.figures import Figures
 from xicheng.models import Area, Indicator, ManualReading, Target, Task, WorkLine
+from xicheng.overview_cache import Parts
 from xicheng.params import read_dates
 from xicheng.periods import Period
 from xicheng.progress import Light, Progress, as_number, progress
@@ -136,14 +137,16 @@ def targets_for(user: AnyUser, period: Period, as_of: date | None = None) -> lis
 def build_overview(user: AnyUser, period: Period, as_of: date) -> Overview:
     """Every figure of the user's overview for the period as of the day: cached per dashboard
     scope, period and day, and forgotten by the writes that change it (xicheng.overview_cache)."""
-    return overview_cache.cached(user, period, as_of, lambda: compute_overview(user, period, as_of))
+    return overview_cache.cached(user, period, as_of, lambda parts: compute_overview(user, period, as_of, parts))
 
 
-def compute_overview(user: AnyUser, period: Period, as_of: date) -> Overview:
-    """The overview, computed (build_overview reads it from the cache when it can)."""
+def compute_overview(user: AnyUser, period: Period, as_of: date, parts: Parts | None = None) -> Overview:
+    """The overview, computed (build_overview reads it from the cache when it can), each part read
+    from `parts` when it is still cached there."""
+    parts = parts or Parts.uncached()
     # The metric values the targets compute, for the sections to reuse (xicheng.figures).
     figures = Figures(as_of)
-    rows = target_progress(targets_for(user, period, as_of), as_of, figures)
+    rows, trends = parts.get("targets", None, lambda: _targets_and_trends(user, period, as_of, figures))
     groups: list[LineGroup] = []
     for row in rows:
         line = row.target.indicator.work_line
@@ -153,7 +156,12 @@ def compute_overview(user: AnyUser, period: Period, as_of: date) -> Overview:
 
     built = []
     for section in dashboard.sections:
-        data = section.build(user, period, as_of, figures)
+        data = parts.get(
+            f"section:{section.key}",
+            section.reads,
+            lambda section=section: section.build(user, period, as_of, figures),  # type: ignore[misc]
+            overview_cache.plain_section,
+        )
         if data is not None:
             built.append((section, data))
 
@@ -175,32 +183,34 @@ def compute_overview(user: AnyUser, period: Period, as_of: date) -> Overview:
         for row in rows
         if row.progress.light == Light.RED
     ]
-    # Judged by each task as it stood that day: a task finished later was still overdue then.
-    overdue_tasks = rows_as_of(
-        Task.objects.on_dashboard_of(user),
-        as_of,
-        where=Task.overdue_q(as_of),
-        related=("area",),
-        order_by=("due_on",),
-        key=lambda task: task.due_on,
-        limit=50,
+    # The work plan's own (xicheng's models, which every part reads).
+    tasks: list[dashboard.Alert] = parts.get(
+        "tasks", (), lambda: _overdue_tasks(user, as_of), overview_cache.plain_alerts
     )
-    found += [
-        dashboard.Alert(
-            kind="task_overdue",
-            kind_label=gettext_lazy("Overdue task"),
-            title=task.title,
-            area=task.area.name,
-            due=task.due_on,
-            url=reverse("task_detail", args=[task.pk]),
-            severity=1,
-        )
-        for task in overdue_tasks
-    ]
+    found += tasks
     for source in dashboard.alerts:
-        found += source.collect(user, as_of)
+        collected: list[dashboard.Alert] = parts.get(
+            f"alerts:{source.key}",
+            source.reads,
+            lambda source=source: source.collect(user, as_of),  # type: ignore[misc]
+            overview_cache.plain_alerts,
+        )
+        found += collected
     found.sort(key=lambda a: (-a.severity, a.due or date.max, a.title))
 
+    counts = {light.value: 0 for light in Light}
+    for row in rows:
+        counts[row.progress.light.value] += 1
+    return Overview(
+        period=period, as_of=as_of, groups=groups, sections=built, alerts=found, trends=trends, light_counts=counts
+    )
+
+
+def _targets_and_trends(
+    user: AnyUser, period: Period, as_of: date, figures: Figures
+) -> tuple[list[TargetProgress], list[Trend]]:
+    """The targets the user sees with their progress, and the weekly trends of the headline ones."""
+    rows = target_progress(targets_for(user, period, as_of), as_of, figures)
     charted = [
         (row.target, metric)
         for row in rows
@@ -215,13 +225,33 @@ def compute_overview(user: AnyUser, period: Period, as_of: date) -> Overview:
         total = float(target.value)
         pace = [round(total * min(max(((d - own.start).days + 1) / own.days, 0), 1), 2) for d, _v in points]
         trends.append(Trend(target=target, points=points, pace=pace))
+    return rows, trends
 
-    counts = {light.value: 0 for light in Light}
-    for row in rows:
-        counts[row.progress.light.value] += 1
-    return Overview(
-        period=period, as_of=as_of, groups=groups, sections=built, alerts=found, trends=trends, light_counts=counts
+
+def _overdue_tasks(user: AnyUser, as_of: date) -> list[dashboard.Alert]:
+    """The tasks overdue that day, judged by each as it stood then: a task finished later was
+    still overdue then."""
+    overdue_tasks = rows_as_of(
+        Task.objects.on_dashboard_of(user),
+        as_of,
+        where=Task.overdue_q(as_of),
+        related=("area",),
+        order_by=("due_on",),
+        key=lambda task: task.due_on,
+        limit=50,
     )
+    return [
+        dashboard.Alert(
+            kind="task_overdue",
+            kind_label=gettext_lazy("Overdue task"),
+            title=task.title,
+            area=task.area.name,
+            due=task.due_on,
+            url=reverse("task_detail", args=[task.pk]),
+            severity=1,
+        )
+        for task in overdue_tasks
+    ]
 
 
 @dataclass

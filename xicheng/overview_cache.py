@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.apps import apps
 from django.conf import settings
@@ -45,7 +45,7 @@ from xicheng.roles import roles_of
 from xicheng.scope import home_paths, reads_everything, served_areas
 
 if TYPE_CHECKING:
-    from xicheng.dashboard import SectionData
+    from xicheng.dashboard import Alert, SectionData
     from xicheng.overview import Overview
     from xicheng.periods import Period
     from xicheng.roles import AnyUser
@@ -197,23 +197,27 @@ def connect() -> None:
             m2m_changed.connect(_m2m, sender=m2m.remote_field.through, dispatch_uid=f"{uid}.{m2m.name}")
 
 
-def _generations(as_of: date) -> list[Any]:
-    """The generations an overview as of the day depends on: today's (or a later day's) on every
-    write, a past day's on the back-dated writes that reach its month."""
-    labels = [_label(m) for m in watched_models()]
-    if as_of < timezone.localdate():
-        month = _month(as_of)
-        keys = [_past_key(label, EVERY_MONTH) for label in labels]
-        keys += [_past_key(_label(m), month) for m in watched_models() if _dated(m)]
-    else:
-        keys = [_gen_key(label) for label in labels]
+def _generations(as_of: date) -> dict[str, tuple[Any, ...]]:
+    """The generations an overview as of the day depends on, by watched model: today's (or a
+    later day's) on every write, a past day's on the back-dated writes that reach its month."""
+    models_ = watched_models()
+    past = as_of < timezone.localdate()
+    month = _month(as_of)
+    wanted: dict[str, list[str]] = {}
+    for model in models_:
+        label = _label(model)
+        if past:
+            wanted[label] = [_past_key(label, EVERY_MONTH)] + ([_past_key(label, month)] if _dated(model) else [])
+        else:
+            wanted[label] = [_gen_key(label)]
+    keys = [key for found in wanted.values() for key in found]
     found = cache.get_many(keys)
     missing = [key for key in keys if key not in found]
     if missing:
         for key in missing:
             cache.add(key, _token(), timeout=None)
         found.update(cache.get_many(missing))
-    return [found.get(key) for key in keys]
+    return {label: tuple(found.get(key) for key in keys_) for label, keys_ in wanted.items()}
 
 
 def scope_key(user: AnyUser) -> tuple[Any, ...]:
@@ -227,25 +231,105 @@ def scope_key(user: AnyUser) -> tuple[Any, ...]:
     return (*who, user.is_superuser, tuple(sorted(roles_of(user))), rights)
 
 
+def _hashed(prefix: str, parts: Any) -> str:
+    return f"{PREFIX}:{prefix}:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 def overview_key(user: AnyUser, period: Period, as_of: date) -> str:
-    parts = (scope_key(user), get_language(), period.start, period.end, as_of, _generations(as_of))
-    return f"{PREFIX}:v1:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    return _key_of(_base(user, period, as_of), _generations(as_of))
 
 
-def cached(user: AnyUser, period: Period, as_of: date, compute: Callable[[], Overview]) -> Overview:
-    """The overview from the cache, or computed and kept (DASHBOARD_CACHE_SECONDS for today,
-    DASHBOARD_PAST_CACHE_SECONDS for a day that is over; 0 turns the cache off)."""
+def _base(user: AnyUser, period: Period, as_of: date) -> tuple[Any, ...]:
+    return (scope_key(user), get_language(), period.start, period.end, as_of)
+
+
+def _key_of(base: tuple[Any, ...], generations: dict[str, tuple[Any, ...]]) -> str:
+    return _hashed("v2", (base, sorted(generations.items())))
+
+
+def _labels_read(reads: Sequence[str] | None) -> list[str]:
+    """The watched models a part reads: `reads` names apps ("projects") or models
+    ("projects.household"); None reads every watched model. The kernel's work plan (areas,
+    targets, tasks, cadres…) is read by every part."""
+    labels = [_label(m) for m in watched_models()]
+    if reads is None:
+        return labels
+    named = {*reads, *(f"xicheng.{name}" for name in KERNEL_MODELS)}
+    return [label for label in labels if label in named or label.partition(".")[0] in named]
+
+
+T = TypeVar("T")
+_ABSENT = object()
+
+
+@dataclass
+class Parts:
+    """The parts of an overview (the targets, each section, each source of red lights), each
+    cached on its own under the generations of the models it reads. A write forgets the whole
+    overview (its key names every generation), but when it is counted again only the parts that
+    read the written model are: an inspection logged recounts the targets and the governance
+    section and red lights, not the projects', the meals' or 督办's."""
+
+    base: tuple[Any, ...]
+    generations: dict[str, tuple[Any, ...]]
+    seconds: int
+
+    def get(
+        self,
+        key: str,
+        reads: Sequence[str] | None,
+        compute: Callable[[], T],
+        keep: Callable[[T], T] = lambda value: value,
+    ) -> T:
+        """The part `key` from the cache, or computed and kept in the form `keep` gives it (lazy
+        translations made strings: the language is in the key)."""
+        if self.seconds <= 0:
+            return compute()
+        part_key = _hashed(
+            "part", (self.base, key, [(label, self.generations[label]) for label in _labels_read(reads)])
+        )
+        found = cache.get(part_key, _ABSENT)
+        if found is not _ABSENT:
+            return cast(T, found)
+        value = compute()
+        cache.set(part_key, keep(value), timeout=self.seconds)
+        return value
+
+    @classmethod
+    def uncached(cls) -> Parts:
+        return cls(base=(), generations={}, seconds=0)
+
+
+def cached(user: AnyUser, period: Period, as_of: date, compute: Callable[[Parts], Overview]) -> Overview:
+    """The overview from the cache, or computed (from the parts still cached) and kept
+    (DASHBOARD_CACHE_SECONDS for today, DASHBOARD_PAST_CACHE_SECONDS for a day that is over; 0
+    turns the cache off)."""
     past = as_of < timezone.localdate()
     seconds = settings.DASHBOARD_PAST_CACHE_SECONDS if past else settings.DASHBOARD_CACHE_SECONDS
     if seconds <= 0:
-        return compute()
-    key = overview_key(user, period, as_of)
+        return compute(Parts.uncached())
+    base, generations = _base(user, period, as_of), _generations(as_of)
+    key = _key_of(base, generations)
     found = cache.get(key)
     if isinstance(found, _Kept):
         return replace(found.restored(), cache_key=key, cache_seconds=seconds)
-    overview = compute()
+    overview = compute(Parts(base=base, generations=generations, seconds=seconds))
     cache.set(key, _Kept.of(overview), timeout=seconds)
     return replace(overview, cache_key=key, cache_seconds=seconds)
+
+
+def plain_section(data: SectionData | None) -> SectionData | None:
+    """A section's data as the cache keeps it: its tables' titles and columns made strings."""
+    if data is None:
+        return None
+    return replace(
+        data, tables=[replace(t, title=str(t.title), columns=[str(c) for c in t.columns]) for t in data.tables]
+    )
+
+
+def plain_alerts(alerts: list[Alert]) -> list[Alert]:
+    """Red-light items as the cache keeps them: their kinds' labels made strings."""
+    return [replace(alert, kind_label=str(alert.kind_label)) for alert in alerts]
 
 
 @dataclass
@@ -259,18 +343,8 @@ class _Kept:
 
     @classmethod
     def of(cls, ov: Overview) -> _Kept:
-        sections = [
-            (
-                section.key,
-                replace(
-                    data,
-                    tables=[replace(t, title=str(t.title), columns=[str(c) for c in t.columns]) for t in data.tables],
-                ),
-            )
-            for section, data in ov.sections
-        ]
-        alerts = [replace(alert, kind_label=str(alert.kind_label)) for alert in ov.alerts]
-        return cls(overview=replace(ov, sections=[], alerts=alerts), sections=sections)
+        sections = [(section.key, cast("SectionData", plain_section(data))) for section, data in ov.sections]
+        return cls(overview=replace(ov, sections=[], alerts=plain_alerts(ov.alerts)), sections=sections)
 
     def restored(self) -> Overview:
         from xicheng import dashboard

@@ -78,3 +78,44 @@ def test_later_records_do_not_leak_into_the_30_june_dashboard(leader: Client) ->
     may = leader.get("/api/v1/dashboard/?period=h1&year=2026&as_of=2026-05-31").json()
     assert all(m["actual"] <= t["actual"] for m, t in zip(may["targets"], then["targets"], strict=True))
     assert any(m["actual"] < t["actual"] for m, t in zip(may["targets"], then["targets"], strict=True))
+
+
+@pytest.mark.parametrize("username", ["zhao", "li"])
+def test_each_part_of_the_overview_reads_only_the_apps_it_declares(demo: Any, username: str) -> None:
+    # A part cached on its own is counted again only after a write to what it declares it reads
+    # (xicheng.overview_cache.Parts): a part that read another domain's rows, or their facts,
+    # would go on showing them stale.
+    import re
+    from datetime import date
+
+    from django.apps import apps
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from xicheng import dashboard, metrics, plugins
+    from xicheng.figures import Figures
+    from xicheng.periods import Period
+
+    app_of_table = {m._meta.db_table: m._meta.app_label for m in apps.get_models()}
+    app_of_metric = {m.key: m.model._meta.app_label for m in metrics.registry}
+    domains = set(plugins.labels())
+    user = User.objects.get(username=username)
+    period = Period(date(2026, 7, 1), date(2026, 12, 31))
+    checked = 0
+    for as_of in (timezone.localdate(), date(2026, 11, 26), date(2026, 9, 30)):
+        day = as_of
+        parts = [(s.key, s.reads, lambda s=s, d=day: s.build(user, period, d, Figures(d))) for s in dashboard.sections]
+        parts += [(a.key, a.reads, lambda a=a, d=day: a.collect(user, d)) for a in dashboard.alerts]
+        for key, reads, run in parts:
+            assert reads is not None, f"{key} declares what it reads"
+            with CaptureQueriesContext(connection) as queries:
+                run()
+            read: set[str] = set()
+            for query in queries:
+                read |= {app_of_table[t] for t in re.findall(r'"(\w+)"', query["sql"]) if t in app_of_table}
+                read |= {app for metric, app in app_of_metric.items() if f"'{metric}'" in query["sql"]}
+            assert read & domains <= set(reads), (key, as_of, read)
+            checked += len(queries)
+    assert checked > 50  # the parts ran their queries

@@ -183,3 +183,75 @@ def test_the_overview_keeps_in_redis_as_of_a_past_day(
     assert strip(warm) == strip(cold)
     assert _actual(client, PAST) == 100
     cache.clear()
+
+
+@pytest.fixture
+def counted_parts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The parts of the overview counted (not read from the cache), by key, as they are counted."""
+    from dataclasses import replace
+
+    from xicheng import dashboard
+
+    counted: list[str] = []
+
+    def counting(key: str, compute: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any) -> Any:
+            counted.append(key)
+            return compute(*args)
+
+        return run
+
+    for section in list(dashboard.sections):
+        monkeypatch.setitem(
+            dashboard.sections._items, section.key, replace(section, build=counting(section.key, section.build))
+        )
+    for source in list(dashboard.alerts):
+        monkeypatch.setitem(
+            dashboard.alerts._items, source.key, replace(source, collect=counting(source.key, source.collect))
+        )
+    return counted
+
+
+def test_a_write_counts_again_only_the_parts_that_read_its_app(
+    client: Client, cast: Cast, counted_parts: list[str], django_capture_on_commit_callbacks: Any
+) -> None:
+    from governance.models import Hazard
+    from xicheng import overview_cache
+    from xicheng.models import Task
+
+    with django_capture_on_commit_callbacks(execute=True):
+        overview_cache.written(Task, earliest=None)  # the fixtures' writes, as if committed
+    client.force_login(cast.zhao)
+    everything = {"key_projects", "squad_ranking", "village_ranking", "meal_service", "supervision"}
+    everything |= {"projects", "governance", "welfare"}
+    assert client.get(f"/api/v1/dashboard/?{H2}").status_code == 200
+    assert set(counted_parts) == everything
+    counted_parts.clear()
+    client.get(f"/api/v1/dashboard/?{H2}")
+    assert counted_parts == []  # the whole overview, cached
+
+    # A hazard written (after its transaction commits): the governance parts are counted again,
+    # the projects', the meals' and 督办's are read from the cache.
+    with django_capture_on_commit_callbacks(execute=True):
+        overview_cache.written(Hazard, earliest=timezone.localdate())
+    client.get(f"/api/v1/dashboard/?{H2}")
+    assert sorted(counted_parts) == ["governance", "village_ranking"]
+
+    # The work plan is read by every part: a task written counts everything again.
+    counted_parts.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        overview_cache.written(Task, earliest=timezone.localdate())
+    client.get(f"/api/v1/dashboard/?{H2}")
+    assert set(counted_parts) == everything
+
+
+def test_a_part_cached_for_one_scope_is_not_shown_to_another(
+    cast: Cast, counted_parts: list[str], places: Places
+) -> None:
+    village_leader = make_user("village-leader", Role.LEADER, "村支书", [places.sifang], position="leader")
+    for user in (cast.zhao, village_leader):
+        client = Client()
+        client.force_login(user)
+        counted_parts.clear()
+        assert client.get(f"/api/v1/dashboard/?{H2}").status_code == 200
+        assert "village_ranking" in counted_parts, user

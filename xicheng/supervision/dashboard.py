@@ -122,7 +122,8 @@ def build(user: AnyUser, period: Period, as_of: date, figures: Figures) -> Secti
     )
 
 
-SECTION = Section(key="supervision", title=gettext_lazy("Supervision"), build=build, order=60)
+# Its cases are told to the overview cache as writes to the work plan (below), which every part reads.
+SECTION = Section(key="supervision", title=gettext_lazy("Supervision"), build=build, order=60, reads=())
 
 
 def screen_panel(overview: Any) -> dict[str, Any] | None:
