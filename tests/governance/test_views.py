@@ -14,6 +14,7 @@ from tests.conftest import Cast, Places, assert_role_matrix
 from tests.governance.factories import (
     DisputeFactory,
     HazardFactory,
+    InspectionFactory,
     MigrantFactory,
     RentalHouseFactory,
     ZeroReportFactory,
@@ -310,3 +311,27 @@ def test_the_rectify_step_never_redirects_off_site(client: Client, cast: Cast, p
         f"/governance/hazards/{hazard.pk}/rectify/", {"rectified_on": "2026-03-20", "next": "https://evil.example/"}
     )
     assert response["Location"] == "/governance/hazards/"
+
+
+@pytest.mark.parametrize("url", ["/governance/inspections/", "/governance/hazards/"])
+def test_a_list_decrypts_no_phone_it_does_not_show(
+    client: Client, cast: Cast, places: Places, sifang_house: Any, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xicheng import personal
+
+    for _ in range(3):
+        InspectionFactory(house=sifang_house, inspector=cast.wang)
+        HazardFactory(house=sifang_house, area=places.sifang_grid)
+    decrypted: list[str] = []
+    decrypt = personal.decrypt
+
+    def counting(token: str, key: str | None = None) -> str:
+        decrypted.append(decrypt(token, key))
+        return decrypted[-1]
+
+    monkeypatch.setattr(personal, "decrypt", counting)
+    client.force_login(cast.li)
+    page = client.get(url).content.decode()
+    assert sifang_house.address in page
+    # Only the signed-in cadre's own row (her name is in the top bar), whatever the rows listed.
+    assert len(decrypted) == 1 and sifang_house.landlord_phone not in decrypted, decrypted
