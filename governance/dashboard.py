@@ -204,7 +204,7 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
     room = max(MAX_ALERTS - len(missing) - len(long_open), 0)
     overdue = (
         rows_as_of(
-            Hazard.objects.on_dashboard_of(user),
+            Hazard.objects.on_dashboard_of(user).defer("house__landlord_phone"),  # not shown: not decrypted
             as_of,
             where=hazard_overdue_q(as_of),
             related=("area", "house"),

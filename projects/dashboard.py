@@ -211,7 +211,7 @@ def collect_alerts(user: Any, as_of: date) -> list[Alert]:
             )
         )
     stalled = rows_as_of(
-        Household.objects.on_dashboard_of(user),
+        Household.objects.on_dashboard_of(user).defer("owner_phone"),  # not shown: not decrypted
         as_of,
         where=Household.stalled_q(as_of, STALLED_DAYS),
         related=("project", "area"),

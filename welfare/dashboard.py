@@ -170,7 +170,8 @@ def safety_check_alerts(user: Any, as_of: date) -> list[Alert]:
     """Open safety checks, oldest first: at most fifty, in one query."""
     # As they stood that day (xicheng.asof): a check resolved later was open then.
     checks = rows_as_of(
-        SafetyCheck.objects.on_dashboard_of(user),
+        # The elder's name is shown (masked or whole), her phones are not: not decrypted.
+        SafetyCheck.objects.on_dashboard_of(user).defer("elder__phone", "elder__emergency_contact"),
         as_of,
         where=check_open_on(as_of),
         related=("elder__village",),

@@ -101,7 +101,10 @@ def build(user: AnyUser, period: Period, as_of: date, figures: Figures) -> Secti
     # The big screen's panel: the same cases, as a wall reads them (plain strings: kept in the cache).
     screen: list[dict[str, Any]] = []
     for case in (
-        rows.filter(escalated).select_related("owner__cadre").order_by("-escalation", "due_on", "pk")[:ESCALATED_SHOWN]
+        rows.filter(escalated)
+        .select_related("owner__cadre")
+        .defer("owner__cadre__phone")  # the owner's name, not her phone: not decrypted
+        .order_by("-escalation", "due_on", "pk")[:ESCALATED_SHOWN]
     ):
         owner, rung = person_name(case.owner), str(Case.Rung(case.escalation).label)
         escalated_table.add(
