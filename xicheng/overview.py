@@ -11,6 +11,8 @@ from typing import Any
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.formats import localize
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -53,6 +55,17 @@ class Trend:
             (f"{day:%m-%d}", localize(value), localize(pace))
             for (day, value), pace in zip(self.points, self.pace, strict=True)
         ]
+
+    @property
+    def table_rows(self) -> SafeString:
+        """The table's rows as the page shows them, written here rather than in the template: a
+        city's charts are hundreds of cells."""
+        return mark_safe(  # every cell is escaped
+            "".join(
+                f'<tr><td>{escape(week)}</td><td class="num">{escape(actual)}</td><td class="num">{escape(pace)}</td></tr>'
+                for week, actual, pace in self.table
+            )
+        )
 
 
 @dataclass

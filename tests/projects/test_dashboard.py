@@ -129,3 +129,20 @@ def test_the_issue_list_filters_by_area_for_the_metric_links(
     client.force_login(cast.zhao)
     assert "四方的问题" in client.get(f"/projects/issues/?area={places.sifang.pk}").content.decode()
     assert "四方的问题" not in client.get(f"/projects/issues/?area={places.feifeng.pk}").content.decode()
+
+
+def test_the_stage_bars_escape_what_they_show() -> None:
+    from projects.templatetags.stage_bars import stage_bars
+
+    html = stage_bars(
+        [
+            {
+                "project": "<b>周塘</b>",
+                "url": "/projects/1/?a=1&b=2",
+                "stages": [{"name": "征收<签约>", "state": "overdue", "planned_end": "2026-09-30"}],
+            }
+        ]
+    )
+    assert '<a href="/projects/1/?a=1&amp;b=2">&lt;b&gt;周塘&lt;/b&gt;</a>' in html
+    assert '<li class="stage overdue" title="征收&lt;签约&gt; · 2026-09-30">征收&lt;签约&gt;</li>' in html
+    assert stage_bars([]) == ""
