@@ -247,3 +247,19 @@ def pytest_report_header(config: Any) -> str:
     from django.conf import settings
 
     return f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
+
+
+@pytest.fixture
+def decrypted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every personal value decrypted from here on, in order: what a page read of personal data."""
+    from xicheng import personal
+
+    found: list[str] = []
+    decrypt = personal.decrypt
+
+    def counting(token: str, key: str | None = None) -> str:
+        found.append(decrypt(token, key))
+        return found[-1]
+
+    monkeypatch.setattr(personal, "decrypt", counting)
+    return found

@@ -247,11 +247,11 @@ def _key_of(base: tuple[Any, ...], generations: dict[str, tuple[Any, ...]]) -> s
     return _hashed("v2", (base, sorted(generations.items())))
 
 
-def _labels_read(reads: Sequence[str] | None) -> list[str]:
-    """The watched models a part reads: `reads` names apps ("projects") or models
-    ("projects.household"); None reads every watched model. The kernel's work plan (areas,
+def _labels_read(labels: Iterable[str], reads: Sequence[str] | None) -> list[str]:
+    """Of the watched models' `labels`, those a part reads: `reads` names apps ("projects") or
+    models ("projects.household"); None reads every watched model. The kernel's work plan (areas,
     targets, tasks, cadres…) is read by every part."""
-    labels = [_label(m) for m in watched_models()]
+    labels = list(labels)
     if reads is None:
         return labels
     named = {*reads, *(f"xicheng.{name}" for name in KERNEL_MODELS)}
@@ -285,9 +285,9 @@ class Parts:
         translations made strings: the language is in the key)."""
         if self.seconds <= 0:
             return compute()
-        part_key = _hashed(
-            "part", (self.base, key, [(label, self.generations[label]) for label in _labels_read(reads)])
-        )
+        # The generations are the watched models', by label: no need to list the models again.
+        read = _labels_read(self.generations, reads)
+        part_key = _hashed("part", (self.base, key, [(label, self.generations[label]) for label in read]))
         found = cache.get(part_key, _ABSENT)
         if found is not _ABSENT:
             return cast(T, found)
