@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 
 from xicheng.demo import DemoContext, seed
@@ -30,10 +30,22 @@ def seeded_demo(django_db_blocker: Any) -> Iterator[DemoContext]:
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            yield seed(today=TODAY, scale=1, out=io.StringIO())
+            ctx = seed(today=TODAY, scale=1, out=io.StringIO())
+            settle_constraints()
+            yield ctx
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+def settle_constraints() -> None:
+    """Check the seed's deferred foreign keys now, once. Left pending, they were checked again at
+    the end of every test (Django checks them before rolling a test back, and a savepoint rolled
+    back puts them back in the queue): 1.5 to 2 seconds a test on PostgreSQL."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 @pytest.fixture(scope="package")
