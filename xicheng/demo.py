@@ -195,6 +195,9 @@ PEOPLE: list[tuple[str, str, str, str, list[str]]] = [
     ("api", "数据接口", Cadre.Position.STAFF, Role.API_CLIENT, []),
 ]
 
+# Only with `--scale N` (N > 1): the leader of 永康市 the benchmark times beside Xicheng's.
+CITY_LEADER = ("city", "钱永康", Cadre.Position.LEADER, Role.LEADER, ["yongkang"])
+
 WORK_LINES = ["抓党建", "强发展", "保民生", "优作风"]
 
 
@@ -354,6 +357,9 @@ def seed_kernel(ctx: DemoContext) -> None:
 
     for person in PEOPLE:
         ensure_user(ctx, *person)
+    if ctx.scale > 1:
+        # A leader of the whole city, whose dashboard reads every copy: what a city's overview costs.
+        ensure_user(ctx, *CITY_LEADER)
     for username in DEMO_ADMINS:
         ensure_demo_second_factor(ctx.users[username])
 

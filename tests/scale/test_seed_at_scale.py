@@ -10,12 +10,14 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from governance.models import Hazard, Inspection, Migrant, RentalHouse, ZeroReport
 from welfare.models import Elder, MealDelivery, MealReceipt
 from xicheng.demo import seed
 from xicheng.models import Area
+from xicheng.roles import Role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.scale]
 
@@ -52,6 +54,10 @@ def _seeded() -> tuple[dict[str, dict[str, int]], dict[str, str]]:
     with transaction.atomic():
         seed(today=TODAY, scale=2, out=io.StringIO())
         subdistricts = {code: Area.objects.get(code=code) for code in ("xicheng", "xicheng-s2")}
+        # The benchmark's city leader: a leader of the city the copies are added to.
+        city = User.objects.get(username="city")
+        assert city.groups.filter(name=Role.LEADER).exists()
+        assert [area.code for area in city.cadre.areas.all()] == ["yongkang"]
         models: list[type[Any]] = [*CONTENT, MealDelivery, Elder]
         counts = {
             code: {model.__name__: model.objects.filter(**_under(model, area)).count() for model in models}

@@ -38,8 +38,9 @@ from django.utils import timezone
 
 from xicheng import loadtest
 
-# (who, url): "leader" and "cadre" are the --leader and --cadre users. The big registers' lists
-# are a cadre's (page 1, and page 200 where the list has one); the API's lists beside them.
+# (who, url): "leader", "cadre" and "city" are the --leader, --cadre and --city users. The big
+# registers' lists are a cadre's (page 1, and page 200 where the list has one); the API's lists
+# beside them. The city leader's pages are timed where that user exists (`seed_demo --scale N`).
 DEFAULT_PAGES: list[tuple[str, str]] = [
     ("leader", "/dashboard/"),
     ("leader", "/dashboard/?period=h1&as_of={year}-06-30"),
@@ -63,6 +64,8 @@ DEFAULT_PAGES: list[tuple[str, str]] = [
     ("leader", "/api/v1/meal-receipts/?page_size=100"),
     ("leader", "/governance/inspections/?page=200"),
     ("leader", "/welfare/meals/?page=200"),
+    ("city", "/dashboard/"),
+    ("city", "/api/v1/dashboard/"),
 ]
 
 # Statements the floor re-runs: reads only (a page's own writes, sessions and audit events, are
@@ -116,6 +119,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--leader", default="zhao", help="The leader of the default set (default zhao).")
         parser.add_argument("--cadre", default="li", help="The cadre of the default set and the load (default li).")
+        parser.add_argument(
+            "--city", default="city", help="The city leader of the default set, timed where it exists (default city)."
+        )
         parser.add_argument("--repeat", type=int, default=10, help="Timed requests per page (default 10).")
         parser.add_argument(
             "--cache",
@@ -171,8 +177,10 @@ class Command(BaseCommand):
             urls = options["urls"] or [url for _who, url in DEFAULT_PAGES]
             pages = [(username, url) for username in users for url in urls]
         else:
-            roles = {"leader": options["leader"], "cadre": options["cadre"]}
-            pages = [(roles[who], url) for who, url in DEFAULT_PAGES]
+            roles = {"leader": options["leader"], "cadre": options["cadre"], "city": options["city"]}
+            if not User.objects.filter(username=roles["city"]).exists():
+                roles.pop("city")  # a demo of one subdistrict has no city leader
+            pages = [(roles[who], url) for who, url in DEFAULT_PAGES if who in roles]
         modes = ["cold", "warm"] if options["cache"] == "both" else [options["cache"]]
         clients: dict[str, Client] = {}
         rows = []
