@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
 
-from xicheng.startup import WORKER_BOOT_ERROR, refuse_to_start
+from xicheng.startup import WORKER_BOOT_ERROR, refuse_to_start, settle_heap
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xicheng.settings")
 try:
@@ -13,3 +13,4 @@ try:
 except ImproperlyConfigured as error:
     # One clear line, and the exit code that makes gunicorn stop rather than respawn the worker.
     refuse_to_start(error, WORKER_BOOT_ERROR)
+settle_heap()
