@@ -7,10 +7,10 @@ from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from xicheng import authentication, plugins, tokens_api, views  # noqa: F401  (tokens_api registers /api/v1/tokens/)
-from xicheng.api import DashboardAPIView, router
+from xicheng.api import DashboardAPIView, SchemaView, router
 from xicheng.supervision import api as supervision_api  # noqa: F401  (registers /api/v1/cases/, /notifications/)
 from xicheng.supervision.urls import notification_patterns
 from xicheng.webhooks import api as webhooks_api  # noqa: F401  (registers /api/v1/webhooks/, /webhook-deliveries/)
@@ -68,7 +68,7 @@ urlpatterns = [
     path("admin/auth/user/<id>/password/", authentication.admin_user_password_view),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),
 ]
 

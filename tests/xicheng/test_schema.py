@@ -3,10 +3,17 @@ input of the wrong type refused rather than quietly read some other way."""
 
 from __future__ import annotations
 
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
 import pytest
+from django.db import connection
+from drf_spectacular.generators import SchemaGenerator
+from knox.models import AuthToken
 
 from tests.conftest import Cast, Places
 from tests.factories import IndicatorFactory, ManualReadingFactory, TargetFactory, TaskFactory
@@ -150,3 +157,37 @@ def test_an_unknown_format_suffix_with_a_bad_token_is_a_404_not_a_500(api_client
     # /elders/0.5/ reads as the record "0" in the format "5"; the refusal must not trip over the token.
     response = api_client.get("/api/v1/elders/0.5/", HTTP_AUTHORIZATION="Token not-a-real-token")
     assert response.status_code in (401, 404)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the live server on SQLite serves one request at a time")
+@pytest.mark.django_db(transaction=True)
+def test_the_schema_is_generated_by_one_thread_at_a_time(
+    live_server: Any, cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two threads of one worker generating the schema at once raced inside drf-spectacular and
+    one answered 500 (xicheng.api.SchemaView): requests at once now wait their turn."""
+    inside, most, counting = 0, 0, threading.Lock()
+
+    def generate(self: Any, request: Any = None, public: bool = False) -> dict[str, Any]:
+        nonlocal inside, most
+        with counting:
+            inside += 1
+            most = max(most, inside)
+        time.sleep(0.05)
+        with counting:
+            inside -= 1
+        return {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}}
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", generate)
+    _token, key = AuthToken.objects.create(user=cast.zhao)
+
+    def fetch(_: int) -> int:
+        request = urllib.request.Request(f"{live_server.url}/api/schema/", headers={"Authorization": f"Token {key}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(fetch, range(8)))
+    assert statuses == [200] * 8
+    assert most == 1
