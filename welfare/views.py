@@ -183,7 +183,9 @@ def served_village_list(request: HttpRequest) -> HttpResponse:
 def receipt_list(request: HttpRequest) -> HttpResponse:
     """Meals one by one (who received them is on the day's sheet): what the meals figure opens."""
     base = MealReceipt.objects.visible_to(request.user).select_related("delivery__center", "delivery__village")
-    base = base.order_by("delivery__day", "delivery__village__path", "pk")
+    # Delivery by delivery, each one's elders in turn (one receipt per elder and delivery): the order
+    # of the deliveries' index (day, id), which a page reads without sorting a centre's whole year.
+    base = base.order_by("delivery__day", "delivery_id", "elder_id")
     return render_list(request, MealReceiptFilter(request.GET, queryset=base), "welfare/receipt_list.html")
 
 
