@@ -33,7 +33,7 @@ def require_settings(code: int = 2) -> None:
 def settle_heap() -> None:
     """Once the application is loaded: load the URLconf too, which the first request would, then
     take every object made so far out of the garbage collector's reach (`gc.freeze`). Django, the
-    apps and their modules are hundreds of thousands of objects that live as long as the process;
+    apps and their modules are some 135,000 objects that live as long as the process;
     a full collection walked them all, in the middle of whichever request it fell on: about 55 ms
     added to one leader's dashboard in twenty. Frozen, a full collection walks what requests made:
     about 9 ms."""
