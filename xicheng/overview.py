@@ -48,22 +48,15 @@ class Trend:
         return f"trend-{self.target.pk}"
 
     @property
-    def table(self) -> list[tuple[str, str, str]]:
-        """The chart's figures as its table shows them (week ending, actual, pace), formatted
-        here: a half-year of weeks for each chart is the most repeated cell of the page."""
-        return [
-            (f"{day:%m-%d}", localize(value), localize(pace))
-            for (day, value), pace in zip(self.points, self.pace, strict=True)
-        ]
-
-    @property
     def table_rows(self) -> SafeString:
-        """The table's rows as the page shows them, written here rather than in the template: a
-        city's charts are hundreds of cells."""
+        """The chart's figures as its table shows them (week ending, actual, pace), written here
+        rather than in the template: a half-year of weeks for each chart, hundreds of cells on a
+        city's page."""
         return mark_safe(  # every cell is escaped
             "".join(
-                f'<tr><td>{escape(week)}</td><td class="num">{escape(actual)}</td><td class="num">{escape(pace)}</td></tr>'
-                for week, actual, pace in self.table
+                f'<tr><td>{escape(f"{day:%m-%d}")}</td><td class="num">{escape(localize(value))}</td>'
+                f'<td class="num">{escape(localize(pace))}</td></tr>'
+                for (day, value), pace in zip(self.points, self.pace, strict=True)
             )
         )
 
